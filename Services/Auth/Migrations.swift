@@ -1,0 +1,6 @@
+import Shared
+
+/// The auth service's schema, in order. Never edit an applied migration: add a new one.
+enum AuthMigrations {
+    static let all: [Migration] = []
+}

@@ -1,0 +1,6 @@
+import Shared
+
+/// The comments service's schema, in order. Never edit an applied migration: add a new one.
+enum CommentsMigrations {
+    static let all: [Migration] = []
+}

@@ -1,0 +1,6 @@
+import Shared
+
+/// The notifier service's schema, in order. Never edit an applied migration: add a new one.
+enum NotifierMigrations {
+    static let all: [Migration] = []
+}

@@ -1,0 +1,12 @@
+import Hummingbird
+import Shared
+
+func buildApplication(_ configuration: ServiceConfiguration) -> some ApplicationProtocol {
+    let core = ServiceCore(configuration: configuration)
+    let router = buildRouter(core)
+    return core.makeApplication(router: router, migrations: PostsMigrations.all)
+}
+
+func buildRouter(_ core: ServiceCore) -> Router<AppRequestContext> {
+    core.makeRouter()
+}

@@ -1,0 +1,6 @@
+import Shared
+
+/// The posts service's schema, in order. Never edit an applied migration: add a new one.
+enum PostsMigrations {
+    static let all: [Migration] = []
+}

@@ -1,0 +1,94 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// What every service is built from: its configuration, its logger and its database client,
+/// with the router and application builders that give every service the same middleware,
+/// health, metrics and start-up behaviour.
+public struct ServiceCore: Sendable {
+    public let configuration: ServiceConfiguration
+    public let logger: Logger
+    public let database: PostgresClient
+
+    public init(configuration: ServiceConfiguration, logger: Logger? = nil) {
+        self.configuration = configuration
+        self.logger = logger ?? .service(configuration)
+        var databaseLogger = self.logger
+        databaseLogger[metadataKey: "component"] = "postgres"
+        self.database = PostgresClient(configuration: configuration.database.postgresClientConfiguration, backgroundLogger: databaseLogger)
+    }
+
+    /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)
+    /// and the health and metrics routes; the service adds its own routes to it.
+    public func makeRouter(readinessChecks: [ReadinessCheck] = []) -> Router<AppRequestContext> {
+        let router = Router(context: AppRequestContext.self)
+        router.addMiddleware {
+            RequestIDMiddleware()
+            MetricsMiddleware()
+            AccessLogMiddleware()
+            ConduitErrorMiddleware()
+            RequestLimitsMiddleware(maxBodyBytes: configuration.maxBodyBytes)
+        }
+        _ = PrometheusMetrics.registry
+        HealthController(
+            checks: [.database(database, logger: logger)] + readinessChecks,
+            timeout: configuration.readinessTimeout
+        ).addRoutes(to: router)
+        PrometheusMetrics.addRoutes(to: router)
+        return router
+    }
+
+    /// The service's application: it runs the database client and `services` beside the HTTP
+    /// server, and applies `migrations` before the server starts accepting requests.
+    public func makeApplication(
+        router: Router<AppRequestContext>,
+        migrations: [Migration],
+        services: [any Service] = []
+    ) -> some ApplicationProtocol {
+        var app = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
+            services: [database] + services,
+            logger: logger
+        )
+        let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)
+        let timeout = configuration.databaseStartupTimeout
+        let logger = self.logger
+        app.beforeServerStarts {
+            try await Self.retrying("applying migrations", for: timeout, logger: logger) {
+                let applied = try await migrationRunner.run()
+                logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
+            }
+        }
+        return app
+    }
+
+    /// Runs `operation` until it succeeds, backing off between attempts, for at most `timeout`.
+    static func retrying(
+        _ what: String,
+        for timeout: Duration,
+        logger: Logger,
+        operation: @Sendable () async throws -> Void
+    ) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var delay = Duration.milliseconds(250)
+        var attempt = 1
+        while true {
+            do {
+                return try await operation()
+            } catch {
+                let reason = HealthController.describe(error)
+                guard clock.now + delay < deadline else {
+                    logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])
+                    throw error
+                }
+                logger.warning("\(what) failed, retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(reason)"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+                attempt += 1
+            }
+        }
+    }
+}

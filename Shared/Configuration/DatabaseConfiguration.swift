@@ -1,0 +1,66 @@
+import Foundation
+import PostgresNIO
+
+/// Where a service's PostgreSQL database is, parsed from a `postgres://user:password@host:port/database` URL.
+public struct DatabaseConfiguration: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var maxConnections: Int
+
+    public init(host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.maxConnections = maxConnections
+    }
+
+    /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
+    public init(url text: String, variable: String, maxConnections: Int = 10) throws(ConfigurationError) {
+        let expected = "a URL like postgres://user:password@host:5432/database"
+        guard let components = URLComponents(string: text),
+            ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty,
+            let username = components.user, !username.isEmpty
+        else {
+            throw ConfigurationError(variable: variable, value: Self.redacting(text), expected: expected)
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty, !database.contains("/") else {
+            throw ConfigurationError(variable: variable, value: Self.redacting(text), expected: expected)
+        }
+        self.init(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user?.removingPercentEncoding ?? username,
+            password: components.password?.removingPercentEncoding,
+            database: database,
+            maxConnections: maxConnections
+        )
+    }
+
+    /// The URL with its password masked, so that it can go into logs and error messages.
+    public static func redacting(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? "(unparseable)"
+    }
+
+    public var postgresClientConfiguration: PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: host,
+            port: port,
+            username: username,
+            password: password,
+            database: database,
+            tls: .disable
+        )
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.connectTimeout = .seconds(3)
+        return configuration
+    }
+}

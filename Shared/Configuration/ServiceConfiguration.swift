@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+
+/// What every service reads from its environment. A service adds its own settings beside it,
+/// read with the same ``EnvironmentReader``.
+public struct ServiceConfiguration: Sendable {
+    public var serviceName: String
+    public var host: String
+    public var port: Int
+    public var database: DatabaseConfiguration
+    public var logLevel: Logger.Level
+    public var logFormat: LogFormat
+    public var maxBodyBytes: Int
+    /// How long start-up waits for the database before giving up.
+    public var databaseStartupTimeout: Duration
+    /// How long `/health/ready` waits for the database before answering 503.
+    public var readinessTimeout: Duration
+
+    /// - Parameters:
+    ///   - serviceName: the service's name, used in logs and in the default database name
+    ///   - defaultPort: the native stack's port of the service's first replica
+    public init(serviceName: String, defaultPort: Int, environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) {
+        self.serviceName = serviceName
+        self.host = environment.string("HOST", default: "127.0.0.1")
+        self.port = try environment.integer("PORT", default: defaultPort, in: 1...65535)
+        let maxConnections = try environment.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500)
+        self.database = try DatabaseConfiguration(
+            url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
+            variable: "DATABASE_URL",
+            maxConnections: maxConnections
+        )
+        self.logLevel = try environment.logLevel("LOG_LEVEL", default: .info)
+        self.logFormat = try environment.choice("LOG_FORMAT", default: .logfmt)
+        self.maxBodyBytes = try environment.integer("MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
+        self.databaseStartupTimeout = try environment.seconds("DATABASE_STARTUP_TIMEOUT", default: 60, in: 0...3600)
+        self.readinessTimeout = try environment.seconds("READINESS_TIMEOUT", default: 2, in: 0.1...60)
+    }
+}
+
+extension ServiceConfiguration {
+    /// Reads the configuration, or prints what is wrong and exits: a service must not start with a bad value.
+    public static func loadOrExit(serviceName: String, defaultPort: Int) -> ServiceConfiguration {
+        do {
+            return try ServiceConfiguration(serviceName: serviceName, defaultPort: defaultPort)
+        } catch {
+            exitWithConfigurationError(error, serviceName: serviceName)
+        }
+    }
+}
+
+/// Prints a configuration error to standard error and stops the process with exit code 78 (EX_CONFIG).
+public func exitWithConfigurationError(_ error: ConfigurationError, serviceName: String) -> Never {
+    FileHandle.standardError.write(Data("\(serviceName): \(error.description)\n".utf8))
+    exit(78)
+}

@@ -1,0 +1,82 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// The native stack that scripts/test started, described by the environment it exports.
+enum Stack {
+    static let environment = ProcessInfo.processInfo.environment
+    static var isRunning: Bool { environment["INKWELL_GATEWAY_URL"] != nil }
+    static var gateway: String { environment["INKWELL_GATEWAY_URL"] ?? "http://127.0.0.1:8080" }
+    static var replicas: Int { Int(environment["INKWELL_REPLICAS"] ?? "1") ?? 1 }
+    static var binDirectory: String? { environment["INKWELL_BIN_DIR"] }
+    static var stackControl: String? { environment["INKWELL_STACKCTL"] }
+
+    static let services: [(name: String, product: String, basePort: Int)] = [
+        ("auth", "Auth", port("INKWELL_AUTH_BASE_PORT", 8100)),
+        ("posts", "Posts", port("INKWELL_POSTS_BASE_PORT", 8200)),
+        ("comments", "Comments", port("INKWELL_COMMENTS_BASE_PORT", 8300)),
+        ("notifier", "Notifier", port("INKWELL_NOTIFIER_BASE_PORT", 8400)),
+    ]
+
+    static func port(_ variable: String, _ fallback: Int) -> Int {
+        environment[variable].flatMap(Int.init) ?? fallback
+    }
+
+    /// Every replica's own address.
+    static var replicaURLs: [(service: String, url: String)] {
+        services.flatMap { service in
+            (1...replicas).map { (service.name, "http://127.0.0.1:\(service.basePort + $0)") }
+        }
+    }
+
+    static func control(_ action: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try stackControl.unwrap("INKWELL_STACKCTL"))
+        process.arguments = [action]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw StackError("stackctl \(action) exited \(process.terminationStatus)") }
+    }
+}
+
+struct StackError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Optional {
+    func unwrap(_ what: String) throws -> Wrapped {
+        guard let self else { throw StackError("\(what) is not set") }
+        return self
+    }
+}
+
+struct HTTPResult {
+    let status: Int
+    let headers: HTTPHeaders
+    let body: String
+
+    var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }
+    var conduitErrors: [String: [String]]? { (json as? [String: Any])?["errors"] as? [String: [String]] }
+}
+
+func request(_ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)] = [], body: String? = nil) async throws -> HTTPResult {
+    var request = HTTPClientRequest(url: url)
+    request.method = method
+    for (name, value) in headers { request.headers.add(name: name, value: value) }
+    if let body { request.body = .bytes(ByteBuffer(string: body)) }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let buffer = try await response.body.collect(upTo: 4 << 20)
+    return HTTPResult(status: Int(response.status.code), headers: response.headers, body: String(buffer: buffer))
+}
+
+/// Polls `url` until it answers `status`, for at most `timeout`.
+func waitForStatus(_ status: Int, at url: String, timeout: Duration) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if let result = try? await request(.GET, url), result.status == status { return true }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    return false
+}

