@@ -81,7 +81,7 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        Date().formatted(Date.ISO8601FormatStyle(includeFractionalSeconds: true))
+        Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
 
