@@ -24,9 +24,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
+        // librdkafka 2.8 or newer, found through pkg-config (scripts/setup builds it).
+        .systemLibrary(name: "CRdkafka", path: "Shared/CRdkafka", pkgConfig: "rdkafka"),
         .target(
             name: "Shared",
             dependencies: [
+                "CRdkafka",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -34,20 +37,25 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Shared",
+            exclude: ["CRdkafka"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "Auth", dependencies: ["Shared"], path: "Services/Auth", swiftSettings: swiftSettings),
         .executableTarget(name: "Posts", dependencies: ["Shared"], path: "Services/Posts", swiftSettings: swiftSettings),
         .executableTarget(name: "Comments", dependencies: ["Shared"], path: "Services/Comments", swiftSettings: swiftSettings),
         .executableTarget(name: "Notifier", dependencies: ["Shared"], path: "Services/Notifier", swiftSettings: swiftSettings),
+        // Prints messaging throughput and latency; run by scripts/bench-messaging.
+        .executableTarget(name: "MessagingBenchmark", dependencies: ["Shared"], path: "Benchmarks/MessagingBenchmark", swiftSettings: swiftSettings),
         .testTarget(
             name: "SharedTests",
             dependencies: [
                 "Shared",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             path: "Tests/SharedTests",
             swiftSettings: swiftSettings

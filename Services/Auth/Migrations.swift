@@ -2,5 +2,7 @@ import Shared
 
 /// The auth service's schema, in order. Never edit an applied migration: add a new one.
 enum AuthMigrations {
-    static let all: [Migration] = []
+    static let all: [Migration] = [
+        Outbox.migration(version: 1),
+    ]
 }

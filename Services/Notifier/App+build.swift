@@ -1,12 +1,17 @@
 import Hummingbird
 import Shared
 
-func buildApplication(_ configuration: ServiceConfiguration) -> some ApplicationProtocol {
+func buildApplication(_ configuration: ServiceConfiguration) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
-    let router = buildRouter(core)
-    return core.makeApplication(router: router, migrations: NotifierMigrations.all)
+    let messaging = try core.makeMessaging()
+    let router = buildRouter(core, messaging: messaging)
+    return core.makeApplication(
+        router: router,
+        migrations: NotifierMigrations.all,
+        services: [messaging.producer, messaging.consumer(topics: [.users, .articles, .comments], handlers: [])]
+    )
 }
 
-func buildRouter(_ core: ServiceCore) -> Router<AppRequestContext> {
-    core.makeRouter()
+func buildRouter(_ core: ServiceCore, messaging: Messaging) -> Router<AppRequestContext> {
+    core.makeRouter(readinessChecks: [messaging.readinessCheck])
 }

@@ -4,7 +4,7 @@ import Shared
 struct App {
     static func main() async throws {
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "notifier", defaultPort: 8401)
-        let app = buildApplication(configuration)
+        let app = try buildApplication(configuration)
         try await app.runService()
     }
 }

@@ -4,7 +4,7 @@ import Shared
 struct App {
     static func main() async throws {
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "posts", defaultPort: 8201)
-        let app = buildApplication(configuration)
+        let app = try buildApplication(configuration)
         try await app.runService()
     }
 }

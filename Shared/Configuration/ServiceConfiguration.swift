@@ -15,6 +15,7 @@ public struct ServiceConfiguration: Sendable {
     public var databaseStartupTimeout: Duration
     /// How long `/health/ready` waits for the database before answering 503.
     public var readinessTimeout: Duration
+    public var kafka: KafkaConfiguration
 
     /// - Parameters:
     ///   - serviceName: the service's name, used in logs and in the default database name
@@ -34,6 +35,17 @@ public struct ServiceConfiguration: Sendable {
         self.maxBodyBytes = try environment.integer("MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
         self.databaseStartupTimeout = try environment.seconds("DATABASE_STARTUP_TIMEOUT", default: 60, in: 0...3600)
         self.readinessTimeout = try environment.seconds("READINESS_TIMEOUT", default: 2, in: 0.1...60)
+        let brokers = environment.string("KAFKA_BROKERS", default: "127.0.0.1:9092")
+        guard brokers.split(separator: ",").allSatisfy({ $0.split(separator: ":").count == 2 && Int($0.split(separator: ":")[1]) != nil }) else {
+            throw ConfigurationError(variable: "KAFKA_BROKERS", value: brokers, expected: "host:port[,host:port...]")
+        }
+        self.kafka = KafkaConfiguration(
+            bootstrapServers: brokers,
+            clientID: "inkwell-\(serviceName)",
+            sessionTimeout: try environment.seconds("KAFKA_SESSION_TIMEOUT", default: 6, in: 1...300),
+            partitions: try environment.integer("KAFKA_TOPIC_PARTITIONS", default: 3, in: 1...1000),
+            messageTimeout: try environment.seconds("KAFKA_MESSAGE_TIMEOUT", default: 30, in: 1...3600)
+        )
     }
 }
 

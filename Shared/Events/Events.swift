@@ -1,0 +1,172 @@
+import Foundation
+
+// The events named in ARCHITECTURE.md. Ids of users and articles are UUIDs; comment ids are
+// Conduit's integers.
+
+public struct UserRegistered: DomainEvent {
+    public static let type = "user.registered"
+    public static let topic = EventTopic.users
+    public var userID: UUID
+    public var username: String
+    public var email: String
+    public var bio: String?
+    public var image: String?
+    public var key: String { userID.uuidString.lowercased() }
+
+    public init(userID: UUID, username: String, email: String, bio: String?, image: String?) {
+        self.userID = userID
+        self.username = username
+        self.email = email
+        self.bio = bio
+        self.image = image
+    }
+}
+
+/// The full new profile, username changes included.
+public struct UserUpdated: DomainEvent {
+    public static let type = "user.updated"
+    public static let topic = EventTopic.users
+    public var userID: UUID
+    public var username: String
+    public var email: String
+    public var bio: String?
+    public var image: String?
+    public var key: String { userID.uuidString.lowercased() }
+
+    public init(userID: UUID, username: String, email: String, bio: String?, image: String?) {
+        self.userID = userID
+        self.username = username
+        self.email = email
+        self.bio = bio
+        self.image = image
+    }
+}
+
+public struct UserFollowed: DomainEvent {
+    public static let type = "user.followed"
+    public static let topic = EventTopic.users
+    public var followerID: UUID
+    public var followeeID: UUID
+    public var key: String { followerID.uuidString.lowercased() }
+
+    public init(followerID: UUID, followeeID: UUID) {
+        self.followerID = followerID
+        self.followeeID = followeeID
+    }
+}
+
+public struct UserUnfollowed: DomainEvent {
+    public static let type = "user.unfollowed"
+    public static let topic = EventTopic.users
+    public var followerID: UUID
+    public var followeeID: UUID
+    public var key: String { followerID.uuidString.lowercased() }
+
+    public init(followerID: UUID, followeeID: UUID) {
+        self.followerID = followerID
+        self.followeeID = followeeID
+    }
+}
+
+/// What every article event says about its article.
+public struct ArticleReference: Codable, Sendable, Equatable {
+    public var articleID: UUID
+    public var slug: String
+    public var authorID: UUID
+    public var title: String
+
+    public init(articleID: UUID, slug: String, authorID: UUID, title: String) {
+        self.articleID = articleID
+        self.slug = slug
+        self.authorID = authorID
+        self.title = title
+    }
+}
+
+public struct ArticleCreated: DomainEvent {
+    public static let type = "article.created"
+    public static let topic = EventTopic.articles
+    public var article: ArticleReference
+    public var key: String { article.articleID.uuidString.lowercased() }
+    public init(article: ArticleReference) { self.article = article }
+}
+
+public struct ArticleUpdated: DomainEvent {
+    public static let type = "article.updated"
+    public static let topic = EventTopic.articles
+    public var article: ArticleReference
+    public var key: String { article.articleID.uuidString.lowercased() }
+    public init(article: ArticleReference) { self.article = article }
+}
+
+public struct ArticleDeleted: DomainEvent {
+    public static let type = "article.deleted"
+    public static let topic = EventTopic.articles
+    public var article: ArticleReference
+    public var key: String { article.articleID.uuidString.lowercased() }
+    public init(article: ArticleReference) { self.article = article }
+}
+
+public struct ArticleFavorited: DomainEvent {
+    public static let type = "article.favorited"
+    public static let topic = EventTopic.articles
+    public var article: ArticleReference
+    public var userID: UUID
+    public var key: String { article.articleID.uuidString.lowercased() }
+
+    public init(article: ArticleReference, userID: UUID) {
+        self.article = article
+        self.userID = userID
+    }
+}
+
+public struct ArticleUnfavorited: DomainEvent {
+    public static let type = "article.unfavorited"
+    public static let topic = EventTopic.articles
+    public var article: ArticleReference
+    public var userID: UUID
+    public var key: String { article.articleID.uuidString.lowercased() }
+
+    public init(article: ArticleReference, userID: UUID) {
+        self.article = article
+        self.userID = userID
+    }
+}
+
+public struct CommentCreated: DomainEvent {
+    public static let type = "comment.created"
+    public static let topic = EventTopic.comments
+    public static let excerptLength = 200
+    public var commentID: Int64
+    public var articleID: UUID
+    public var articleSlug: String
+    public var articleAuthorID: UUID
+    public var authorID: UUID
+    /// The first 200 characters of the body.
+    public var excerpt: String
+    public var key: String { String(commentID) }
+
+    public init(commentID: Int64, articleID: UUID, articleSlug: String, articleAuthorID: UUID, authorID: UUID, body: String) {
+        self.commentID = commentID
+        self.articleID = articleID
+        self.articleSlug = articleSlug
+        self.articleAuthorID = articleAuthorID
+        self.authorID = authorID
+        self.excerpt = String(body.prefix(Self.excerptLength))
+    }
+}
+
+public struct CommentDeleted: DomainEvent {
+    public static let type = "comment.deleted"
+    public static let topic = EventTopic.comments
+    public var commentID: Int64
+    public var articleID: UUID
+    public var authorID: UUID
+    public var key: String { String(commentID) }
+
+    public init(commentID: Int64, articleID: UUID, authorID: UUID) {
+        self.commentID = commentID
+        self.articleID = articleID
+        self.authorID = authorID
+    }
+}

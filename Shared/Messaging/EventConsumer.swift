@@ -1,0 +1,193 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+/// Handles one type of event inside the database transaction that records it as processed.
+public struct EventHandler: Sendable {
+    public let type: String
+    let handle: @Sendable (IncomingEvent, PostgresConnection, Logger) async throws -> Void
+
+    public init<Event: DomainEvent>(
+        _: Event.Type,
+        handle: @escaping @Sendable (Event, IncomingEvent, PostgresConnection, Logger) async throws -> Void
+    ) {
+        self.type = Event.type
+        self.handle = { incoming, connection, logger in
+            try await handle(try incoming.decode(Event.self), incoming, connection, logger)
+        }
+    }
+}
+
+/// Consumes topics with idempotent handlers: each event's effect and its id (in
+/// `processed_events`) are written in one transaction, so a redelivered event changes nothing, and
+/// the offset is stored only after that transaction committed. A message whose handler keeps
+/// failing goes to `<topic>.dlq`, with the error in a header, and consumption goes on. While the
+/// database is unreachable the consumer waits instead, so an outage sends nothing to the dead letters.
+public struct EventConsumer: Service {
+    let name: String
+    let configuration: KafkaConfiguration
+    let groupID: String
+    let topics: [String]
+    let deadLetters: KafkaProducer
+    let client: PostgresClient
+    let handlers: [String: EventHandler]
+    let maxAttempts: Int
+    let logger: Logger
+
+    /// `name` identifies this consumer in `processed_events` (a service may run several); the
+    /// replicas of a service share `groupID`, so each event goes to one of them.
+    public init(
+        name: String,
+        configuration: KafkaConfiguration,
+        groupID: String,
+        topics: [String],
+        deadLetters: KafkaProducer,
+        client: PostgresClient,
+        handlers: [EventHandler],
+        maxAttempts: Int = 5,
+        logger: Logger
+    ) {
+        var logger = logger
+        logger[metadataKey: "component"] = "consumer \(name)"
+        self.name = name
+        self.configuration = configuration
+        self.groupID = groupID
+        self.topics = topics
+        self.deadLetters = deadLetters
+        self.client = client
+        self.handlers = Dictionary(handlers.map { ($0.type, $0) }) { $1 }
+        self.maxAttempts = maxAttempts
+        self.logger = logger
+    }
+
+    /// The table of handled event ids; a consuming service lists this migration among its own.
+    public static func migration(version: Int) -> Migration {
+        Migration(
+            version: version,
+            name: "create the processed events table",
+            statements: [
+                """
+                CREATE TABLE processed_events (
+                    consumer text NOT NULL,
+                    event_id uuid NOT NULL,
+                    processed_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (consumer, event_id)
+                )
+                """
+            ]
+        )
+    }
+
+    public func run() async throws {
+        let names = topics
+        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), partitions: configuration.partitions, logger: logger) else { return }
+        let consumer = try KafkaConsumer(configuration: configuration, groupID: groupID, topics: names, logger: logger)
+        logger.info("consuming", metadata: ["topics": "\(names.joined(separator: ","))", "group": "\(groupID)"])
+        try await withGracefulShutdownHandler {
+            do {
+                for try await message in consumer.messages {
+                    await process(message)
+                    try consumer.storeOffset(of: message)
+                }
+            } catch is CancellationError {
+                logger.info("consuming cancelled")
+            } catch {
+                logger.error("consuming failed", metadata: ["error": "\(error)"])
+            }
+        } onGracefulShutdown: {
+            consumer.stop()
+        }
+        await consumer.close()
+    }
+
+    enum Outcome: String {
+        case applied, duplicate, ignored, deadLettered
+    }
+
+    @discardableResult
+    func process(_ message: KafkaMessage) async -> Outcome {
+        let event: IncomingEvent
+        do {
+            event = try IncomingEvent(payload: message.value, traceparent: message.header(EventHeaders.traceparent)?.stringValue)
+        } catch {
+            await deadLetter(message, reason: "not an event envelope: \(error)", attempts: 1)
+            return .deadLettered
+        }
+        var logger = self.logger
+        logger[metadataKey: "event_id"] = "\(event.id)"
+        logger[metadataKey: "event_type"] = "\(event.type)"
+        guard let handler = handlers[event.type] else {
+            logger.trace("no handler for this event type")
+            return .ignored
+        }
+        var failures = 0
+        var backoff = Duration.milliseconds(50)
+        while true {
+            do {
+                let applied = try await apply(event, with: handler, logger: logger)
+                Counter(label: "inkwell_events_consumed_total", dimensions: [("consumer", name), ("outcome", applied ? "applied" : "duplicate")]).increment()
+                return applied ? .applied : .duplicate
+            } catch {
+                if Self.isUnreachableDatabase(error) {
+                    logger.warning("database unreachable; will retry the event", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
+                } else {
+                    failures += 1
+                    logger.warning("event handler failed", metadata: ["attempt": "\(failures)", "error": "\(String(reflecting: error))"])
+                    if failures >= maxAttempts {
+                        await deadLetter(message, reason: String(reflecting: error), attempts: failures)
+                        return .deadLettered
+                    }
+                }
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    /// Applies the handler and records the event in one transaction; false when it was already recorded.
+    private func apply(_ event: IncomingEvent, with handler: EventHandler, logger: Logger) async throws -> Bool {
+        try await client.withConnection { connection in
+            try await connection.withTransaction(logger: logger) { transaction in
+                var inserted = false
+                for try await _ in try await transaction.query(
+                    "INSERT INTO processed_events (consumer, event_id) VALUES (\(name), \(event.id)) ON CONFLICT DO NOTHING RETURNING event_id",
+                    logger: logger
+                ) {
+                    inserted = true
+                }
+                guard inserted else { return false }
+                try await handler.handle(event, transaction, logger)
+                return true
+            }
+        }
+    }
+
+    private func deadLetter(_ message: KafkaMessage, reason: String, attempts: Int) async {
+        let topic = EventTopic.deadLetterTopic(of: message.topic)
+        let headers = message.headers + [
+            KafkaHeader(name: EventHeaders.error, string: reason),
+            KafkaHeader(name: EventHeaders.originalTopic, string: message.topic),
+            KafkaHeader(name: EventHeaders.attempts, string: String(attempts)),
+        ]
+        logger.error("moving a message to the dead-letter topic", metadata: ["topic": "\(topic)", "offset": "\(message.offset)", "reason": "\(reason)"])
+        var backoff = Duration.milliseconds(100)
+        while true {
+            do {
+                try await deadLetters.send(KafkaOutgoingMessage(topic: topic, key: message.key, value: message.value, headers: headers))
+                Counter(label: "inkwell_events_dead_lettered_total", dimensions: [("consumer", name)]).increment()
+                return
+            } catch {
+                logger.warning("could not write the dead letter; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    static func isUnreachableDatabase(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        return ConduitErrorMiddleware.unreachableDatabaseCodes.contains(error.code)
+    }
+}

@@ -1,0 +1,101 @@
+import CRdkafka
+
+/// How to reach the broker, read from the environment by `ServiceConfiguration`.
+public struct KafkaConfiguration: Sendable {
+    /// `host:port[,host:port…]`.
+    public var bootstrapServers: String
+    public var clientID: String
+    /// How long the broker waits for a silent group member; Tansu's first join waits about half of it.
+    public var sessionTimeout: Duration
+    /// Partitions of the topics created at start-up when missing.
+    public var partitions: Int
+    /// How long librdkafka keeps trying to deliver a message before it reports a failure.
+    public var messageTimeout: Duration
+    /// Any other librdkafka property, for example `debug`.
+    public var extraProperties: [String: String]
+
+    public init(
+        bootstrapServers: String,
+        clientID: String,
+        sessionTimeout: Duration = .seconds(6),
+        partitions: Int = 3,
+        messageTimeout: Duration = .seconds(30),
+        extraProperties: [String: String] = [:]
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+        self.sessionTimeout = sessionTimeout
+        self.partitions = partitions
+        self.messageTimeout = messageTimeout
+        self.extraProperties = extraProperties
+    }
+
+    var commonProperties: [String: String] {
+        [
+            "bootstrap.servers": bootstrapServers,
+            "client.id": clientID,
+            "reconnect.backoff.ms": "100",
+            "reconnect.backoff.max.ms": "2000",
+        ]
+    }
+
+    var producerProperties: [String: String] {
+        commonProperties.merging([
+            "enable.idempotence": "true",
+            "acks": "all",
+            "linger.ms": "5",
+            "message.timeout.ms": "\(messageTimeout.milliseconds)",
+        ]) { $1 }.merging(extraProperties) { $1 }
+    }
+
+    func consumerProperties(groupID: String) -> [String: String] {
+        let session = sessionTimeout.milliseconds
+        return commonProperties.merging([
+            "group.id": groupID,
+            "enable.auto.offset.store": "false",
+            "enable.auto.commit": "true",
+            "auto.commit.interval.ms": "500",
+            "auto.offset.reset": "earliest",
+            "session.timeout.ms": "\(session)",
+            "heartbeat.interval.ms": "\(max(100, session / 3))",
+        ]) { $1 }.merging(extraProperties) { $1 }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+}
+
+/// An `rd_kafka_conf_t` filled from properties; librdkafka's message names a bad one.
+struct KafkaConf {
+    let pointer: OpaquePointer
+
+    init(_ properties: [String: String]) throws {
+        pointer = rd_kafka_conf_new()
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(pointer, name, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(pointer)
+                throw KafkaError(code: -1, message: "configuration \(name)=\(value): \(String(cString: errorText))")
+            }
+        }
+    }
+
+    /// Creates the client; librdkafka takes over the configuration on success.
+    func makeClient(_ type: rd_kafka_type_t) throws -> OpaquePointer {
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let client = rd_kafka_new(type, pointer, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(pointer)
+            throw KafkaError(code: -1, message: "creating the client: \(String(cString: errorText))")
+        }
+        return client
+    }
+}
+
+/// A librdkafka client handle that may cross threads (librdkafka's calls are thread-safe).
+struct KafkaClientHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}

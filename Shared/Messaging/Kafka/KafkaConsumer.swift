@@ -1,0 +1,178 @@
+import CRdkafka
+import Logging
+import NIOPosix
+import Synchronization
+
+/// A member of a consumer group. `messages` yields what the group assigned to it; offsets are
+/// committed only for messages passed to `storeOffset(of:)`, so a message whose handling did not
+/// finish is delivered again (at least once). librdkafka's blocking calls run on a thread of the
+/// consumer's own, never on Swift's cooperative pool.
+public final class KafkaConsumer: Sendable {
+    private let handle: KafkaClientHandle
+    private let context: KafkaClientContext
+    private let thread: NIOThreadPool
+    private let lifecycle = Mutex(Lifecycle.open)
+    let logger: Logger
+    public let topics: [String]
+    public let groupID: String
+
+    public init(configuration: KafkaConfiguration, groupID: String, topics: [String], logger: Logger) throws {
+        var logger = logger
+        logger[metadataKey: "component"] = "kafka-consumer"
+        logger[metadataKey: "group"] = "\(groupID)"
+        self.logger = logger
+        self.topics = topics
+        self.groupID = groupID
+        let conf = try KafkaConf(configuration.consumerProperties(groupID: groupID))
+        let context = KafkaClientContext(logger: logger)
+        context.install(on: conf)
+        self.context = context
+        let handle = KafkaClientHandle(pointer: try conf.makeClient(RD_KAFKA_CONSUMER))
+        self.handle = handle
+        rd_kafka_poll_set_consumer(handle.pointer)
+        let list = rd_kafka_topic_partition_list_new(Int32(topics.count))
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        for topic in topics { rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA) }
+        let error = rd_kafka_subscribe(handle.pointer, list)
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_destroy(handle.pointer)
+            throw KafkaError(error, context: "subscribing to \(topics.joined(separator: ","))")
+        }
+        thread = NIOThreadPool(numberOfThreads: 1)
+        thread.start()
+    }
+
+    /// The messages of the subscribed topics; it ends when the consumer is closed.
+    public var messages: Messages { Messages(consumer: self) }
+
+    public struct Messages: AsyncSequence, Sendable {
+        public typealias Element = KafkaMessage
+        let consumer: KafkaConsumer
+
+        public func makeAsyncIterator() -> Iterator { Iterator(consumer: consumer) }
+
+        public struct Iterator: AsyncIteratorProtocol {
+            let consumer: KafkaConsumer
+
+            public mutating func next() async throws -> KafkaMessage? {
+                while true {
+                    try Task.checkCancellation()
+                    switch try await consumer.poll() {
+                    case .message(let message): return message
+                    case .closed: return nil
+                    case .nothing: continue
+                    }
+                }
+            }
+        }
+    }
+
+    enum Lifecycle {
+        case open
+        /// `messages` ends; offsets can still be stored.
+        case stopping
+        case closed
+    }
+
+    /// Ends `messages` after the message being polled, leaving the client open so that the
+    /// message in hand can still be handled and its offset stored; `close()` follows.
+    public func stop() {
+        lifecycle.withLock { if $0 == .open { $0 = .stopping } }
+    }
+
+    enum PollResult: Sendable {
+        case message(KafkaMessage)
+        case nothing
+        case closed
+    }
+
+    func poll() async throws -> PollResult {
+        let handle = self.handle
+        let logger = self.logger
+        do {
+            return try await thread.runIfActive { [self] in
+                if lifecycle.withLock({ $0 != .open }) { return .closed }
+                guard let message = rd_kafka_consumer_poll(handle.pointer, 100) else { return .nothing }
+                defer { rd_kafka_message_destroy(message) }
+                let error = message.pointee.err
+                guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                    let text = String(cString: rd_kafka_message_errstr(message))
+                    if rd_kafka_fatal_error(handle.pointer, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR {
+                        throw KafkaError(code: error.rawValue, message: text)
+                    }
+                    // Transient (a broker away, a partition's end): librdkafka recovers by itself.
+                    logger.debug("consumer event", metadata: ["error": "\(text)"])
+                    return .nothing
+                }
+                return .message(KafkaMessage(copying: message))
+            }
+        } catch is NIOThreadPoolError.ThreadPoolInactive {
+            return .closed
+        }
+    }
+
+    /// Marks `message` handled: its offset (plus one) is committed with the next automatic commit.
+    /// Returns false when the partition was taken away by a rebalance meanwhile (the new owner
+    /// will see the message again).
+    @discardableResult
+    public func storeOffset(of message: KafkaMessage) throws -> Bool {
+        try lifecycle.withLock { state in
+            guard state != .closed else { return false }
+            return try store(message)
+        }
+    }
+
+    private func store(_ message: KafkaMessage) throws -> Bool {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, message.topic, message.partition).pointee.offset = message.offset + 1
+        let error = rd_kafka_offsets_store(handle.pointer, list)
+        let partitionError = list!.pointee.elems[0].err
+        if error == RD_KAFKA_RESP_ERR__STATE || partitionError == RD_KAFKA_RESP_ERR__STATE {
+            logger.debug("offset not stored: partition no longer assigned", metadata: ["partition": "\(message.partition)"])
+            return false
+        }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "storing an offset") }
+        guard partitionError == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(partitionError, context: "storing an offset") }
+        return true
+    }
+
+    /// Commits the stored offsets, leaves the group and frees the client. `messages` ends.
+    public func close() async {
+        let handle = self.handle
+        let first = lifecycle.withLock { state -> Bool in
+            defer { state = .closed }
+            return state != .closed
+        }
+        guard first else { return }
+        do {
+            let logger = self.logger
+            try await thread.runIfActive {
+                let error = rd_kafka_consumer_close(handle.pointer)
+                if error != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    logger.warning("leaving the group was not clean", metadata: ["error": "\(KafkaError(error))"])
+                }
+                rd_kafka_destroy(handle.pointer)
+            }
+        } catch {
+            logger.warning("closing the consumer failed", metadata: ["error": "\(error)"])
+        }
+        try? await thread.shutdownGracefully()
+        logger.info("consumer closed, left the group")
+    }
+
+    /// Frees the client without committing or leaving the group, as a killed process would.
+    /// Only tests need this.
+    func abandon() async {
+        let handle = self.handle
+        let first = lifecycle.withLock { state -> Bool in
+            defer { state = .closed }
+            return state != .closed
+        }
+        guard first else { return }
+        try? await thread.runIfActive {
+            rd_kafka_destroy_flags(handle.pointer, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
+        }
+        try? await thread.shutdownGracefully()
+    }
+}

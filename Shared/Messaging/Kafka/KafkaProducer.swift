@@ -1,0 +1,152 @@
+import CRdkafka
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// An idempotent producer (`enable.idempotence=true`, `acks=all`): `send` returns once the broker
+/// acknowledged the message, or throws librdkafka's error. librdkafka's callbacks are served by a
+/// dedicated thread, never by Swift's cooperative pool. Run it as a service so that it flushes on shutdown.
+public final class KafkaProducer: Service, Sendable {
+    private let handle: KafkaClientHandle
+    private let context: KafkaClientContext
+    private let state = Mutex<State>(.running)
+    private let logger: Logger
+
+    private enum State {
+        case running
+        case closing
+        case closed
+    }
+
+    public init(configuration: KafkaConfiguration, logger: Logger) throws {
+        var logger = logger
+        logger[metadataKey: "component"] = "kafka-producer"
+        self.logger = logger
+        let conf = try KafkaConf(configuration.producerProperties)
+        let context = KafkaClientContext(logger: logger)
+        context.install(on: conf)
+        rd_kafka_conf_set_dr_msg_cb(conf.pointer) { client, message, _ in
+            guard let client, let message, let context = KafkaClientContext.from(rd_kafka_opaque(client)) else { return }
+            let id = UInt(bitPattern: message.pointee._private)
+            if message.pointee.err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                let report = KafkaDeliveryReport(
+                    topic: String(cString: rd_kafka_topic_name(message.pointee.rkt)),
+                    partition: message.pointee.partition,
+                    offset: message.pointee.offset
+                )
+                context.finishDelivery(id, with: .success(report))
+            } else {
+                context.finishDelivery(id, with: .failure(KafkaError(message.pointee.err, context: "delivery")))
+            }
+        }
+        self.context = context
+        self.handle = KafkaClientHandle(pointer: try conf.makeClient(RD_KAFKA_PRODUCER))
+        startPolling()
+    }
+
+    private func startPolling() {
+        let handle = self.handle
+        let thread = Thread { [self] in
+            while state.withLock({ if case .running = $0 { true } else { false } }) {
+                rd_kafka_poll(handle.pointer, 100)
+            }
+        }
+        thread.name = "kafka-producer-poll"
+        thread.start()
+    }
+
+    /// Hands `message` to librdkafka and returns at once; `Delivery.acknowledged()` waits for the
+    /// broker. Messages enqueued in order keep that order within their partition.
+    public func enqueue(_ message: KafkaOutgoingMessage) throws -> Delivery {
+        guard case .running = state.withLock({ $0 }) else {
+            throw KafkaError(code: RD_KAFKA_RESP_ERR__DESTROY.rawValue, message: "the producer is shut down")
+        }
+        let id = context.registerDelivery()
+        let headers = rd_kafka_headers_new(message.headers.count)
+        for header in message.headers {
+            header.value.withUnsafeBytes { value in
+                _ = rd_kafka_header_add(headers, header.name, -1, value.baseAddress, value.count)
+            }
+        }
+        let error = message.key.withUnsafeBytes { key in
+            message.value.withUnsafeBytes { value in
+                inkwell_produce(
+                    handle.pointer, message.topic, key.baseAddress, key.count, value.baseAddress, value.count,
+                    headers, UnsafeMutableRawPointer(bitPattern: id)
+                )
+            }
+        }
+        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+            rd_kafka_headers_destroy(headers)
+            context.forgetDelivery(id)
+            throw KafkaError(error, context: "producing to \(message.topic)")
+        }
+        return Delivery(id: id, context: context)
+    }
+
+    /// Produces `message` and waits for the broker's acknowledgement. When librdkafka's local
+    /// queue is full it waits for room instead of failing.
+    @discardableResult
+    public func send(_ message: KafkaOutgoingMessage) async throws -> KafkaDeliveryReport {
+        while true {
+            do {
+                return try await enqueue(message).acknowledged()
+            } catch let error as KafkaError where error.isQueueFull {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+    }
+
+    public struct Delivery: Sendable {
+        let id: UInt
+        let context: KafkaClientContext
+
+        public func acknowledged() async throws -> KafkaDeliveryReport {
+            try await context.awaitDelivery(id)
+        }
+    }
+
+    /// Whether the broker answers a metadata request within `timeout`.
+    public func checkBroker(timeout: Duration = .seconds(2)) async throws {
+        try await KafkaAdmin.checkBroker(handle, timeout: timeout)
+    }
+
+    /// Creates the topics that do not exist yet.
+    public func createTopics(_ names: [String], partitions: Int, timeout: Duration = .seconds(10)) async throws {
+        try await KafkaAdmin.createTopics(names, partitions: partitions, on: handle, timeout: timeout)
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await close()
+    }
+
+    /// Waits (up to `timeout`) for the messages still in flight, then destroys the client.
+    public func close(timeout: Duration = .seconds(10)) async {
+        let proceed = state.withLock { state -> Bool in
+            guard case .running = state else { return false }
+            state = .closing
+            return true
+        }
+        guard proceed else { return }
+        let handle = self.handle
+        let context = self.context
+        let logger = self.logger
+        await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                let result = rd_kafka_flush(handle.pointer, Int32(timeout.milliseconds))
+                if result != RD_KAFKA_RESP_ERR_NO_ERROR {
+                    logger.warning("messages still undelivered at shutdown", metadata: ["in_flight": "\(rd_kafka_outq_len(handle.pointer))"])
+                }
+                rd_kafka_destroy(handle.pointer)
+                context.failOutstandingDeliveries(KafkaError(code: RD_KAFKA_RESP_ERR__DESTROY.rawValue, message: "the producer was shut down"))
+                done.resume()
+            }
+            thread.name = "kafka-producer-close"
+            thread.start()
+        }
+        state.withLock { $0 = .closed }
+        logger.info("producer closed")
+    }
+}

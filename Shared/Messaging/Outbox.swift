@@ -1,0 +1,53 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// The transactional outbox: an event is written into the `outbox` table in the same database
+/// transaction as the change it describes, and `OutboxRelay` publishes it afterwards.
+public enum Outbox {
+    /// The migration that creates the table; a publishing service lists it among its own.
+    public static func migration(version: Int) -> Migration {
+        Migration(
+            version: version,
+            name: "create the event outbox",
+            statements: [
+                """
+                CREATE TABLE outbox (
+                    position bigserial PRIMARY KEY,
+                    event_id uuid NOT NULL UNIQUE,
+                    event_type text NOT NULL,
+                    topic text NOT NULL,
+                    event_key text NOT NULL,
+                    payload bytea NOT NULL,
+                    traceparent text,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    sent_at timestamptz,
+                    attempts integer NOT NULL DEFAULT 0,
+                    last_error text
+                )
+                """,
+                "CREATE INDEX outbox_pending ON outbox (position) WHERE sent_at IS NULL",
+            ]
+        )
+    }
+
+    /// Writes `event` on `connection`, which should be inside the transaction of the change.
+    @discardableResult
+    public static func append<Event: DomainEvent>(
+        _ event: Event,
+        on connection: PostgresConnection,
+        traceparent: String? = nil,
+        logger: Logger
+    ) async throws -> UUID {
+        let envelope = EventEnvelope(event)
+        let payload = try envelope.encoded()
+        try await connection.query(
+            """
+            INSERT INTO outbox (event_id, event_type, topic, event_key, payload, traceparent)
+            VALUES (\(envelope.id), \(Event.type), \(Event.topic.rawValue), \(envelope.key), \(payload), \(traceparent))
+            """,
+            logger: logger
+        )
+        return envelope.id
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import Metrics
+import PostgresNIO
+import ServiceLifecycle
+
+/// Publishes the outbox's pending rows in order and marks them sent only on the broker's delivery
+/// report. Any number of replicas may run it: each batch is taken under a transaction-scoped
+/// advisory lock, so one replica publishes at a time and the order of events with one key holds.
+/// While the broker is away it retries with backoff; nothing is marked sent that was not delivered.
+///
+/// A replica that dies after the broker acknowledged a batch but before its transaction committed
+/// leaves those rows pending, and they are published again: consumers are idempotent for this.
+public struct OutboxRelay: Service {
+    /// Keeps the relays of all services apart from the migration runner's lock.
+    static let advisoryLockKey: Int64 = 0x1_4B77_0B0C
+
+    let client: PostgresClient
+    let producer: KafkaProducer
+    let logger: Logger
+    let batchSize: Int
+    let idleInterval: Duration
+    let partitions: Int
+
+    public init(
+        client: PostgresClient,
+        producer: KafkaProducer,
+        partitions: Int,
+        logger: Logger,
+        batchSize: Int = 500,
+        idleInterval: Duration = .milliseconds(50)
+    ) {
+        var logger = logger
+        logger[metadataKey: "component"] = "outbox-relay"
+        self.client = client
+        self.producer = producer
+        self.logger = logger
+        self.batchSize = batchSize
+        self.idleInterval = idleInterval
+        self.partitions = partitions
+    }
+
+    public func run() async throws {
+        guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), partitions: partitions, logger: logger) else { return }
+        let published = Counter(label: "inkwell_outbox_published_total")
+        var backoff = Duration.milliseconds(100)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let count = try await publishBatch()
+                published.increment(by: count)
+                backoff = .milliseconds(100)
+                if count < batchSize { try await Task.sleep(for: idleInterval) }
+            } catch is CancellationError {
+                break
+            } catch {
+                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
+                try? await Task.sleep(for: backoff)
+                backoff = min(backoff * 2, .seconds(5))
+            }
+        }
+    }
+
+    private struct PendingRow {
+        let position: Int64
+        let eventType: String
+        let topic: String
+        let key: String
+        let payload: [UInt8]
+        let traceparent: String?
+    }
+
+    /// Publishes one batch; returns how many rows it marked sent (0 when another replica holds the lock).
+    func publishBatch() async throws -> Int {
+        try await client.withConnection { connection in
+            try await connection.withTransaction(logger: logger) { transaction in
+                var locked = false
+                for try await granted in try await transaction.query("SELECT pg_try_advisory_xact_lock(\(Self.advisoryLockKey))", logger: logger).decode(Bool.self) {
+                    locked = granted
+                }
+                guard locked else { return 0 }
+                var rows: [PendingRow] = []
+                let query: PostgresQuery = """
+                    SELECT position, event_type, topic, event_key, payload, traceparent FROM outbox
+                    WHERE sent_at IS NULL ORDER BY position LIMIT \(batchSize)
+                    """
+                for try await (position, eventType, topic, key, payload, traceparent) in try await transaction.query(query, logger: logger)
+                    .decode((Int64, String, String, String, [UInt8], String?).self)
+                {
+                    rows.append(PendingRow(position: position, eventType: eventType, topic: topic, key: key, payload: payload, traceparent: traceparent))
+                }
+                guard !rows.isEmpty else { return 0 }
+
+                // Enqueue in order, then wait: librdkafka keeps the order within each partition.
+                var deliveries: [(Int64, Result<KafkaProducer.Delivery, any Error>)] = []
+                for row in rows {
+                    var headers = [KafkaHeader(name: EventHeaders.eventType, string: row.eventType)]
+                    if let traceparent = row.traceparent { headers.append(KafkaHeader(name: EventHeaders.traceparent, string: traceparent)) }
+                    let message = KafkaOutgoingMessage(topic: row.topic, key: row.key, value: row.payload, headers: headers)
+                    deliveries.append((row.position, Result { try producer.enqueue(message) }))
+                }
+                var sent: [Int64] = []
+                var failure: (any Error)?
+                for (position, delivery) in deliveries {
+                    do {
+                        _ = try await delivery.get().acknowledged()
+                        sent.append(position)
+                    } catch {
+                        failure = failure ?? error
+                    }
+                }
+                if !sent.isEmpty {
+                    try await transaction.query("UPDATE outbox SET sent_at = now() WHERE position = ANY(\(sent))", logger: logger)
+                }
+                if let failure {
+                    let sentSet = Set(sent)
+                    let failed = rows.map(\.position).filter { !sentSet.contains($0) }
+                    try await transaction.query(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = \(String(describing: failure)) WHERE position = ANY(\(failed))",
+                        logger: logger
+                    )
+                    logger.warning("some events were not delivered; they stay pending", metadata: ["undelivered": "\(failed.count)", "error": "\(failure)"])
+                }
+                logger.debug("published outbox batch", metadata: ["sent": "\(sent.count)"])
+                return sent.count
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+import Testing
+
+@testable import Shared
+
+/// The broker that scripts/test started (INKWELL_TEST_KAFKA_BROKERS), and Tansu's binary for
+/// tests that need a broker of their own (INKWELL_TANSU_BIN).
+enum TestKafka {
+    static var brokers: String? { ProcessInfo.processInfo.environment["INKWELL_TEST_KAFKA_BROKERS"] }
+    static var tansuBinary: String? { ProcessInfo.processInfo.environment["INKWELL_TANSU_BIN"] }
+    static var isAvailable: Bool { brokers != nil && TestDatabase.isAvailable }
+
+    static func configuration(brokers: String? = nil) -> KafkaConfiguration {
+        KafkaConfiguration(
+            bootstrapServers: brokers ?? Self.brokers ?? "127.0.0.1:1",
+            clientID: "inkwell-tests",
+            sessionTimeout: .seconds(6),
+            partitions: 3,
+            messageTimeout: .seconds(60)
+        )
+    }
+
+    static func uniqueName(_ prefix: String) -> String {
+        "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "kafka-tests")
+        logger.logLevel = .warning
+        return logger
+    }
+}
+
+/// An event that only tests publish; service consumers ignore its type.
+struct SequencedTestEvent: DomainEvent {
+    static let type = "test.sequenced"
+    static let topic = EventTopic.users
+    var run: UUID
+    var stream: String
+    var sequence: Int
+    var key: String { stream }
+}
+
+/// Forwards TCP connections from a local port to a target; `cut()` drops every connection and
+/// refuses new ones until `restore()`, like a network that went away.
+final class TCPProxy: Sendable {
+    let port: Int
+    private let serverChannel: any Channel
+    private let state: ProxyState
+
+    final class ProxyState: Sendable {
+        let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+        let isCut = Mutex(false)
+    }
+
+    init(targetPort: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws {
+        let state = ProxyState()
+        self.state = state
+        serverChannel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { inbound in
+                if state.isCut.withLock({ $0 }) {
+                    return inbound.close()
+                }
+                return ClientBootstrap(group: inbound.eventLoop)
+                    .connect(host: "127.0.0.1", port: targetPort)
+                    .flatMap { outbound in
+                        state.connections.withLock {
+                            $0[ObjectIdentifier(inbound)] = inbound
+                            $0[ObjectIdentifier(outbound)] = outbound
+                        }
+                        let forget: @Sendable (any Channel) -> Void = { channel in
+                            _ = state.connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
+                        }
+                        inbound.closeFuture.whenComplete { _ in forget(inbound); outbound.close(promise: nil) }
+                        outbound.closeFuture.whenComplete { _ in forget(outbound); inbound.close(promise: nil) }
+                        return inbound.pipeline.addHandler(Forwarder(peer: outbound)).flatMap {
+                            outbound.pipeline.addHandler(Forwarder(peer: inbound))
+                        }
+                    }
+            }
+            .bind(host: "127.0.0.1", port: 0)
+            .get()
+        port = serverChannel.localAddress!.port!
+    }
+
+    func cut() {
+        state.isCut.withLock { $0 = true }
+        let open = state.connections.withLock { Array($0.values) }
+        for channel in open { channel.close(promise: nil) }
+    }
+
+    func restore() {
+        state.isCut.withLock { $0 = false }
+    }
+
+    func close() async {
+        cut()
+        try? await serverChannel.close()
+    }
+
+    private final class Forwarder: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let peer: any Channel
+        init(peer: any Channel) { self.peer = peer }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            peer.writeAndFlush(unwrapInboundIn(data), promise: nil)
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            context.close(promise: nil)
+        }
+    }
+}
+
+/// A Tansu broker of the test's own, listening on `listenPort` and advertising `advertisedPort`
+/// (a proxy in front of it), stopped by `stop()`.
+final class PrivateBroker: Sendable {
+    let process: Process
+
+    init(listenPort: Int, advertisedPort: Int) throws {
+        let binary = try #require(TestKafka.tansuBinary, "INKWELL_TANSU_BIN is not set")
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "broker",
+            "--listener-url", "tcp://127.0.0.1:\(listenPort)",
+            "--advertised-listener-url", "tcp://127.0.0.1:\(advertisedPort)",
+            "--storage-engine", "memory://tansu/",
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
+
+    /// A port nothing listens on right now.
+    static func freePort() throws -> Int {
+        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
+        defer { try? channel.close().wait() }
+        return channel.localAddress!.port!
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+func eventually(timeout: Duration, every interval: Duration = .milliseconds(100), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: interval)
+    }
+    return try await condition()
+}

@@ -1,0 +1,348 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Testing
+
+@testable import Shared
+
+@Suite("Events (no broker)")
+struct EventEnvelopeTests {
+    @Test("an envelope carries id, type, version, occurredAt, key and data, with millisecond UTC timestamps")
+    func envelopeShape() throws {
+        let userID = UUID()
+        let envelope = EventEnvelope(
+            UserFollowed(followerID: userID, followeeID: UUID()),
+            occurredAt: Date(timeIntervalSince1970: 1_455_765_776.637)
+        )
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(envelope.encoded())) as? [String: Any])
+        #expect(Set(json.keys) == ["id", "type", "version", "occurredAt", "key", "data"])
+        #expect(json["type"] as? String == "user.followed")
+        #expect(json["version"] as? Int == 1)
+        #expect(json["occurredAt"] as? String == "2016-02-18T03:22:56.637Z")
+        #expect(json["key"] as? String == userID.uuidString.lowercased())
+
+        let incoming = try IncomingEvent(payload: envelope.encoded())
+        #expect(incoming.id == envelope.id)
+        #expect(incoming.type == UserFollowed.type)
+        #expect(try incoming.decode(UserFollowed.self) == envelope.data)
+        #expect(throws: DecodingError.self) { try incoming.decode(UserRegistered.self) }
+    }
+
+    @Test("a message that is not an envelope is rejected")
+    func garbage() {
+        #expect(throws: (any Error).self) { try IncomingEvent(payload: Array("{\"hello\":1}".utf8)) }
+        #expect(throws: (any Error).self) { try IncomingEvent(payload: Array("not json".utf8)) }
+    }
+
+    @Test("a comment event keeps the first 200 characters of the body")
+    func commentExcerpt() {
+        let event = CommentCreated(commentID: 7, articleID: UUID(), articleSlug: "a", articleAuthorID: UUID(), authorID: UUID(), body: String(repeating: "é", count: 300))
+        #expect(event.excerpt.count == 200)
+        #expect(event.key == "7")
+    }
+
+    @Test("a bad KAFKA_BROKERS value stops start-up, naming the variable")
+    func badBrokers() {
+        #expect(throws: ConfigurationError.self) {
+            try testConfiguration(extra: ["KAFKA_BROKERS": "localhost"])
+        }
+        #expect(throws: ConfigurationError.self) {
+            try testConfiguration(extra: ["KAFKA_BROKERS": "broker:port"])
+        }
+        #expect((try? testConfiguration(extra: ["KAFKA_BROKERS": "a:9092,b:9093"]))?.kafka.bootstrapServers == "a:9092,b:9093")
+    }
+
+    @Test("an unreachable broker fails the readiness check with librdkafka's reason, without crashing")
+    func unreachableBroker() async throws {
+        var configuration = TestKafka.configuration(brokers: "127.0.0.1:1")
+        configuration.messageTimeout = .seconds(1)
+        let producer = try KafkaProducer(configuration: configuration, logger: TestKafka.logger)
+        let failure = await HealthController.failure(of: .broker(producer, timeout: .milliseconds(500)), within: .seconds(2))
+        #expect(failure != nil)
+        await #expect(throws: KafkaError.self) { try await producer.send(KafkaOutgoingMessage(topic: "t", key: "k", value: [1])) }
+        await producer.close(timeout: .milliseconds(100))
+    }
+
+    @Test("librdkafka's errors carry its message, and a bad property is named")
+    func badProperty() {
+        var configuration = TestKafka.configuration()
+        configuration.extraProperties = ["no.such.property": "1"]
+        do {
+            _ = try KafkaProducer(configuration: configuration, logger: TestKafka.logger)
+            Issue.record("a bad property was accepted")
+        } catch {
+            #expect("\(error)".contains("no.such.property"))
+        }
+    }
+}
+
+@Suite("Messaging against the real broker and PostgreSQL", .enabled(if: TestKafka.isAvailable), .serialized)
+struct MessagingTests {
+    let logger = TestKafka.logger
+
+    /// Reads `topic` from the start with a fresh group until `done` holds for what arrived.
+    func consume(
+        _ topic: String,
+        brokers: String? = nil,
+        timeout: Duration = .seconds(120),
+        until done: @escaping ([KafkaMessage]) -> Bool
+    ) async throws -> [KafkaMessage] {
+        let consumer = try KafkaConsumer(configuration: TestKafka.configuration(brokers: brokers), groupID: TestKafka.uniqueName("reader"), topics: [topic], logger: logger)
+        var received: [KafkaMessage] = []
+        let deadline = ContinuousClock.now + timeout
+        for try await message in consumer.messages {
+            received.append(message)
+            if done(received) || ContinuousClock.now > deadline { break }
+        }
+        await consumer.close()
+        return received
+    }
+
+    @Test("a message and its headers make the round trip")
+    func roundTrip() async throws {
+        let topic = TestKafka.uniqueName("roundtrip")
+        let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+        try await producer.createTopics([topic], partitions: 1)
+        let headers = [KafkaHeader(name: "traceparent", string: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), KafkaHeader(name: "bin", value: [0, 1, 2, 255])]
+        let report = try await producer.send(KafkaOutgoingMessage(topic: topic, key: "key-1", value: Array("hello".utf8), headers: headers))
+        #expect(report.topic == topic)
+        #expect(report.offset >= 0)
+
+        let received = try await consume(topic, timeout: .seconds(60)) { $0.count >= 1 }
+        let message = try #require(received.first)
+        #expect(message.keyString == "key-1")
+        #expect(message.value == Array("hello".utf8))
+        #expect(message.headers == headers)
+        await producer.close()
+    }
+
+    @Test("10,000 events through the outbox with two relays arrive once each, in order per key")
+    func outboxTwoRelays() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
+            try await withRunningClient(core.database) {
+                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1)], logger: logger).run()
+                let run = UUID()
+                let producers = [try KafkaProducer(configuration: TestKafka.configuration(), logger: logger), try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)]
+                let relays = producers.map { OutboxRelay(client: core.database, producer: $0, partitions: 3, logger: logger, batchSize: 200) }
+                let total = 10_000
+                let streams = 50
+
+                let relayTasks = relays.map { relay in Task { try await relay.run() } }
+                // Write while the relays run, 100 events per transaction.
+                for batch in 0..<(total / 100) {
+                    try await core.database.withConnection { connection in
+                        try await connection.withTransaction(logger: logger) { transaction in
+                            for index in (batch * 100)..<((batch + 1) * 100) {
+                                let event = SequencedTestEvent(run: run, stream: "s\(index % streams)-\(run)", sequence: index / streams)
+                                try await Outbox.append(event, on: transaction, logger: logger)
+                            }
+                        }
+                    }
+                }
+
+                var mine: [SequencedTestEvent] = []
+                var ids: [UUID] = []
+                _ = try await consume(EventTopic.users.rawValue) { messages in
+                    guard let last = messages.last, let incoming = try? IncomingEvent(payload: last.value),
+                        incoming.type == SequencedTestEvent.type, let event = try? incoming.decode(SequencedTestEvent.self), event.run == run
+                    else { return false }
+                    mine.append(event)
+                    ids.append(incoming.id)
+                    return mine.count >= total
+                }
+                for task in relayTasks { task.cancel() }
+                for task in relayTasks { _ = try? await task.value }
+                for producer in producers { await producer.close() }
+
+                #expect(mine.count == total)
+                #expect(Set(ids).count == total, "every event arrives once")
+                let byStream = Dictionary(grouping: mine, by: \.stream)
+                #expect(byStream.count == streams)
+                for (stream, events) in byStream {
+                    #expect(events.map(\.sequence) == Array(0..<(total / streams)), "events of \(stream) in order")
+                }
+                let pending = try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect()
+                #expect(pending == [0])
+            }
+        }
+    }
+
+    @Test("events written while the broker is unreachable for 10 s are all delivered afterwards")
+    func brokerOutage() async throws {
+        try #require(TestKafka.tansuBinary != nil, "INKWELL_TANSU_BIN is not set")
+        let brokerPort = try PrivateBroker.freePort()
+        let proxy = try await TCPProxy(targetPort: brokerPort)
+        let broker = try PrivateBroker(listenPort: brokerPort, advertisedPort: proxy.port)
+        defer { broker.stop() }
+        let brokers = "127.0.0.1:\(proxy.port)"
+        try await TestDatabase.withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
+            try await withRunningClient(core.database) {
+                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1)], logger: logger).run()
+                let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
+                let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
+                let relayTask = Task { try await relay.run() }
+                let run = UUID()
+                let total = 300
+                let clock = ContinuousClock()
+                let start = clock.now
+                var cut = false
+                var restored = false
+                for index in 0..<total {
+                    let elapsed = clock.now - start
+                    if !cut && elapsed > .seconds(2) {
+                        proxy.cut()
+                        cut = true
+                    }
+                    if cut && !restored && elapsed > .seconds(12) {
+                        proxy.restore()
+                        restored = true
+                    }
+                    try await core.database.withConnection { connection in
+                        try await connection.withTransaction(logger: logger) { transaction in
+                            try await Outbox.append(SequencedTestEvent(run: run, stream: "k\(index % 7)", sequence: index), on: transaction, logger: logger)
+                        }
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(cut && restored, "the outage happened while events were written")
+                proxy.restore()
+
+                let sent = try await eventually(timeout: .seconds(90), every: .milliseconds(500)) {
+                    try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect() == [0]
+                }
+                #expect(sent, "every outbox row was eventually marked sent")
+                var sequences = Set<Int>()
+                let received = try await consume(EventTopic.users.rawValue, brokers: brokers, timeout: .seconds(90)) { messages in
+                    if let last = messages.last, let incoming = try? IncomingEvent(payload: last.value), let event = try? incoming.decode(SequencedTestEvent.self), event.run == run {
+                        sequences.insert(event.sequence)
+                    }
+                    return sequences.count >= total
+                }
+                #expect(sequences == Set(0..<total), "none lost")
+                #expect(received.count >= total)
+                relayTask.cancel()
+                _ = try? await relayTask.value
+                await producer.close()
+            }
+        }
+        await proxy.close()
+    }
+
+    /// A consumer whose handler records each effect, without a uniqueness constraint, so a
+    /// duplicate effect would show.
+    func effectConsumer(client: PostgresClient, topic: String, producer: KafkaProducer, maxAttempts: Int = 5) -> EventConsumer {
+        EventConsumer(
+            name: "effects",
+            configuration: TestKafka.configuration(),
+            groupID: TestKafka.uniqueName("effects"),
+            topics: [topic],
+            deadLetters: producer,
+            client: client,
+            handlers: [
+                EventHandler(SequencedTestEvent.self) { event, incoming, connection, logger in
+                    if event.stream == "poison" { throw ConduitError.invalid("stream", "is poisoned") }
+                    try await connection.query("INSERT INTO effects (event_id, sequence) VALUES (\(incoming.id), \(event.sequence))", logger: logger)
+                }
+            ],
+            maxAttempts: maxAttempts,
+            logger: logger
+        )
+    }
+
+    static let effectsMigrations = [
+        EventConsumer.migration(version: 1),
+        Migration(version: 2, name: "effects", statements: ["CREATE TABLE effects (event_id uuid NOT NULL, sequence integer NOT NULL)"]),
+    ]
+
+    func produce(_ events: [SequencedTestEvent], to topic: String, with producer: KafkaProducer) async throws {
+        var deliveries: [KafkaProducer.Delivery] = []
+        for event in events {
+            deliveries.append(try producer.enqueue(KafkaOutgoingMessage(topic: topic, key: event.key, value: try EventEnvelope(event).encoded())))
+        }
+        for delivery in deliveries { _ = try await delivery.acknowledged() }
+    }
+
+    @Test("a consumer killed in the middle of a stream and restarted applies every effect exactly once")
+    func killedConsumer() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
+            try await withRunningClient(core.database) {
+                _ = try await MigrationRunner(client: core.database, migrations: Self.effectsMigrations, logger: logger).run()
+                let topic = TestKafka.uniqueName("kill")
+                let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+                try await producer.createTopics([topic], partitions: 3)
+                let total = 2_000
+                let run = UUID()
+                try await produce((0..<total).map { SequencedTestEvent(run: run, stream: "k\($0 % 10)", sequence: $0) }, to: topic, with: producer)
+
+                let handlers = effectConsumer(client: core.database, topic: topic, producer: producer)
+                let group = TestKafka.uniqueName("killed")
+                // The first consumer dies after 700 events, between an effect and its offset.
+                let first = try KafkaConsumer(configuration: TestKafka.configuration(), groupID: group, topics: [topic], logger: logger)
+                var handled = 0
+                for try await message in first.messages {
+                    await handlers.process(message)
+                    handled += 1
+                    if handled == 700 { break }
+                    try first.storeOffset(of: message)
+                }
+                await first.abandon()
+
+                let second = try KafkaConsumer(configuration: TestKafka.configuration(), groupID: group, topics: [topic], logger: logger)
+                var duplicates = 0
+                let deadline = ContinuousClock.now + .seconds(120)
+                for try await message in second.messages {
+                    if await handlers.process(message) == .duplicate { duplicates += 1 }
+                    try second.storeOffset(of: message)
+                    let done = try await core.database.query("SELECT count(*) FROM processed_events", logger: logger).decode(Int.self).collect() == [total]
+                    if done || ContinuousClock.now > deadline { break }
+                }
+                await second.close()
+                await producer.close()
+
+                let counts = try await core.database.query("SELECT count(*), count(DISTINCT event_id) FROM effects", logger: logger).decode((Int, Int).self).collect()
+                #expect(counts.first?.0 == total, "no effect lost or doubled")
+                #expect(counts.first?.1 == total)
+                #expect(duplicates >= 1, "the restarted consumer saw redelivered events and skipped them")
+            }
+        }
+    }
+
+    @Test("a poison message goes to the dead-letter topic with its error, and the messages after it are handled")
+    func poisonMessage() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
+            try await withRunningClient(core.database) {
+                _ = try await MigrationRunner(client: core.database, migrations: Self.effectsMigrations, logger: logger).run()
+                let topic = TestKafka.uniqueName("poison")
+                let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+                try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
+                let run = UUID()
+                try await produce([SequencedTestEvent(run: run, stream: "good", sequence: 1)], to: topic, with: producer)
+                try await producer.send(KafkaOutgoingMessage(topic: topic, key: "good", value: Array("not an envelope".utf8)))
+                try await produce(
+                    [SequencedTestEvent(run: run, stream: "poison", sequence: 2), SequencedTestEvent(run: run, stream: "good", sequence: 3)],
+                    to: topic, with: producer)
+
+                let consumer = effectConsumer(client: core.database, topic: topic, producer: producer, maxAttempts: 3)
+                let consuming = Task { try await consumer.run() }
+                let handled = try await eventually(timeout: .seconds(60)) {
+                    try await core.database.query("SELECT sequence FROM effects ORDER BY sequence", logger: logger).decode(Int.self).collect() == [1, 3]
+                }
+                #expect(handled, "the good messages on both sides of the poison were handled")
+                let dead = try await consume(EventTopic.deadLetterTopic(of: topic), timeout: .seconds(60)) { $0.count >= 2 }
+                consuming.cancel()
+                _ = try? await consuming.value
+                await producer.close()
+
+                #expect(dead.count == 2)
+                #expect(dead.allSatisfy { $0.header(EventHeaders.originalTopic)?.stringValue == topic })
+                #expect(dead.first?.header(EventHeaders.error)?.stringValue.contains("not an event envelope") == true)
+                #expect(dead.last?.header(EventHeaders.error)?.stringValue.contains("poisoned") == true)
+                #expect(dead.last?.header(EventHeaders.attempts)?.stringValue == "3")
+            }
+        }
+    }
+}
