@@ -50,10 +50,13 @@ let package = Package(
         .executableTarget(name: "Notifier", dependencies: ["Shared"], path: "Services/Notifier", swiftSettings: swiftSettings),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
         .executableTarget(name: "MessagingBenchmark", dependencies: ["Shared"], path: "Benchmarks/MessagingBenchmark", swiftSettings: swiftSettings),
+        // Helpers that both test targets use.
+        .target(name: "TestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
         .testTarget(
             name: "SharedTests",
             dependencies: [
                 "Shared",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -64,6 +67,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

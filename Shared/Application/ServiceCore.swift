@@ -79,7 +79,7 @@ public struct ServiceCore: Sendable {
             do {
                 return try await operation()
             } catch {
-                let reason = HealthController.describe(error)
+                let reason = DatabaseErrors.describe(error)
                 guard clock.now + delay < deadline else {
                     logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])
                     throw error

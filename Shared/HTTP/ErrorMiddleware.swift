@@ -22,13 +22,11 @@ public struct ConduitErrorMiddleware: RouterMiddleware {
         }
     }
 
-    /// PostgreSQL errors that mean the database could not be reached, rather than a bad query.
-    static let unreachableDatabaseCodes: [PSQLError.Code] = [
-        .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
-    ]
-
     static func conduitError(for error: any Error, request: Request, context: Context) -> ConduitError {
-        switch error {
+        if DatabaseErrors.isUnreachable(error) {
+            return .unavailable("database unavailable, try again (request id \(context.requestID))")
+        }
+        switch DatabaseErrors.unwrap(error) {
         case let error as ConduitError:
             return error
         case let error as HTTPError:
@@ -42,8 +40,6 @@ public struct ConduitErrorMiddleware: RouterMiddleware {
             return ConduitError(error.status, errors: ["body": [message]], headers: error.headers)
         case let error as any HTTPResponseError where error.status.code < 500:
             return ConduitError(error.status, error.status.reasonPhrase.lowercased())
-        case let error as PSQLError where unreachableDatabaseCodes.contains(error.code):
-            return .unavailable("database unavailable, try again (request id \(context.requestID))")
         default:
             return ConduitError(.internalServerError, "internal error (request id \(context.requestID))")
         }

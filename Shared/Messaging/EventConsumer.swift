@@ -85,7 +85,7 @@ public struct EventConsumer: Service {
         guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), partitions: configuration.partitions, logger: logger) else { return }
         let consumer = try KafkaConsumer(configuration: configuration, groupID: groupID, topics: names, logger: logger)
         logger.info("consuming", metadata: ["topics": "\(names.joined(separator: ","))", "group": "\(groupID)"])
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             do {
                 for try await message in consumer.messages {
                     await process(message)
@@ -130,13 +130,14 @@ public struct EventConsumer: Service {
                 Counter(label: "inkwell_events_consumed_total", dimensions: [("consumer", name), ("outcome", applied ? "applied" : "duplicate")]).increment()
                 return applied ? .applied : .duplicate
             } catch {
-                if Self.isUnreachableDatabase(error) {
+                if DatabaseErrors.isUnreachable(error) {
                     logger.warning("database unreachable; will retry the event", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
                 } else {
                     failures += 1
-                    logger.warning("event handler failed", metadata: ["attempt": "\(failures)", "error": "\(String(reflecting: error))"])
+                    let reason = String(describing: DatabaseErrors.unwrap(error))
+                    logger.warning("event handler failed", metadata: ["attempt": "\(failures)", "error": "\(reason)"])
                     if failures >= maxAttempts {
-                        await deadLetter(message, reason: String(reflecting: error), attempts: failures)
+                        await deadLetter(message, reason: reason, attempts: failures)
                         return .deadLettered
                     }
                 }
@@ -184,10 +185,5 @@ public struct EventConsumer: Service {
                 backoff = min(backoff * 2, .seconds(5))
             }
         }
-    }
-
-    static func isUnreachableDatabase(_ error: any Error) -> Bool {
-        guard let error = error as? PSQLError else { return false }
-        return ConduitErrorMiddleware.unreachableDatabaseCodes.contains(error.code)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 
 /// The transactional outbox: an event is written into the `outbox` table in the same database
@@ -40,7 +41,7 @@ public enum Outbox {
         logger: Logger
     ) async throws -> UUID {
         let envelope = EventEnvelope(event)
-        let payload = try envelope.encoded()
+        let payload = ByteBuffer(bytes: try envelope.encoded())
         try await connection.query(
             """
             INSERT INTO outbox (event_id, event_type, topic, event_key, payload, traceparent)

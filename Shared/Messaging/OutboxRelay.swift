@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 
@@ -84,9 +85,9 @@ public struct OutboxRelay: Service {
                     WHERE sent_at IS NULL ORDER BY position LIMIT \(batchSize)
                     """
                 for try await (position, eventType, topic, key, payload, traceparent) in try await transaction.query(query, logger: logger)
-                    .decode((Int64, String, String, String, [UInt8], String?).self)
+                    .decode((Int64, String, String, String, ByteBuffer, String?).self)
                 {
-                    rows.append(PendingRow(position: position, eventType: eventType, topic: topic, key: key, payload: payload, traceparent: traceparent))
+                    rows.append(PendingRow(position: position, eventType: eventType, topic: topic, key: key, payload: Array(payload.readableBytesView), traceparent: traceparent))
                 }
                 guard !rows.isEmpty else { return 0 }
 

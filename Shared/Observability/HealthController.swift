@@ -61,7 +61,7 @@ public struct HealthController: Sendable {
                     try await check.check()
                     return nil
                 } catch {
-                    return "unreachable: \(describe(error))"
+                    return "unreachable: \(DatabaseErrors.describe(error))"
                 }
             }
             group.addTask {
@@ -72,14 +72,5 @@ public struct HealthController: Sendable {
             group.cancelAll()
             return first
         }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? PSQLError {
-            if let message = error.serverInfo?[.message] { return message }
-            if let underlying = error.underlying { return "\(underlying)" }
-            return "\(error.code)"
-        }
-        return "\(error)"
     }
 }

@@ -56,14 +56,18 @@ public struct MigrationRunner: Sendable {
         var appliedNow: [Int] = []
         for migration in migrations where !done.contains(migration.version) {
             logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
-            try await connection.withTransaction(logger: logger) { transaction in
-                for statement in migration.statements {
-                    try await transaction.query(statement, logger: logger)
+            do {
+                try await connection.withTransaction(logger: logger) { transaction in
+                    for statement in migration.statements {
+                        try await transaction.query(statement, logger: logger)
+                    }
+                    try await transaction.query(
+                        "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                        logger: logger
+                    )
                 }
-                try await transaction.query(
-                    "INSERT INTO schema_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
-                    logger: logger
-                )
+            } catch where !DatabaseErrors.isUnreachable(error) {
+                throw MigrationError(version: migration.version, name: migration.name, reason: DatabaseErrors.describe(error))
             }
             appliedNow.append(migration.version)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Through a running native stack (scripts/test starts it with two replicas of each service).
@@ -35,18 +36,10 @@ struct FoundationEndToEndTests {
         }
     }
 
-    @Test func aBadConfigurationValueStopsTheServiceNamingTheVariable() throws {
+    @Test func aBadConfigurationValueStopsTheServiceNamingTheVariable() async throws {
         let binary = try Stack.binDirectory.unwrap("INKWELL_BIN_DIR") + "/Posts"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.environment = ["PORT": "not-a-port"]
-        let stderr = Pipe()
-        process.standardError = stderr
-        process.standardOutput = Pipe()
-        try process.run()
-        process.waitUntilExit()
-        let message = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(process.terminationStatus == 78)
+        let (status, message) = try await ChildProcess.run(binary, environment: ["PORT": "not-a-port"])
+        #expect(status == 78)
         #expect(message.contains(#"PORT="not-a-port""#))
         #expect(message.contains("expected an integer from 1 to 65535"))
     }
@@ -54,17 +47,17 @@ struct FoundationEndToEndTests {
     @Test func readinessFollowsPostgreSQL() async throws {
         let url = Stack.replicaURLs[0].url + "/health/ready"
         #expect(try await request(.GET, url).status == 200)
-        try Stack.control("postgres-stop")
+        try await Stack.control("postgres-stop")
         do {
             #expect(try await waitForStatus(503, at: url, timeout: .seconds(15)), "not ready while PostgreSQL is stopped")
             let unready = try await request(.GET, url)
             #expect(unready.conduitErrors?["database"] != nil, "the reason names the database: \(unready.body)")
             #expect(try await request(.GET, Stack.replicaURLs[0].url + "/health/live").status == 200)
         } catch {
-            try? Stack.control("postgres-start")
+            try? await Stack.control("postgres-start")
             throw error
         }
-        try Stack.control("postgres-start")
+        try await Stack.control("postgres-start")
         #expect(try await waitForStatus(200, at: url, timeout: .seconds(30)), "ready again once PostgreSQL is back")
         for (service, replica) in Stack.replicaURLs {
             #expect(try await waitForStatus(200, at: replica + "/health/ready", timeout: .seconds(30)), "\(service) at \(replica)")

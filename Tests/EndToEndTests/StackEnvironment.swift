@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TestSupport
 import NIOCore
 import NIOHTTP1
 
@@ -30,13 +31,9 @@ enum Stack {
         }
     }
 
-    static func control(_ action: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try stackControl.unwrap("INKWELL_STACKCTL"))
-        process.arguments = [action]
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw StackError("stackctl \(action) exited \(process.terminationStatus)") }
+    static func control(_ action: String) async throws {
+        let (status, output) = try await ChildProcess.run(try stackControl.unwrap("INKWELL_STACKCTL"), arguments: [action])
+        guard status == 0 else { throw StackError("stackctl \(action) exited \(status): \(output)") }
     }
 }
 

@@ -66,9 +66,11 @@ struct DatabaseTests {
                         "SELECT * FROM no_such_table",
                     ]),
                 ]
-                await #expect(throws: PSQLError.self) {
+                let error = await #expect(throws: MigrationError.self) {
                     try await MigrationRunner(client: client, migrations: broken, logger: logger).run()
                 }
+                #expect(error?.version == 2)
+                #expect(error?.description.contains(#"relation "no_such_table" does not exist"#) == true)
                 let notes = try await client.query("SELECT note FROM events", logger: logger).decode(String.self).collect()
                 #expect(notes == ["migration 1"])
                 let versions = try await client.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self).collect()

@@ -3,7 +3,9 @@ import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+import ServiceLifecycle
 import Testing
+import TestSupport
 
 @testable import Shared
 
@@ -121,32 +123,26 @@ final class TCPProxy: Sendable {
 /// A Tansu broker of the test's own, listening on `listenPort` and advertising `advertisedPort`
 /// (a proxy in front of it), stopped by `stop()`.
 final class PrivateBroker: Sendable {
-    let process: Process
+    let process: ChildProcess
 
-    init(listenPort: Int, advertisedPort: Int) throws {
+    init(listenPort: Int, advertisedPort: Int) async throws {
         let binary = try #require(TestKafka.tansuBinary, "INKWELL_TANSU_BIN is not set")
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
+        process = try ChildProcess.spawn(binary, arguments: [
             "broker",
             "--listener-url", "tcp://127.0.0.1:\(listenPort)",
             "--advertised-listener-url", "tcp://127.0.0.1:\(advertisedPort)",
             "--storage-engine", "memory://tansu/",
-        ]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        ])
     }
 
-    func stop() {
-        process.terminate()
-        process.waitUntilExit()
+    func stop() async {
+        await process.terminate()
     }
 
     /// A port nothing listens on right now.
-    static func freePort() throws -> Int {
-        let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
-        defer { try? channel.close().wait() }
+    static func freePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
+        defer { channel.close(promise: nil) }
         return channel.localAddress!.port!
     }
 }
@@ -159,4 +155,14 @@ func eventually(timeout: Duration, every interval: Duration = .milliseconds(100)
         try await Task.sleep(for: interval)
     }
     return try await condition()
+}
+
+/// Runs `services` in the background while `body` runs, then cancels them and waits for them,
+/// also when `body` throws.
+func whileRunning<T: Sendable>(_ services: [any Service], _ body: () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for service in services { group.addTask { try await service.run() } }
+        defer { group.cancelAll() }
+        return try await body()
+    }
 }

@@ -80,22 +80,45 @@ struct EventEnvelopeTests {
 struct MessagingTests {
     let logger = TestKafka.logger
 
-    /// Reads `topic` from the start with a fresh group until `done` holds for what arrived.
+    /// Reads `topic` from the start with a fresh group until `count` messages that match arrived
+    /// (or `timeout` passed); returns those.
     func consume(
         _ topic: String,
         brokers: String? = nil,
         timeout: Duration = .seconds(120),
-        until done: @escaping ([KafkaMessage]) -> Bool
+        matching: @escaping @Sendable (KafkaMessage) -> Bool = { _ in true },
+        count: Int
     ) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(configuration: TestKafka.configuration(brokers: brokers), groupID: TestKafka.uniqueName("reader"), topics: [topic], logger: logger)
-        var received: [KafkaMessage] = []
-        let deadline = ContinuousClock.now + timeout
-        for try await message in consumer.messages {
-            received.append(message)
-            if done(received) || ContinuousClock.now > deadline { break }
+        let received = try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { group in
+            group.addTask {
+                var received: [KafkaMessage] = []
+                for try await message in consumer.messages where matching(message) {
+                    received.append(message)
+                    if received.count >= count { break }
+                }
+                return received
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                consumer.stop()
+                return nil
+            }
+            let received = try await group.next()!
+            consumer.stop()
+            group.cancelAll()
+            return received ?? []
         }
         await consumer.close()
         return received
+    }
+
+    /// The test event of `run` that `message` carries, with its event id.
+    static func event(in message: KafkaMessage, of run: UUID) -> (UUID, SequencedTestEvent)? {
+        guard let incoming = try? IncomingEvent(payload: message.value), incoming.type == SequencedTestEvent.type,
+            let event = try? incoming.decode(SequencedTestEvent.self), event.run == run
+        else { return nil }
+        return (incoming.id, event)
     }
 
     @Test("a message and its headers make the round trip")
@@ -108,7 +131,7 @@ struct MessagingTests {
         #expect(report.topic == topic)
         #expect(report.offset >= 0)
 
-        let received = try await consume(topic, timeout: .seconds(60)) { $0.count >= 1 }
+        let received = try await consume(topic, timeout: .seconds(60), count: 1)
         let message = try #require(received.first)
         #expect(message.keyString == "key-1")
         #expect(message.value == Array("hello".utf8))
@@ -128,31 +151,26 @@ struct MessagingTests {
                 let total = 10_000
                 let streams = 50
 
-                let relayTasks = relays.map { relay in Task { try await relay.run() } }
-                // Write while the relays run, 100 events per transaction.
-                for batch in 0..<(total / 100) {
-                    try await core.database.withConnection { connection in
-                        try await connection.withTransaction(logger: logger) { transaction in
-                            for index in (batch * 100)..<((batch + 1) * 100) {
-                                let event = SequencedTestEvent(run: run, stream: "s\(index % streams)-\(run)", sequence: index / streams)
-                                try await Outbox.append(event, on: transaction, logger: logger)
+                let (mine, ids) = try await whileRunning(relays) {
+                    // Write while the relays run, 100 events per transaction.
+                    for batch in 0..<(total / 100) {
+                        _ = try await core.database.withConnection { connection in
+                            try await connection.withTransaction(logger: logger) { transaction in
+                                for index in (batch * 100)..<((batch + 1) * 100) {
+                                    let event = SequencedTestEvent(run: run, stream: "s\(index % streams)-\(run)", sequence: index / streams)
+                                    try await Outbox.append(event, on: transaction, logger: logger)
+                                }
                             }
                         }
                     }
+                    let received = try await consume(EventTopic.users.rawValue, matching: { Self.event(in: $0, of: run) != nil }, count: total)
+                    let mine = received.compactMap { Self.event(in: $0, of: run) }
+                    let sent = try await eventually(timeout: .seconds(30)) {
+                        try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect() == [0]
+                    }
+                    #expect(sent, "every outbox row is marked sent")
+                    return (mine.map(\.1), mine.map(\.0))
                 }
-
-                var mine: [SequencedTestEvent] = []
-                var ids: [UUID] = []
-                _ = try await consume(EventTopic.users.rawValue) { messages in
-                    guard let last = messages.last, let incoming = try? IncomingEvent(payload: last.value),
-                        incoming.type == SequencedTestEvent.type, let event = try? incoming.decode(SequencedTestEvent.self), event.run == run
-                    else { return false }
-                    mine.append(event)
-                    ids.append(incoming.id)
-                    return mine.count >= total
-                }
-                for task in relayTasks { task.cancel() }
-                for task in relayTasks { _ = try? await task.value }
                 for producer in producers { await producer.close() }
 
                 #expect(mine.count == total)
@@ -162,8 +180,6 @@ struct MessagingTests {
                 for (stream, events) in byStream {
                     #expect(events.map(\.sequence) == Array(0..<(total / streams)), "events of \(stream) in order")
                 }
-                let pending = try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect()
-                #expect(pending == [0])
             }
         }
     }
@@ -171,10 +187,21 @@ struct MessagingTests {
     @Test("events written while the broker is unreachable for 10 s are all delivered afterwards")
     func brokerOutage() async throws {
         try #require(TestKafka.tansuBinary != nil, "INKWELL_TANSU_BIN is not set")
-        let brokerPort = try PrivateBroker.freePort()
+        let brokerPort = try await PrivateBroker.freePort()
         let proxy = try await TCPProxy(targetPort: brokerPort)
-        let broker = try PrivateBroker(listenPort: brokerPort, advertisedPort: proxy.port)
-        defer { broker.stop() }
+        let broker = try await PrivateBroker(listenPort: brokerPort, advertisedPort: proxy.port)
+        do {
+            try await outage(through: proxy)
+        } catch {
+            await broker.stop()
+            await proxy.close()
+            throw error
+        }
+        await broker.stop()
+        await proxy.close()
+    }
+
+    func outage(through proxy: TCPProxy) async throws {
         let brokers = "127.0.0.1:\(proxy.port)"
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
@@ -182,52 +209,46 @@ struct MessagingTests {
                 _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1)], logger: logger).run()
                 let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
                 let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
-                let relayTask = Task { try await relay.run() }
-                let run = UUID()
-                let total = 300
-                let clock = ContinuousClock()
-                let start = clock.now
-                var cut = false
-                var restored = false
-                for index in 0..<total {
-                    let elapsed = clock.now - start
-                    if !cut && elapsed > .seconds(2) {
-                        proxy.cut()
-                        cut = true
-                    }
-                    if cut && !restored && elapsed > .seconds(12) {
-                        proxy.restore()
-                        restored = true
-                    }
-                    try await core.database.withConnection { connection in
-                        try await connection.withTransaction(logger: logger) { transaction in
-                            try await Outbox.append(SequencedTestEvent(run: run, stream: "k\(index % 7)", sequence: index), on: transaction, logger: logger)
+                try await whileRunning([relay]) {
+                    let run = UUID()
+                    let total = 300
+                    let clock = ContinuousClock()
+                    let start = clock.now
+                    var cut = false
+                    var restored = false
+                    for index in 0..<total {
+                        let elapsed = clock.now - start
+                        if !cut && elapsed > .seconds(2) {
+                            proxy.cut()
+                            cut = true
                         }
+                        if cut && !restored && elapsed > .seconds(12) {
+                            proxy.restore()
+                            restored = true
+                        }
+                        _ = try await core.database.withConnection { connection in
+                            try await connection.withTransaction(logger: logger) { transaction in
+                                try await Outbox.append(SequencedTestEvent(run: run, stream: "k\(index % 7)", sequence: index), on: transaction, logger: logger)
+                            }
+                        }
+                        try await Task.sleep(for: .milliseconds(50))
                     }
-                    try await Task.sleep(for: .milliseconds(50))
-                }
-                #expect(cut && restored, "the outage happened while events were written")
-                proxy.restore()
+                    #expect(cut && restored, "the outage happened while events were written")
+                    proxy.restore()
 
-                let sent = try await eventually(timeout: .seconds(90), every: .milliseconds(500)) {
-                    try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect() == [0]
-                }
-                #expect(sent, "every outbox row was eventually marked sent")
-                var sequences = Set<Int>()
-                let received = try await consume(EventTopic.users.rawValue, brokers: brokers, timeout: .seconds(90)) { messages in
-                    if let last = messages.last, let incoming = try? IncomingEvent(payload: last.value), let event = try? incoming.decode(SequencedTestEvent.self), event.run == run {
-                        sequences.insert(event.sequence)
+                    let sent = try await eventually(timeout: .seconds(90), every: .milliseconds(500)) {
+                        try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect() == [0]
                     }
-                    return sequences.count >= total
+                    #expect(sent, "every outbox row was eventually marked sent")
+                    let received = try await consume(
+                        EventTopic.users.rawValue, brokers: brokers, timeout: .seconds(90), matching: { Self.event(in: $0, of: run) != nil }, count: total)
+                    let sequences = Set(received.compactMap { Self.event(in: $0, of: run)?.1.sequence })
+                    #expect(sequences == Set(0..<total), "none lost")
+                    #expect(received.count >= total)
                 }
-                #expect(sequences == Set(0..<total), "none lost")
-                #expect(received.count >= total)
-                relayTask.cancel()
-                _ = try? await relayTask.value
                 await producer.close()
             }
         }
-        await proxy.close()
     }
 
     /// A consumer whose handler records each effect, without a uniqueness constraint, so a
@@ -327,14 +348,13 @@ struct MessagingTests {
                     to: topic, with: producer)
 
                 let consumer = effectConsumer(client: core.database, topic: topic, producer: producer, maxAttempts: 3)
-                let consuming = Task { try await consumer.run() }
-                let handled = try await eventually(timeout: .seconds(60)) {
-                    try await core.database.query("SELECT sequence FROM effects ORDER BY sequence", logger: logger).decode(Int.self).collect() == [1, 3]
+                let dead = try await whileRunning([consumer]) {
+                    let handled = try await eventually(timeout: .seconds(60)) {
+                        try await core.database.query("SELECT sequence FROM effects ORDER BY sequence", logger: logger).decode(Int.self).collect() == [1, 3]
+                    }
+                    #expect(handled, "the good messages on both sides of the poison were handled")
+                    return try await consume(EventTopic.deadLetterTopic(of: topic), timeout: .seconds(60), count: 2)
                 }
-                #expect(handled, "the good messages on both sides of the poison were handled")
-                let dead = try await consume(EventTopic.deadLetterTopic(of: topic), timeout: .seconds(60)) { $0.count >= 2 }
-                consuming.cancel()
-                _ = try? await consuming.value
                 await producer.close()
 
                 #expect(dead.count == 2)

@@ -19,7 +19,7 @@ enum KafkaAdmin {
             defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
             for name in names {
                 guard let topic = rd_kafka_NewTopic_new(name, Int32(partitions), 1, &errorText, errorText.count) else {
-                    throw KafkaError(code: -1, message: "topic \(name): \(String(cString: errorText))")
+                    throw KafkaError(code: -1, message: "topic \(name): \(String(errorBuffer: errorText))")
                 }
                 newTopics.append(topic)
             }

@@ -79,7 +79,7 @@ struct KafkaConf {
         for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(pointer, name, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(pointer)
-                throw KafkaError(code: -1, message: "configuration \(name)=\(value): \(String(cString: errorText))")
+                throw KafkaError(code: -1, message: "configuration \(name)=\(value): \(String(errorBuffer: errorText))")
             }
         }
     }
@@ -89,7 +89,7 @@ struct KafkaConf {
         var errorText = [CChar](repeating: 0, count: 512)
         guard let client = rd_kafka_new(type, pointer, &errorText, errorText.count) else {
             rd_kafka_conf_destroy(pointer)
-            throw KafkaError(code: -1, message: "creating the client: \(String(cString: errorText))")
+            throw KafkaError(code: -1, message: "creating the client: \(String(errorBuffer: errorText))")
         }
         return client
     }

@@ -20,3 +20,10 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 
     var isQueueFull: Bool { code == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue }
 }
+
+extension String {
+    /// The text librdkafka wrote into an error buffer (up to its NUL).
+    init(errorBuffer: [CChar]) {
+        self.init(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}

@@ -1,0 +1,44 @@
+import PostgresNIO
+
+extension PostgresTransactionError {
+    /// The error that made the transaction fail: the body's, else BEGIN's or COMMIT's.
+    var cause: any Error { closureError ?? beginError ?? commitError ?? self }
+}
+
+public enum DatabaseErrors {
+    /// PostgreSQL errors that mean the database could not be reached, rather than a bad query.
+    static let unreachableCodes: [PSQLError.Code] = [
+        .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+    ]
+
+    /// `error` without the transaction wrapper PostgresNIO puts around errors thrown inside one.
+    public static func unwrap(_ error: any Error) -> any Error {
+        (error as? PostgresTransactionError)?.cause ?? error
+    }
+
+    /// Whether `error` says the database could not be reached (retry later), not that a query was wrong.
+    public static func isUnreachable(_ error: any Error) -> Bool {
+        guard let error = unwrap(error) as? PSQLError else { return false }
+        return unreachableCodes.contains(error.code)
+    }
+
+    /// A short reason for logs and readiness answers: the server's message, or the connection's error.
+    public static func describe(_ error: any Error) -> String {
+        let error = unwrap(error)
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] { return message }
+            if let underlying = error.underlying { return "\(underlying)" }
+            return "\(error.code)"
+        }
+        return "\(error)"
+    }
+}
+
+/// A migration that failed; nothing of it was applied.
+public struct MigrationError: Error, CustomStringConvertible {
+    public let version: Int
+    public let name: String
+    public let reason: String
+
+    public var description: String { "migration \(version) (\(name)) failed and was rolled back: \(reason)" }
+}
