@@ -56,11 +56,18 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// Sends SIGTERM and waits for the process to end.
+    /// Sends SIGTERM, and SIGKILL if the process is still there after `grace`; waits for it to end.
     @discardableResult
-    public func terminate() async -> Int32 {
+    public func terminate(grace: Duration = .seconds(5)) async -> Int32 {
         kill(pid, SIGTERM)
-        return await wait()
+        let pid = self.pid
+        let killer = Task {
+            try await Task.sleep(for: grace)
+            kill(pid, SIGKILL)
+        }
+        let status = await wait()
+        killer.cancel()
+        return status
     }
 
     /// Runs `path` to completion; its exit code and what it printed (output and error together).
