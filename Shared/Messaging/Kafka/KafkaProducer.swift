@@ -10,12 +10,19 @@ import Synchronization
 public final class KafkaProducer: Service, Sendable {
     private let handle: KafkaClientHandle
     private let context: KafkaClientContext
-    private let state = Mutex<State>(.running)
+    private let state = Mutex(State())
     private let logger: Logger
 
-    private enum State {
+    /// The handle is destroyed only by the poll thread, once closing was asked for and no call
+    /// that uses it is running (`users`), so nothing touches a freed handle.
+    private struct State {
+        var phase: Phase = .running
+        var users = 0
+    }
+
+    private enum Phase {
         case running
-        case closing
+        case closing(timeout: Duration, done: CheckedContinuation<Void, Never>)
         case closed
     }
 
@@ -46,9 +53,20 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     private func startPolling() {
-        let handle = self.handle
         let thread = Thread { [self] in
-            while state.withLock({ if case .running = $0 { true } else { false } }) {
+            while true {
+                let closing: (Duration, CheckedContinuation<Void, Never>)? = state.withLock { state in
+                    if case .closing(let timeout, let done) = state.phase, state.users == 0 {
+                        state.phase = .closed
+                        return (timeout, done)
+                    }
+                    return nil
+                }
+                if let (timeout, done) = closing {
+                    destroy(flushingFor: timeout)
+                    done.resume()
+                    return
+                }
                 rd_kafka_poll(handle.pointer, 100)
             }
         }
@@ -56,33 +74,59 @@ public final class KafkaProducer: Service, Sendable {
         thread.start()
     }
 
+    private func destroy(flushingFor timeout: Duration) {
+        if rd_kafka_flush(handle.pointer, Int32(timeout.milliseconds)) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            logger.warning("messages still undelivered at shutdown", metadata: ["in_flight": "\(rd_kafka_outq_len(handle.pointer))"])
+        }
+        rd_kafka_destroy(handle.pointer)
+        context.failOutstandingDeliveries(KafkaError(code: RD_KAFKA_RESP_ERR__DESTROY.rawValue, message: "the producer was shut down"))
+    }
+
+    /// Runs `body` with the handle, which stays alive meanwhile; throws once the producer is closing.
+    private func withHandle<T>(_ body: (KafkaClientHandle) throws -> T) throws -> T {
+        try state.withLock { state in
+            guard case .running = state.phase else { throw Self.shutDown }
+            return try body(handle)
+        }
+    }
+
+    private func withHandle<T: Sendable>(_ body: (KafkaClientHandle) async throws -> T) async throws -> T {
+        try state.withLock { state in
+            guard case .running = state.phase else { throw Self.shutDown }
+            state.users += 1
+        }
+        defer { state.withLock { $0.users -= 1 } }
+        return try await body(handle)
+    }
+
+    private static let shutDown = KafkaError(code: RD_KAFKA_RESP_ERR__DESTROY.rawValue, message: "the producer is shut down")
+
     /// Hands `message` to librdkafka and returns at once; `Delivery.acknowledged()` waits for the
     /// broker. Messages enqueued in order keep that order within their partition.
     public func enqueue(_ message: KafkaOutgoingMessage) throws -> Delivery {
-        guard case .running = state.withLock({ $0 }) else {
-            throw KafkaError(code: RD_KAFKA_RESP_ERR__DESTROY.rawValue, message: "the producer is shut down")
-        }
-        let id = context.registerDelivery()
-        let headers = rd_kafka_headers_new(message.headers.count)
-        for header in message.headers {
-            header.value.withUnsafeBytes { value in
-                _ = rd_kafka_header_add(headers, header.name, -1, value.baseAddress, value.count)
+        try withHandle { handle in
+            let id = context.registerDelivery()
+            let headers = rd_kafka_headers_new(message.headers.count)
+            for header in message.headers {
+                header.value.withUnsafeBytes { value in
+                    _ = rd_kafka_header_add(headers, header.name, -1, value.baseAddress, value.count)
+                }
             }
-        }
-        let error = message.key.withUnsafeBytes { key in
-            message.value.withUnsafeBytes { value in
-                inkwell_produce(
-                    handle.pointer, message.topic, key.baseAddress, key.count, value.baseAddress, value.count,
-                    headers, UnsafeMutableRawPointer(bitPattern: id)
-                )
+            let error = message.key.withUnsafeBytes { key in
+                message.value.withUnsafeBytes { value in
+                    inkwell_produce(
+                        handle.pointer, message.topic, key.baseAddress, key.count, value.baseAddress, value.count,
+                        headers, UnsafeMutableRawPointer(bitPattern: id)
+                    )
+                }
             }
+            guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                rd_kafka_headers_destroy(headers)
+                context.forgetDelivery(id)
+                throw KafkaError(error, context: "producing to \(message.topic)")
+            }
+            return Delivery(id: id, context: context)
         }
-        guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            rd_kafka_headers_destroy(headers)
-            context.forgetDelivery(id)
-            throw KafkaError(error, context: "producing to \(message.topic)")
-        }
-        return Delivery(id: id, context: context)
     }
 
     /// Produces `message` and waits for the broker's acknowledgement. When librdkafka's local
@@ -109,12 +153,12 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Whether the broker answers a metadata request within `timeout`.
     public func checkBroker(timeout: Duration = .seconds(2)) async throws {
-        try await KafkaAdmin.checkBroker(handle, timeout: timeout)
+        try await withHandle { try await KafkaAdmin.checkBroker($0, timeout: timeout) }
     }
 
     /// Creates the topics that do not exist yet.
     public func createTopics(_ names: [String], partitions: Int, timeout: Duration = .seconds(10)) async throws {
-        try await KafkaAdmin.createTopics(names, partitions: partitions, on: handle, timeout: timeout)
+        try await withHandle { try await KafkaAdmin.createTopics(names, partitions: partitions, on: $0, timeout: timeout) }
     }
 
     public func run() async throws {
@@ -124,29 +168,14 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Waits (up to `timeout`) for the messages still in flight, then destroys the client.
     public func close(timeout: Duration = .seconds(10)) async {
-        let proceed = state.withLock { state -> Bool in
-            guard case .running = state else { return false }
-            state = .closing
-            return true
-        }
-        guard proceed else { return }
-        let handle = self.handle
-        let context = self.context
-        let logger = self.logger
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                let result = rd_kafka_flush(handle.pointer, Int32(timeout.milliseconds))
-                if result != RD_KAFKA_RESP_ERR_NO_ERROR {
-                    logger.warning("messages still undelivered at shutdown", metadata: ["in_flight": "\(rd_kafka_outq_len(handle.pointer))"])
-                }
-                rd_kafka_destroy(handle.pointer)
-                context.failOutstandingDeliveries(KafkaError(code: RD_KAFKA_RESP_ERR__DESTROY.rawValue, message: "the producer was shut down"))
-                done.resume()
+            let closing = state.withLock { state -> Bool in
+                guard case .running = state.phase else { return false }
+                state.phase = .closing(timeout: timeout, done: done)
+                return true
             }
-            thread.name = "kafka-producer-close"
-            thread.start()
+            if !closing { done.resume() }
         }
-        state.withLock { $0 = .closed }
         logger.info("producer closed")
     }
 }
