@@ -3,6 +3,8 @@
 # process started leaves a pid file in $INKWELL_STATE/run, so that stop_stack stops exactly it.
 # shellcheck shell=bash
 
+: "${INKWELL_STATE:?set INKWELL_STATE (the state folder) before sourcing stack.sh}"
+
 SERVICES=(auth posts comments notifier)
 GATEWAY_PORT=${INKWELL_GATEWAY_PORT:-8080}
 PG_PORT=${INKWELL_PG_PORT:-5433}
