@@ -139,6 +139,14 @@ final class PrivateBroker: Sendable {
         await process.terminate()
     }
 
+    static func isListening(on port: Int) async -> Bool {
+        guard let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get() else {
+            return false
+        }
+        try? await channel.close()
+        return true
+    }
+
     /// A port nothing listens on right now.
     static func freePort() async throws -> Int {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
@@ -164,5 +172,25 @@ func whileRunning<T: Sendable>(_ services: [any Service], _ body: () async throw
         for service in services { group.addTask { try await service.run() } }
         defer { group.cancelAll() }
         return try await body()
+    }
+}
+
+struct TimedOut: Error, CustomStringConvertible {
+    let what: String
+    var description: String { "timed out: \(what)" }
+}
+
+/// Runs `body`, cancelling it and throwing `TimedOut` when it takes longer than `timeout`, so that a
+/// test waiting for messages fails instead of hanging.
+func withDeadline<T: Sendable>(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let result = try await group.next()!.map({ $0 }) else { throw TimedOut(what: what) }
+        return result
     }
 }

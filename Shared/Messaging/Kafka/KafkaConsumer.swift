@@ -160,19 +160,4 @@ public final class KafkaConsumer: Sendable {
         try? await thread.shutdownGracefully()
         logger.info("consumer closed, left the group")
     }
-
-    /// Frees the client without committing or leaving the group, as a killed process would.
-    /// Only tests need this.
-    func abandon() async {
-        let handle = self.handle
-        let first = lifecycle.withLock { state -> Bool in
-            defer { state = .closed }
-            return state != .closed
-        }
-        guard first else { return }
-        try? await thread.runIfActive {
-            rd_kafka_destroy_flags(handle.pointer, Int32(RD_KAFKA_DESTROY_F_NO_CONSUMER_CLOSE))
-        }
-        try? await thread.shutdownGracefully()
-    }
 }
