@@ -147,11 +147,17 @@ final class PrivateBroker: Sendable {
         return true
     }
 
-    /// A port nothing listens on right now.
+    /// A port nothing listens on right now, below the ephemeral range: a port from that range can
+    /// be taken by an outgoing connection meanwhile, or even connect to itself when nothing listens.
     static func freePort() async throws -> Int {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).get()
-        defer { channel.close(promise: nil) }
-        return channel.localAddress!.port!
+        for _ in 0..<50 {
+            let port = Int.random(in: 21_000..<24_000)
+            if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).get() {
+                try? await channel.close()
+                return port
+            }
+        }
+        throw TimedOut(what: "finding a free port")
     }
 }
 
