@@ -40,16 +40,18 @@ public struct ServiceCore: Sendable {
     }
 
     /// The service's application: it runs the database client and `services` beside the HTTP
-    /// server, and applies `migrations` before the server starts accepting requests.
+    /// server, and applies `migrations` before the server starts accepting requests; `services`
+    /// start only once the migrations are applied.
     public func makeApplication(
         router: Router<AppRequestContext>,
         migrations: [Migration],
         services: [any Service] = []
     ) -> some ApplicationProtocol {
+        let schema = SchemaReady()
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            services: [database] + services,
+            services: [database] + services.map { AfterMigrations(base: $0, schema: schema) },
             logger: logger
         )
         let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)
@@ -60,6 +62,7 @@ public struct ServiceCore: Sendable {
                 let applied = try await migrationRunner.run()
                 logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
             }
+            schema.open()
         }
         return app
     }
