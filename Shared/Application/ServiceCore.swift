@@ -76,20 +76,20 @@ public struct ServiceCore: Sendable {
     ) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        var delay = Duration.milliseconds(250)
+        var backoff = Backoff(initial: .milliseconds(250))
         var attempt = 1
         while true {
             do {
                 return try await operation()
             } catch {
                 let reason = DatabaseErrors.describe(error)
+                let delay = backoff.next()
                 guard clock.now + delay < deadline else {
                     logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])
                     throw error
                 }
                 logger.warning("\(what) failed, retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(reason)"])
                 try await Task.sleep(for: delay)
-                delay = min(delay * 2, .seconds(5))
                 attempt += 1
             }
         }

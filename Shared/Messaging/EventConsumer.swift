@@ -123,7 +123,7 @@ public struct EventConsumer: Service {
             return .ignored
         }
         var failures = 0
-        var backoff = Duration.milliseconds(50)
+        var backoff = Backoff(initial: .milliseconds(50))
         while true {
             do {
                 let applied = try await apply(event, with: handler, logger: logger)
@@ -131,7 +131,7 @@ public struct EventConsumer: Service {
                 return applied ? .applied : .duplicate
             } catch {
                 if DatabaseErrors.isUnreachable(error) {
-                    logger.warning("database unreachable; will retry the event", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
+                    logger.warning("database unreachable; will retry the event", metadata: ["error": "\(error)"])
                 } else {
                     failures += 1
                     let reason = String(describing: DatabaseErrors.unwrap(error))
@@ -141,8 +141,7 @@ public struct EventConsumer: Service {
                         return .deadLettered
                     }
                 }
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                try? await Task.sleep(for: backoff.next())
             }
         }
     }
@@ -173,7 +172,7 @@ public struct EventConsumer: Service {
             KafkaHeader(name: EventHeaders.attempts, string: String(attempts)),
         ]
         logger.error("moving a message to the dead-letter topic", metadata: ["topic": "\(topic)", "offset": "\(message.offset)", "reason": "\(reason)"])
-        var backoff = Duration.milliseconds(100)
+        var backoff = Backoff(initial: .milliseconds(100))
         while true {
             do {
                 try await deadLetters.send(KafkaOutgoingMessage(topic: topic, key: message.key, value: message.value, headers: headers))
@@ -181,8 +180,7 @@ public struct EventConsumer: Service {
                 return
             } catch {
                 logger.warning("could not write the dead letter; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                try? await Task.sleep(for: backoff.next())
             }
         }
     }

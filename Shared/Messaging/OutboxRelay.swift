@@ -44,19 +44,19 @@ public struct OutboxRelay: Service {
     public func run() async throws {
         guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), partitions: partitions, logger: logger) else { return }
         let published = Counter(label: "inkwell_outbox_published_total")
-        var backoff = Duration.milliseconds(100)
+        var backoff = Backoff(initial: .milliseconds(100))
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let count = try await publishBatch()
                 published.increment(by: count)
-                backoff = .milliseconds(100)
+                backoff.reset()
                 if count < batchSize { try await Task.sleep(for: idleInterval) }
             } catch is CancellationError {
                 break
             } catch {
-                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(backoff)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                let delay = backoff.next()
+                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
+                try? await Task.sleep(for: delay)
             }
         }
     }

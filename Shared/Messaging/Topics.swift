@@ -6,7 +6,7 @@ extension KafkaProducer {
     /// reached (a broker that is down at start-up never stops the service). Returns false only
     /// when the service is shutting down first.
     public func ensureTopics(_ names: [String], partitions: Int, logger: Logger) async -> Bool {
-        var backoff = Duration.milliseconds(200)
+        var backoff = Backoff(initial: .milliseconds(200))
         var attempt = 1
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
@@ -14,9 +14,9 @@ extension KafkaProducer {
                 logger.info("topics ready", metadata: ["topics": "\(names.joined(separator: ","))", "partitions": "\(partitions)"])
                 return true
             } catch {
-                logger.warning("broker not reachable yet; retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(backoff)", "error": "\(error)"])
-                try? await Task.sleep(for: backoff)
-                backoff = min(backoff * 2, .seconds(5))
+                let delay = backoff.next()
+                logger.warning("broker not reachable yet; retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(error)"])
+                try? await Task.sleep(for: delay)
                 attempt += 1
             }
         }
