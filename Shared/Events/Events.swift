@@ -3,15 +3,13 @@ import Foundation
 // The events named in ARCHITECTURE.md. Ids of users and articles are UUIDs; comment ids are
 // Conduit's integers.
 
-public struct UserRegistered: DomainEvent {
-    public static let type = "user.registered"
-    public static let topic = EventTopic.users
+/// A user's profile as the `user.*` events carry it.
+public struct UserProfile: Codable, Sendable, Equatable {
     public var userID: UUID
     public var username: String
     public var email: String
     public var bio: String?
     public var image: String?
-    public var key: String { userID.uuidString.lowercased() }
 
     public init(userID: UUID, username: String, email: String, bio: String?, image: String?) {
         self.userID = userID
@@ -20,52 +18,52 @@ public struct UserRegistered: DomainEvent {
         self.bio = bio
         self.image = image
     }
+
+    var key: String { userID.uuidString.lowercased() }
+}
+
+public struct UserRegistered: DomainEvent {
+    public static let type = "user.registered"
+    public static let topic = EventTopic.users
+    public var user: UserProfile
+    public var key: String { user.key }
+    public init(user: UserProfile) { self.user = user }
 }
 
 /// The full new profile, username changes included.
 public struct UserUpdated: DomainEvent {
     public static let type = "user.updated"
     public static let topic = EventTopic.users
-    public var userID: UUID
-    public var username: String
-    public var email: String
-    public var bio: String?
-    public var image: String?
-    public var key: String { userID.uuidString.lowercased() }
+    public var user: UserProfile
+    public var key: String { user.key }
+    public init(user: UserProfile) { self.user = user }
+}
 
-    public init(userID: UUID, username: String, email: String, bio: String?, image: String?) {
-        self.userID = userID
-        self.username = username
-        self.email = email
-        self.bio = bio
-        self.image = image
+/// Who follows whom, as `user.followed` and `user.unfollowed` carry it.
+public struct FollowRelation: Codable, Sendable, Equatable {
+    public var followerID: UUID
+    public var followeeID: UUID
+
+    public init(followerID: UUID, followeeID: UUID) {
+        self.followerID = followerID
+        self.followeeID = followeeID
     }
 }
 
 public struct UserFollowed: DomainEvent {
     public static let type = "user.followed"
     public static let topic = EventTopic.users
-    public var followerID: UUID
-    public var followeeID: UUID
-    public var key: String { followerID.uuidString.lowercased() }
-
-    public init(followerID: UUID, followeeID: UUID) {
-        self.followerID = followerID
-        self.followeeID = followeeID
-    }
+    public var follow: FollowRelation
+    public var key: String { follow.followerID.uuidString.lowercased() }
+    public init(follow: FollowRelation) { self.follow = follow }
 }
 
 public struct UserUnfollowed: DomainEvent {
     public static let type = "user.unfollowed"
     public static let topic = EventTopic.users
-    public var followerID: UUID
-    public var followeeID: UUID
-    public var key: String { followerID.uuidString.lowercased() }
-
-    public init(followerID: UUID, followeeID: UUID) {
-        self.followerID = followerID
-        self.followeeID = followeeID
-    }
+    public var follow: FollowRelation
+    public var key: String { follow.followerID.uuidString.lowercased() }
+    public init(follow: FollowRelation) { self.follow = follow }
 }
 
 /// What every article event says about its article.

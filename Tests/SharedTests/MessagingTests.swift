@@ -11,7 +11,7 @@ struct EventEnvelopeTests {
     func envelopeShape() throws {
         let userID = UUID()
         let envelope = EventEnvelope(
-            UserFollowed(followerID: userID, followeeID: UUID()),
+            UserFollowed(follow: FollowRelation(followerID: userID, followeeID: UUID())),
             occurredAt: Date(timeIntervalSince1970: 1_455_765_776.637)
         )
         let json = try #require(try JSONSerialization.jsonObject(with: Data(envelope.encoded())) as? [String: Any])

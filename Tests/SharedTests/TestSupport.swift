@@ -103,11 +103,7 @@ enum TestDatabase {
 
 /// Runs `body` while `client` runs, then stops it.
 func withRunningClient<T: Sendable>(_ client: PostgresClient, _ body: () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { await client.run() }
-        defer { group.cancelAll() }
-        return try await body()
-    }
+    try await whileRunning([client], body)
 }
 
 extension AsyncSequence {
