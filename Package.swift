@@ -22,6 +22,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
     ],
     targets: [
         // librdkafka 2.8 or newer, found through pkg-config (scripts/setup builds it).
@@ -39,19 +42,42 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Shared",
             exclude: ["CRdkafka"],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "Auth", dependencies: ["Shared"], path: "Services/Auth", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "Auth",
+            dependencies: [
+                "Shared",
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Services/Auth",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(name: "Posts", dependencies: ["Shared"], path: "Services/Posts", swiftSettings: swiftSettings),
         .executableTarget(name: "Comments", dependencies: ["Shared"], path: "Services/Comments", swiftSettings: swiftSettings),
         .executableTarget(name: "Notifier", dependencies: ["Shared"], path: "Services/Notifier", swiftSettings: swiftSettings),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
         .executableTarget(name: "MessagingBenchmark", dependencies: ["Shared"], path: "Benchmarks/MessagingBenchmark", swiftSettings: swiftSettings),
         // Helpers that both test targets use.
-        .target(name: "TestSupport", path: "Tests/Support", swiftSettings: swiftSettings),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "Shared",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SharedTests",
             dependencies: [
@@ -59,8 +85,21 @@ let package = Package(
                 "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             path: "Tests/SharedTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AuthTests",
+            dependencies: [
+                "Auth",
+                "Shared",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            path: "Tests/AuthTests",
             swiftSettings: swiftSettings
         ),
         // Runs against a native stack started by scripts/test; skipped when INKWELL_GATEWAY_URL is unset.

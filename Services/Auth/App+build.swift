@@ -1,10 +1,16 @@
 import Hummingbird
 import Shared
 
-func buildApplication(_ configuration: ServiceConfiguration) throws -> some ApplicationProtocol {
+func buildApplication(_ configuration: ServiceConfiguration, _ auth: AuthConfiguration) async throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
-    let router = buildRouter(core, messaging: messaging)
+    let keys = try await SigningKeys.load(auth)
+    let hasher = try await PasswordHasher(cost: auth.bcryptCost)
+    if auth.bcryptCost < 10 {
+        core.logger.warning("BCRYPT_COST is below 10: fine for tests, too weak for real passwords", metadata: ["cost": "\(auth.bcryptCost)"])
+    }
+    core.logger.info("signing tokens", metadata: ["kid": "\(keys.currentKID)", "published_kids": "\(keys.kids.count)"])
+    let router = buildRouter(core, messaging: messaging, keys: keys, hasher: hasher, tokenLifetime: auth.tokenLifetime)
     return core.makeApplication(
         router: router,
         migrations: AuthMigrations.all,
@@ -12,6 +18,13 @@ func buildApplication(_ configuration: ServiceConfiguration) throws -> some Appl
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging) -> Router<AppRequestContext> {
-    core.makeRouter(readinessChecks: [messaging.readinessCheck])
+func buildRouter(_ core: ServiceCore, messaging: Messaging, keys: SigningKeys, hasher: PasswordHasher, tokenLifetime: Duration) -> Router<AppRequestContext> {
+    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let repository = UserRepository(database: core.database)
+    let verifier = keys.verifier
+    let users = UsersController(repository: repository, hasher: hasher, tokens: TokenIssuer(keys: keys, lifetime: tokenLifetime), verifier: verifier)
+    router.addRoutes(users.endpoints, atPath: "/api")
+    router.addRoutes(ProfilesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
+    router.addRoutes(KeysController(keys: keys).endpoints)
+    return router
 }

@@ -16,6 +16,9 @@ public struct ServiceConfiguration: Sendable {
     /// How long `/health/ready` waits for the database before answering 503.
     public var readinessTimeout: Duration
     public var kafka: KafkaConfiguration
+    public var tokens: TokenVerificationConfiguration
+    /// The environment the configuration was read from, for the service's own settings.
+    public let environment: EnvironmentReader
 
     /// - Parameters:
     ///   - serviceName: the service's name, used in logs and in the default database name
@@ -46,6 +49,8 @@ public struct ServiceConfiguration: Sendable {
             partitions: try environment.integer("KAFKA_TOPIC_PARTITIONS", default: 3, in: 1...1000),
             messageTimeout: try environment.seconds("KAFKA_MESSAGE_TIMEOUT", default: 30, in: 1...3600)
         )
+        self.tokens = try TokenVerificationConfiguration(environment: environment)
+        self.environment = environment
     }
 }
 

@@ -22,6 +22,12 @@ public enum DatabaseErrors {
         return unreachableCodes.contains(error.code)
     }
 
+    /// The name of the unique constraint (or unique index) that `error` violated, if that is what it is.
+    public static func violatedUniqueConstraint(_ error: any Error) -> String? {
+        guard let error = unwrap(error) as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return nil }
+        return error.serverInfo?[.constraintName]
+    }
+
     /// A short reason for logs and readiness answers: the server's message, or the connection's error.
     public static func describe(_ error: any Error) -> String {
         let error = unwrap(error)

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Testing
 import Foundation
 import TestSupport
 import NIOCore
@@ -77,3 +78,8 @@ func waitForStatus(_ status: Int, at url: String, timeout: Duration) async throw
     }
     return false
 }
+
+/// Every end-to-end suite nests in this one, so that they run one at a time: some stop pieces of
+/// the shared stack (PostgreSQL, a replica), which others need.
+@Suite(.serialized, .enabled(if: Stack.isRunning, "needs a running stack (scripts/test starts one)"))
+enum EndToEnd {}

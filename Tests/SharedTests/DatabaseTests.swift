@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Logging
 import PostgresNIO
 import Testing
+import TestSupport
 
 @testable import Shared
 

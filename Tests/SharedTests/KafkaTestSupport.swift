@@ -9,34 +9,6 @@ import TestSupport
 
 @testable import Shared
 
-/// The broker that scripts/test started (INKWELL_TEST_KAFKA_BROKERS), and Tansu's binary for
-/// tests that need a broker of their own (INKWELL_TANSU_BIN).
-enum TestKafka {
-    static var brokers: String? { ProcessInfo.processInfo.environment["INKWELL_TEST_KAFKA_BROKERS"] }
-    static var tansuBinary: String? { ProcessInfo.processInfo.environment["INKWELL_TANSU_BIN"] }
-    static var isAvailable: Bool { brokers != nil && TestDatabase.isAvailable }
-
-    static func configuration(brokers: String? = nil) -> KafkaConfiguration {
-        KafkaConfiguration(
-            bootstrapServers: brokers ?? Self.brokers ?? "127.0.0.1:1",
-            clientID: "inkwell-tests",
-            sessionTimeout: .seconds(6),
-            partitions: 3,
-            messageTimeout: .seconds(60)
-        )
-    }
-
-    static func uniqueName(_ prefix: String) -> String {
-        "\(prefix)-\(UUID().uuidString.prefix(8).lowercased())"
-    }
-
-    static var logger: Logger {
-        var logger = Logger(label: "kafka-tests")
-        logger.logLevel = .warning
-        return logger
-    }
-}
-
 /// An event that only tests publish; service consumers ignore its type.
 struct SequencedTestEvent: DomainEvent {
     static let type = "test.sequenced"
@@ -161,42 +133,3 @@ final class PrivateBroker: Sendable {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
-func eventually(timeout: Duration, every interval: Duration = .milliseconds(100), _ condition: () async throws -> Bool) async throws -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try await Task.sleep(for: interval)
-    }
-    return try await condition()
-}
-
-/// Runs `services` in the background while `body` runs, then cancels them and waits for them,
-/// also when `body` throws.
-func whileRunning<T: Sendable>(_ services: [any Service], _ body: () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        for service in services { group.addTask { try await service.run() } }
-        defer { group.cancelAll() }
-        return try await body()
-    }
-}
-
-struct TimedOut: Error, CustomStringConvertible {
-    let what: String
-    var description: String { "timed out: \(what)" }
-}
-
-/// Runs `body`, cancelling it and throwing `TimedOut` when it takes longer than `timeout`, so that a
-/// test waiting for messages fails instead of hanging.
-func withDeadline<T: Sendable>(_ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next()!.map({ $0 }) else { throw TimedOut(what: what) }
-        return result
-    }
-}

@@ -178,20 +178,46 @@ start_smtp_sink() {
     wait_until "the SMTP sink on port $SMTP_PORT" 30 port_open "$SMTP_PORT"
 }
 
+# The key that signs auth's tokens: made once per state folder, never committed. A stack that
+# already has one keeps it, so tokens stay valid across restarts.
+ensure_signing_key() {
+    SIGNING_KEY_FILE=$INKWELL_STATE/secrets/jwt-signing-key.pem
+    if [ ! -s "$SIGNING_KEY_FILE" ]; then
+        mkdir -p "$(dirname "$SIGNING_KEY_FILE")"
+        chmod 700 "$(dirname "$SIGNING_KEY_FILE")"
+        (umask 077 && openssl ecparam -name prime256v1 -genkey -noout -out "$SIGNING_KEY_FILE" 2>/dev/null) ||
+            die "could not make a signing key with openssl"
+        say "made a token signing key: $SIGNING_KEY_FILE"
+    fi
+}
+
+# The JWKS address of every auth replica, so that the other services can fetch it from any of them.
+jwks_urls() {
+    local replicas=$1 i urls=""
+    for ((i = 1; i <= replicas; i++)); do
+        urls+="${urls:+,}http://127.0.0.1:$(service_port auth "$i")/.well-known/jwks.json"
+    done
+    printf '%s' "$urls"
+}
+
 # start_services BIN_DIR REPLICAS
 start_services() {
     local bin_dir=$1 replicas=$2 service i port
+    ensure_signing_key
     for service in "${SERVICES[@]}"; do
         local binary=$bin_dir/${SERVICE_PRODUCT[$service]}
         [ -x "$binary" ] || die "$binary is missing; build first"
         for ((i = 1; i <= replicas; i++)); do
             port=$(service_port "$service" "$i")
             if pid_alive "$service-$i"; then continue; fi
-            start_process "$service-$i" env \
+            local secrets=()
+            [ "$service" = auth ] && secrets=(JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")")
+            start_process "$service-$i" env "${secrets[@]}" \
                 HOST=127.0.0.1 PORT="$port" \
                 DATABASE_URL="$(database_url "$service")" \
                 LOG_FORMAT="${LOG_FORMAT:-logfmt}" LOG_LEVEL="${LOG_LEVEL:-info}" \
                 KAFKA_BROKERS="127.0.0.1:$BROKER_PORT" \
+                AUTH_JWKS_URL="$(jwks_urls "$replicas")" \
                 SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
                 AUTH_URL="http://127.0.0.1:$(service_port auth 1)" \
                 POSTS_URL="http://127.0.0.1:$(service_port posts 1)" \

@@ -1,0 +1,32 @@
+import Shared
+
+/// The auth service's own settings, read beside the shared ``ServiceConfiguration``.
+struct AuthConfiguration: Sendable {
+    /// The PEM of the EC P-256 key that signs tokens (`JWT_PRIVATE_KEY`).
+    var signingKeyPEM: String
+    /// PEMs of public keys of earlier signing keys, still served in the JWKS so that their tokens
+    /// stay valid until they expire (`JWT_PREVIOUS_PUBLIC_KEYS`, PEM blocks one after another).
+    var previousPublicKeyPEMs: [String]
+    /// How long a token is valid (`TOKEN_LIFETIME`, seconds).
+    var tokenLifetime: Duration
+    /// bcrypt's cost factor (`BCRYPT_COST`); 10 or more outside tests.
+    var bcryptCost: UInt8
+
+    init(environment: EnvironmentReader) throws(ConfigurationError) {
+        guard let pem = environment.raw("JWT_PRIVATE_KEY") else {
+            throw ConfigurationError(variable: "JWT_PRIVATE_KEY", value: "", expected: "the PEM of an EC P-256 private key (scripts/stack makes one; openssl ecparam -name prime256v1 -genkey)")
+        }
+        self.signingKeyPEM = pem
+        self.previousPublicKeyPEMs = Self.pemBlocks(environment.raw("JWT_PREVIOUS_PUBLIC_KEYS") ?? "")
+        self.tokenLifetime = try environment.seconds("TOKEN_LIFETIME", default: 86400, in: 60...(30 * 86400))
+        self.bcryptCost = UInt8(try environment.integer("BCRYPT_COST", default: 10, in: 4...16))
+    }
+
+    static func pemBlocks(_ text: String) -> [String] {
+        let end = "-----END PUBLIC KEY-----"
+        return text.components(separatedBy: end)
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            .filter { !$0.isEmpty }
+            .map { $0 + "\n" + end + "\n" }
+    }
+}

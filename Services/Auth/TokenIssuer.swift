@@ -1,0 +1,12 @@
+import Foundation
+import Shared
+
+/// Makes access tokens for users.
+struct TokenIssuer: Sendable {
+    let keys: SigningKeys
+    let lifetime: Duration
+
+    func issue(for user: UserRecord) async throws -> String {
+        try await keys.sign(AccessTokenClaims(userID: user.id, username: user.username, issuedAt: Date(), lifetime: lifetime))
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Hummingbird
+import Shared
+
+// Request and response bodies, as Conduit's openapi.yml names them.
+
+struct NewUserRequest: Decodable {
+    struct NewUser: Decodable {
+        var username: String
+        var email: String
+        var password: String
+    }
+    var user: NewUser
+}
+
+struct LoginRequest: Decodable {
+    struct Credentials: Decodable {
+        var email: String
+        var password: String
+    }
+    var user: Credentials
+}
+
+struct UpdateUserRequest: Decodable {
+    struct Changes: Decodable {
+        var username: String?
+        var email: String?
+        var password: String?
+        var bio: String?
+        var image: String?
+    }
+    var user: Changes
+}
+
+struct UserResponse: ResponseCodable {
+    struct User: Codable {
+        var email: String
+        var token: String
+        var username: String
+        var bio: String
+        var image: String
+    }
+    var user: User
+
+    init(_ record: UserRecord, token: String) {
+        self.user = User(email: record.email, token: token, username: record.username, bio: record.bio, image: record.image)
+    }
+}
+
+struct ProfileResponse: ResponseCodable {
+    var profile: Profile
+}
+
+/// A row of `users`.
+struct UserRecord: Sendable, Equatable {
+    var id: UUID
+    var username: String
+    var email: String
+    var passwordHash: String
+    var bio: String
+    var image: String
+
+    var event: UserProfile {
+        UserProfile(userID: id, username: username, email: email, bio: bio.isEmpty ? nil : bio, image: image.isEmpty ? nil : image)
+    }
+
+    func profile(following: Bool) -> Profile {
+        Profile(username: username, bio: bio, image: image, following: following)
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// The SQL of users and follows. Every change writes its event into the outbox in the same
+/// transaction, so a change and its event are stored together or not at all.
+struct UserRepository: Sendable {
+    let database: PostgresClient
+
+    static let emailConstraint = "users_email_unique"
+    static let usernameConstraint = "users_username_unique"
+
+    /// Which of `email` and `username` another user already has (case-insensitively).
+    func taken(email: String?, username: String?, except userID: UUID? = nil, logger: Logger) async throws -> FieldErrors {
+        let rows = try await database.query(
+            """
+            SELECT lower(email) = lower(\(email)), lower(username) = lower(\(username)) FROM users
+            WHERE (lower(email) = lower(\(email)) OR lower(username) = lower(\(username)))
+              AND id IS DISTINCT FROM \(userID)
+            """,
+            logger: logger
+        )
+        var errors = FieldErrors()
+        var emailTaken = false
+        var usernameTaken = false
+        for try await (sameEmail, sameUsername) in rows.decode((Bool?, Bool?).self) {
+            emailTaken = emailTaken || sameEmail == true
+            usernameTaken = usernameTaken || sameUsername == true
+        }
+        if emailTaken { errors.add("email", "has already been taken") }
+        if usernameTaken { errors.add("username", "has already been taken") }
+        return errors
+    }
+
+    func create(_ user: UserRecord, traceparent: String?, logger: Logger) async throws -> UserRecord {
+        try await mappingUniqueViolations {
+            try await database.withTransaction(logger: logger) { connection in
+                try await connection.query(
+                    """
+                    INSERT INTO users (id, username, email, password_hash, bio, image)
+                    VALUES (\(user.id), \(user.username), \(user.email), \(user.passwordHash), \(user.bio), \(user.image))
+                    """,
+                    logger: logger
+                )
+                try await Outbox.append(UserRegistered(user: user.event), on: connection, traceparent: traceparent, logger: logger)
+                return user
+            }
+        }
+    }
+
+    func find(email: String, logger: Logger) async throws -> UserRecord? {
+        try await first(database.query("SELECT \(unescaped: Self.columns) FROM users WHERE lower(email) = lower(\(email))", logger: logger))
+    }
+
+    func find(id: UUID, logger: Logger) async throws -> UserRecord? {
+        try await first(database.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger))
+    }
+
+    /// Applies `change` to the user's row under a row lock; writes `user.updated` when anything changed.
+    func update(id: UUID, traceparent: String?, logger: Logger, _ change: @Sendable (inout UserRecord) -> Void) async throws -> UserRecord? {
+        try await mappingUniqueViolations {
+            try await database.withTransaction(logger: logger) { connection -> UserRecord? in
+                let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id) FOR UPDATE", logger: logger)
+                guard let current = try await first(rows) else { return nil }
+                var updated = current
+                change(&updated)
+                guard updated != current else { return current }
+                try await connection.query(
+                    """
+                    UPDATE users SET username = \(updated.username), email = \(updated.email), password_hash = \(updated.passwordHash),
+                        bio = \(updated.bio), image = \(updated.image), updated_at = now()
+                    WHERE id = \(id)
+                    """,
+                    logger: logger
+                )
+                // A new password alone changes nothing that other services see.
+                if updated.event != current.event {
+                    try await Outbox.append(UserUpdated(user: updated.event), on: connection, traceparent: traceparent, logger: logger)
+                }
+                return updated
+            }
+        }
+    }
+
+    /// The user named `username` (case-insensitively) and whether `viewer` follows them.
+    func profile(username: String, viewer: UUID?, logger: Logger) async throws -> (user: UserRecord, following: Bool)? {
+        let rows = try await database.query(
+            """
+            SELECT \(unescaped: Self.columns),
+                EXISTS (SELECT 1 FROM follows WHERE follower_id = \(viewer) AND followee_id = users.id)
+            FROM users WHERE lower(username) = lower(\(username))
+            """,
+            logger: logger
+        )
+        for try await (id, name, email, hash, bio, image, following) in rows.decode((UUID, String, String, String, String, String, Bool).self) {
+            return (UserRecord(id: id, username: name, email: email, passwordHash: hash, bio: bio, image: image), following)
+        }
+        return nil
+    }
+
+    enum FollowChange {
+        case follow
+        case unfollow
+    }
+
+    /// Makes `follower` follow or unfollow `username`; writes the event only when the relation changed.
+    /// Nil when no user has that name.
+    func setFollow(_ change: FollowChange, follower: UUID, username: String, traceparent: String?, logger: Logger) async throws -> UserRecord? {
+        try await database.withTransaction(logger: logger) { connection -> UserRecord? in
+            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM users WHERE lower(username) = lower(\(username))", logger: logger)
+            guard let followee = try await first(rows) else { return nil }
+            if change == .follow && followee.id == follower {
+                throw ConduitError.invalid("username", "you cannot follow yourself")
+            }
+            let relation = FollowRelation(followerID: follower, followeeID: followee.id)
+            let changed: PostgresRowSequence
+            switch change {
+            case .follow:
+                changed = try await connection.query(
+                    """
+                    INSERT INTO follows (follower_id, followee_id) SELECT \(follower), \(followee.id)
+                    WHERE EXISTS (SELECT 1 FROM users WHERE id = \(follower))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """,
+                    logger: logger
+                )
+            case .unfollow:
+                changed = try await connection.query(
+                    "DELETE FROM follows WHERE follower_id = \(follower) AND followee_id = \(followee.id) RETURNING 1",
+                    logger: logger
+                )
+            }
+            if try await changed.collect().count > 0 {
+                switch change {
+                case .follow: try await Outbox.append(UserFollowed(follow: relation), on: connection, traceparent: traceparent, logger: logger)
+                case .unfollow: try await Outbox.append(UserUnfollowed(follow: relation), on: connection, traceparent: traceparent, logger: logger)
+                }
+            }
+            return followee
+        }
+    }
+
+    private static let columns = "id, username, email, password_hash, bio, image"
+
+    private func first(_ rows: PostgresRowSequence) async throws -> UserRecord? {
+        for try await (id, username, email, hash, bio, image) in rows.decode((UUID, String, String, String, String, String).self) {
+            return UserRecord(id: id, username: username, email: email, passwordHash: hash, bio: bio, image: image)
+        }
+        return nil
+    }
+
+    /// Two requests that pass the "already taken" check at once meet at the unique indexes; the
+    /// loser gets the same 422 as if the check had caught it.
+    private func mappingUniqueViolations<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            switch DatabaseErrors.violatedUniqueConstraint(error) {
+            case Self.emailConstraint: throw ConduitError.invalid("email", "has already been taken")
+            case Self.usernameConstraint: throw ConduitError.invalid("username", "has already been taken")
+            default: throw error
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import AsyncHTTPClient
+import Foundation
+import JWTKit
+import Logging
+import NIOCore
+
+/// The auth service's public keys, fetched over HTTP from its JWKS endpoint and cached.
+///
+/// A token naming a key the cache lacks triggers a refetch (at most one every
+/// `minimumRefetchInterval`, so that made-up `kid`s cannot flood auth); a cache older than
+/// `maximumAge` is refreshed on its next use, and kept when that refresh fails. Concurrent
+/// requests share one fetch. When the key set cannot be fetched and the token's key is not
+/// known, the request gets a 503: the token may well be valid.
+public actor JWKSKeySource: TokenKeySource {
+    struct KeySet {
+        let collection: JWTKeyCollection
+        let kids: Set<String>
+        let fetchedAt: ContinuousClock.Instant
+    }
+
+    let configuration: TokenVerificationConfiguration
+    let httpClient: HTTPClient
+    let logger: Logger
+    private let clock = ContinuousClock()
+    private var cached: KeySet?
+    private var lastAttempt: ContinuousClock.Instant?
+    private var lastAttemptFailed = false
+    private var inFlight: Task<KeySet, any Error>?
+
+    public init(configuration: TokenVerificationConfiguration, httpClient: HTTPClient = .shared, logger: Logger) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        var logger = logger
+        logger[metadataKey: "component"] = "jwks"
+        self.logger = logger
+    }
+
+    public func keys(for kid: String) async throws -> JWTKeyCollection {
+        if let cached, cached.kids.contains(kid) {
+            if clock.now - cached.fetchedAt >= configuration.maximumAge, mayFetch {
+                do {
+                    try await refresh()
+                } catch {
+                    logger.warning("refreshing the key set failed, keeping the cached one", metadata: ["error": "\(error)"])
+                    return cached.collection
+                }
+                guard let refreshed = self.cached, refreshed.kids.contains(kid) else { throw TokenRejection.unknownKey(kid) }
+                return refreshed.collection
+            }
+            return cached.collection
+        }
+        if mayFetch {
+            do {
+                try await refresh()
+            } catch {
+                logger.error("fetching the key set failed", metadata: ["error": "\(error)", "kid": "\(kid)"])
+                throw Self.unavailable
+            }
+        } else if lastAttemptFailed {
+            throw Self.unavailable
+        }
+        guard let cached, cached.kids.contains(kid) else { throw TokenRejection.unknownKey(kid) }
+        return cached.collection
+    }
+
+    static let unavailable = ConduitError.unavailable("cannot check the token now: the auth service's key set is unreachable, try again")
+
+    private var mayFetch: Bool {
+        guard let lastAttempt else { return true }
+        let interval = lastAttemptFailed ? min(.seconds(1), configuration.minimumRefetchInterval) : configuration.minimumRefetchInterval
+        return clock.now - lastAttempt >= interval
+    }
+
+    private func refresh() async throws {
+        if let inFlight {
+            _ = try await inFlight.value
+            return
+        }
+        let task = Task { try await self.fetch() }
+        inFlight = task
+        lastAttempt = clock.now
+        defer { inFlight = nil }
+        do {
+            let keySet = try await task.value
+            cached = keySet
+            lastAttemptFailed = false
+            logger.info("fetched the key set", metadata: ["kids": "\(keySet.kids.sorted().joined(separator: ","))"])
+        } catch {
+            lastAttemptFailed = true
+            throw error
+        }
+    }
+
+    /// Tries each configured URL in turn.
+    private nonisolated func fetch() async throws -> KeySet {
+        var failures: [String] = []
+        for url in configuration.jwksURLs {
+            do {
+                return try await fetch(from: url)
+            } catch {
+                failures.append("\(url): \(error)")
+            }
+        }
+        throw JWKSFetchError(reason: failures.joined(separator: "; "))
+    }
+
+    private nonisolated func fetch(from url: String) async throws -> KeySet {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        let response = try await httpClient.execute(request, timeout: TimeAmount(configuration.fetchTimeout))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        guard response.status == .ok else { throw JWKSFetchError(reason: "status \(response.status.code)") }
+        let jwks = try JSONDecoder().decode(JWKS.self, from: body)
+        let collection = JWTKeyCollection()
+        var kids: Set<String> = []
+        // Only ES256 keys are taken, whatever else the set holds, so that no other algorithm can be used.
+        for jwk in jwks.keys where jwk.algorithm == .es256 {
+            guard let kid = jwk.keyIdentifier else { continue }
+            try await collection.add(jwk: jwk)
+            kids.insert(kid.string)
+        }
+        return KeySet(collection: collection, kids: kids, fetchedAt: ContinuousClock.now)
+    }
+}
+
+struct JWKSFetchError: Error, CustomStringConvertible {
+    let reason: String
+    var description: String { "could not fetch the key set: \(reason)" }
+}
+
+extension TimeAmount {
+    init(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+}

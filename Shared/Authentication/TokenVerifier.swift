@@ -1,0 +1,57 @@
+import Foundation
+import JWTKit
+
+/// Checks access tokens: structure, algorithm (ES256 only, so `none` and HS256 key confusion are
+/// refused before any key is used), the key named by `kid`, the signature, and the time claims.
+public struct TokenVerifier: Sendable {
+    let keySource: any TokenKeySource
+
+    public init(keySource: any TokenKeySource) {
+        self.keySource = keySource
+    }
+
+    /// The token's claims; throws ``TokenRejection`` for a token that is not acceptable, or a 503
+    /// ``ConduitError`` when the keys to check it cannot be had now.
+    public func verify(_ token: String) async throws -> AccessTokenClaims {
+        let header = try Self.header(of: token)
+        guard header.alg == AccessTokenClaims.algorithm else { throw TokenRejection.algorithmNotAccepted(header.alg ?? "(none)") }
+        guard let kid = header.kid, !kid.isEmpty else { throw TokenRejection.malformed("it names no key (kid)") }
+        let keys = try await keySource.keys(for: kid)
+        do {
+            return try await keys.verify(token, as: AccessTokenClaims.self)
+        } catch let rejection as TokenRejection {
+            throw rejection
+        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+            throw TokenRejection.badSignature
+        } catch let error as JWTError {
+            throw TokenRejection.malformed(error.reason ?? "\(error.errorType)")
+        } catch is DecodingError {
+            throw TokenRejection.malformed("its claims are not Inkwell's")
+        } catch {
+            // CryptoKit's own errors, such as a signature of the wrong length.
+            throw TokenRejection.badSignature
+        }
+    }
+
+    struct Header: Decodable {
+        var alg: String?
+        var kid: String?
+    }
+
+    static func header(of token: String) throws -> Header {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else { throw TokenRejection.malformed("expected three dot-separated parts") }
+        guard let data = Data(base64URLEncoded: parts[0]), let header = try? JSONDecoder().decode(Header.self, from: data) else {
+            throw TokenRejection.malformed("its header is not base64url-encoded JSON")
+        }
+        return header
+    }
+}
+
+extension Data {
+    init?(base64URLEncoded text: some StringProtocol) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+}

@@ -1,0 +1,291 @@
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import JWTKit
+import Logging
+import Synchronization
+import Testing
+import TestSupport
+
+@testable import Shared
+
+/// Signs tokens the way auth does, and every way an attacker might try instead.
+struct TokenFactory: Sendable {
+    let key = ES256PrivateKey()
+    let kid: String
+
+    init(kid: String = "key-\(UUID().uuidString.prefix(6))") {
+        self.kid = kid
+    }
+
+    func sign(_ claims: AccessTokenClaims, kid: String? = nil) async throws -> String {
+        let keys = JWTKeyCollection()
+        await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid ?? self.kid))
+        return try await keys.sign(claims, kid: JWKIdentifier(string: kid ?? self.kid))
+    }
+
+    func validToken(username: String = "jake", userID: UUID = UUID()) async throws -> String {
+        try await sign(AccessTokenClaims(userID: userID, username: username, issuedAt: Date(), lifetime: .seconds(3600)))
+    }
+
+    var keySource: StaticTokenKeys {
+        get async {
+            let keys = JWTKeyCollection()
+            await keys.add(ecdsa: key.publicKey, kid: JWKIdentifier(string: kid))
+            return StaticTokenKeys(collection: keys, kids: [kid])
+        }
+    }
+
+    var jwk: String {
+        let (x, y) = key.publicKey.parameters!
+        return #"{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"\#(kid)","x":"\#(x)","y":"\#(y)"}"#
+    }
+
+    static func base64URL(_ bytes: some DataProtocol) -> String {
+        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// A token with the given header and claims, signed with `signature` over its signing input.
+    static func craft(header: String, claims: String, signature: (String) -> String) -> String {
+        let input = base64URL(Data(header.utf8)) + "." + base64URL(Data(claims.utf8))
+        return input + "." + signature(input)
+    }
+
+    func validClaimsJSON(username: String = "jake") -> String {
+        let now = Int(Date().timeIntervalSince1970)
+        return #"{"sub":"\#(UUID().uuidString.lowercased())","username":"\#(username)","iat":\#(now),"exp":\#(now + 3600)}"#
+    }
+}
+
+/// A router with both kinds of protected route, behind the shared error middleware.
+func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ConduitErrorMiddleware())
+    router.group("private").add(middleware: verifier.required).get { _, context in try context.requireIdentity().username }
+    router.group("public").add(middleware: verifier.optional).get { _, context in context.identity?.username ?? "anonymous" }
+    return Application(router: router)
+}
+
+@Suite struct TokenVerificationTests {
+    let factory = TokenFactory()
+
+    func check(_ token: String?, scheme: String = "Token", path: String = "/private", verifier: TokenVerifier? = nil) async throws -> (HTTPResponse.Status, String) {
+        let verifier = if let verifier { verifier } else { TokenVerifier(keySource: await factory.keySource) }
+        return try await tokenTestApplication(verifier: verifier).test(.router) { client in
+            var headers: HTTPFields = [:]
+            if let token { headers[.authorization] = "\(scheme) \(token)" }
+            return try await client.execute(uri: path, method: .get, headers: headers) { response in
+                (response.status, String(buffer: response.body))
+            }
+        }
+    }
+
+    @Test(arguments: ["Token", "Bearer", "bearer"])
+    func aValidTokenIsAcceptedInEitherScheme(scheme: String) async throws {
+        let (status, body) = try await check(try await factory.validToken(username: "ada"), scheme: scheme)
+        #expect(status == .ok)
+        #expect(body == "ada")
+    }
+
+    @Test func requiredRoutesRefuseAnonymousCallsAndOptionalOnesServeThem() async throws {
+        let (status, body) = try await check(nil)
+        #expect(status == .unauthorized)
+        #expect(body.contains("missing token"))
+        let (publicStatus, publicBody) = try await check(nil, path: "/public")
+        #expect(publicStatus == .ok && publicBody == "anonymous")
+        let (signedIn, name) = try await check(try await factory.validToken(username: "grace"), path: "/public")
+        #expect(signedIn == .ok && name == "grace")
+        // A token that is sent must be valid, on optional routes too.
+        let (badOnPublic, _) = try await check("nonsense", path: "/public")
+        #expect(badOnPublic == .unauthorized)
+    }
+
+    @Test func expiredAndNotYetValidTokensAreRefused() async throws {
+        let expired = try await factory.sign(AccessTokenClaims(userID: UUID(), username: "old", issuedAt: Date().addingTimeInterval(-7200), lifetime: .seconds(3600)))
+        let (expiredStatus, expiredBody) = try await check(expired)
+        #expect(expiredStatus == .unauthorized)
+        #expect(expiredBody.contains("token has expired"))
+
+        let future = try await factory.sign(AccessTokenClaims(userID: UUID(), username: "early", issuedAt: Date().addingTimeInterval(3600), lifetime: .seconds(7200)))
+        let (futureStatus, futureBody) = try await check(future)
+        #expect(futureStatus == .unauthorized)
+        #expect(futureBody.contains("not valid yet"))
+
+        var notBefore = AccessTokenClaims(userID: UUID(), username: "early", issuedAt: Date(), lifetime: .seconds(7200))
+        notBefore.nbf = NotBeforeClaim(value: Date().addingTimeInterval(3600))
+        let (nbfStatus, nbfBody) = try await check(try await factory.sign(notBefore))
+        #expect(nbfStatus == .unauthorized)
+        #expect(nbfBody.contains("not valid yet"))
+    }
+
+    @Test func theNoneAlgorithmIsRefused() async throws {
+        let token = TokenFactory.craft(header: #"{"alg":"none","typ":"JWT","kid":"\#(factory.kid)"}"#, claims: factory.validClaimsJSON()) { _ in "" }
+        let (status, body) = try await check(token)
+        #expect(status == .unauthorized)
+        #expect(body.contains("token algorithm none is not accepted"))
+    }
+
+    @Test func hs256SignedWithThePublicKeyIsRefused() async throws {
+        // The classic key confusion: HMAC keyed with the (public) PEM of the ES256 key.
+        let secret = SymmetricKey(data: Data(factory.key.publicKey.pemRepresentation.utf8))
+        let token = TokenFactory.craft(header: #"{"alg":"HS256","typ":"JWT","kid":"\#(factory.kid)"}"#, claims: factory.validClaimsJSON()) { input in
+            TokenFactory.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: secret)))
+        }
+        let (status, body) = try await check(token)
+        #expect(status == .unauthorized)
+        #expect(body.contains("token algorithm HS256 is not accepted"))
+    }
+
+    @Test func aTamperedPayloadOrSignatureIsRefused() async throws {
+        let valid = try await factory.validToken(username: "jake")
+        let parts = valid.split(separator: ".").map(String.init)
+        let other = try await factory.validToken(username: "admin").split(separator: ".").map(String.init)
+        let swappedPayload = [parts[0], other[1], parts[2]].joined(separator: ".")
+        var signature = Array(parts[2])
+        signature[10] = signature[10] == "A" ? "B" : "A"
+        let flippedSignature = [parts[0], parts[1], String(signature)].joined(separator: ".")
+        let emptySignature = parts[0] + "." + parts[1] + "."
+        let impostor = try await TokenFactory(kid: factory.kid).validToken()
+
+        for token in [swappedPayload, flippedSignature, emptySignature, impostor] {
+            let (status, body) = try await check(token)
+            #expect(status == .unauthorized)
+            #expect(body.contains("token signature is invalid"), "\(body)")
+        }
+    }
+
+    @Test(arguments: ["abc", "a.b", "a.b.c.d", "!!!.e30.sig", ".e30.sig", "e30.e30.sig"])
+    func malformedTokensAreRefused(token: String) async throws {
+        let (status, body) = try await check(token)
+        #expect(status == .unauthorized)
+        #expect(body.contains("token"))
+    }
+
+    @Test func foreignClaimsAndUnknownKeysAreRefused() async throws {
+        let keys = JWTKeyCollection()
+        await keys.add(ecdsa: factory.key, kid: JWKIdentifier(string: factory.kid))
+        struct Foreign: JWTPayload {
+            var sub: SubjectClaim
+            var exp: ExpirationClaim
+            func verify(using algorithm: some JWTAlgorithm) throws {}
+        }
+        let foreign = try await keys.sign(Foreign(sub: "x", exp: .init(value: Date().addingTimeInterval(60))), kid: JWKIdentifier(string: factory.kid))
+        let (foreignStatus, foreignBody) = try await check(foreign)
+        #expect(foreignStatus == .unauthorized)
+        #expect(foreignBody.contains("malformed"))
+
+        let unknown = try await TokenFactory().validToken()
+        let (unknownStatus, unknownBody) = try await check(unknown)
+        #expect(unknownStatus == .unauthorized)
+        #expect(unknownBody.contains("unknown key"))
+    }
+}
+
+/// A JWKS endpoint whose answer the test controls, counting the fetches.
+final class JWKSServer: Sendable {
+    let keys = Mutex<[String]>([])
+    let failing = Mutex(false)
+    let fetches = Atomic<Int>(0)
+
+    func publish(_ factories: [TokenFactory]) {
+        keys.withLock { $0 = factories.map(\.jwk) }
+    }
+
+    func run<T: Sendable>(_ body: @Sendable (Int) async throws -> T) async throws -> T {
+        let router = Router()
+        router.get("jwks") { _, _ -> Response in
+            self.fetches.add(1, ordering: .relaxed)
+            if self.failing.withLock({ $0 }) { return Response(status: .internalServerError) }
+            let json = #"{"keys":[\#(self.keys.withLock { $0.joined(separator: ",") })]}"#
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: json)))
+        }
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        return try await app.test(.live) { client in try await body(client.port!) }
+    }
+}
+
+@Suite struct JWKSKeySourceTests {
+    func source(_ urls: [String], refetch: Duration = .milliseconds(500)) -> TokenVerifier {
+        var logger = Logger(label: "jwks-test")
+        logger.logLevel = .critical
+        let configuration = TokenVerificationConfiguration(jwksURLs: urls, fetchTimeout: .seconds(1), minimumRefetchInterval: refetch, maximumAge: .seconds(300))
+        return TokenVerifier(keySource: JWKSKeySource(configuration: configuration, logger: logger))
+    }
+
+    @Test func theKeySetIsFetchedOnceAndCached() async throws {
+        let server = JWKSServer()
+        let factory = TokenFactory()
+        server.publish([factory])
+        try await server.run { port in
+            let verifier = source(["http://127.0.0.1:\(port)/jwks"])
+            for _ in 0..<5 {
+                let claims = try await verifier.verify(try await factory.validToken(username: "ada"))
+                #expect(claims.username == "ada")
+            }
+            #expect(server.fetches.load(ordering: .relaxed) == 1)
+        }
+    }
+
+    @Test func aNewKeyIsFetchedWhenATokenNamesItAndOldTokensStayValid() async throws {
+        let server = JWKSServer()
+        let old = TokenFactory()
+        let new = TokenFactory()
+        server.publish([old])
+        try await server.run { port in
+            let verifier = source(["http://127.0.0.1:\(port)/jwks"], refetch: .zero)
+            _ = try await verifier.verify(try await old.validToken())
+            server.publish([new, old])
+            _ = try await verifier.verify(try await new.validToken())
+            _ = try await verifier.verify(try await old.validToken())
+            #expect(server.fetches.load(ordering: .relaxed) == 2)
+        }
+    }
+
+    @Test func unknownKeysRefetchAtMostOncePerInterval() async throws {
+        let server = JWKSServer()
+        let factory = TokenFactory()
+        server.publish([factory])
+        try await server.run { port in
+            let verifier = source(["http://127.0.0.1:\(port)/jwks"], refetch: .seconds(30))
+            _ = try await verifier.verify(try await factory.validToken())
+            for _ in 0..<10 {
+                await #expect(throws: TokenRejection.self) { try await verifier.verify(try await TokenFactory().validToken()) }
+            }
+            // The first unknown kid may refetch once (the cache is fresh, so it does not); ten never do ten.
+            #expect(server.fetches.load(ordering: .relaxed) <= 2)
+        }
+    }
+
+    @Test func anUnreachableKeySetIsA503UntilItIsBack() async throws {
+        let server = JWKSServer()
+        let factory = TokenFactory()
+        server.publish([factory])
+        server.failing.withLock { $0 = true }
+        try await server.run { port in
+            let verifier = source(["http://127.0.0.1:\(port)/jwks"])
+            let token = try await factory.validToken()
+            await #expect(throws: ConduitError.self) { try await verifier.verify(token) }
+            let (status, body) = try await tokenTestApplication(verifier: verifier).test(.router) { client in
+                try await client.execute(uri: "/private", method: .get, headers: [.authorization: "Token \(token)"]) { ($0.status, String(buffer: $0.body)) }
+            }
+            #expect(status == .serviceUnavailable)
+            #expect(body.contains("key set is unreachable"))
+
+            server.failing.withLock { $0 = false }
+            let recovered = try await eventually(timeout: .seconds(5)) { (try? await verifier.verify(token)) != nil }
+            #expect(recovered)
+        }
+    }
+
+    @Test func theNextURLIsTriedWhenTheFirstIsDown() async throws {
+        let server = JWKSServer()
+        let factory = TokenFactory()
+        server.publish([factory])
+        try await server.run { port in
+            let verifier = source(["http://127.0.0.1:1/jwks", "http://127.0.0.1:\(port)/jwks"])
+            _ = try await verifier.verify(try await factory.validToken())
+        }
+    }
+}

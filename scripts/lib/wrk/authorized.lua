@@ -1,0 +1,2 @@
+-- Sends every request with `Authorization: Token $BENCH_TOKEN`.
+wrk.headers["Authorization"] = "Token " .. os.getenv("BENCH_TOKEN")
