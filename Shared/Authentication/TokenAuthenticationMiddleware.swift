@@ -7,6 +7,12 @@ public struct AuthenticatedUser: Sendable, Equatable {
     public let username: String
     /// The token as the client sent it; Conduit echoes it in `GET /api/user`.
     public let token: String
+
+    public init(id: UUID, username: String, token: String) {
+        self.id = id
+        self.username = username
+        self.token = token
+    }
 }
 
 /// Reads `Authorization: Token <jwt>` (Conduit's form) or `Bearer <jwt>`, checks the token and puts

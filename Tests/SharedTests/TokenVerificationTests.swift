@@ -10,55 +10,6 @@ import TestSupport
 
 @testable import Shared
 
-/// Signs tokens the way auth does, and every way an attacker might try instead.
-struct TokenFactory: Sendable {
-    let key = ES256PrivateKey()
-    let kid: String
-
-    init(kid: String = "key-\(UUID().uuidString.prefix(6))") {
-        self.kid = kid
-    }
-
-    func sign(_ claims: AccessTokenClaims, kid: String? = nil) async throws -> String {
-        let keys = JWTKeyCollection()
-        await keys.add(ecdsa: key, kid: JWKIdentifier(string: kid ?? self.kid))
-        return try await keys.sign(claims, kid: JWKIdentifier(string: kid ?? self.kid))
-    }
-
-    func validToken(username: String = "jake", userID: UUID = UUID()) async throws -> String {
-        try await sign(AccessTokenClaims(userID: userID, username: username, issuedAt: Date(), lifetime: .seconds(3600)))
-    }
-
-    var keySource: StaticTokenKeys {
-        get async {
-            let keys = JWTKeyCollection()
-            await keys.add(ecdsa: key.publicKey, kid: JWKIdentifier(string: kid))
-            return StaticTokenKeys(collection: keys, kids: [kid])
-        }
-    }
-
-    var jwk: String {
-        let (x, y) = key.publicKey.parameters!
-        return #"{"kty":"EC","crv":"P-256","alg":"ES256","use":"sig","kid":"\#(kid)","x":"\#(x)","y":"\#(y)"}"#
-    }
-
-    static func base64URL(_ bytes: some DataProtocol) -> String {
-        Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    /// A token with the given header and claims, signed with `signature` over its signing input.
-    static func craft(header: String, claims: String, signature: (String) -> String) -> String {
-        let input = base64URL(Data(header.utf8)) + "." + base64URL(Data(claims.utf8))
-        return input + "." + signature(input)
-    }
-
-    func validClaimsJSON(username: String = "jake") -> String {
-        let now = Int(Date().timeIntervalSince1970)
-        return #"{"sub":"\#(UUID().uuidString.lowercased())","username":"\#(username)","iat":\#(now),"exp":\#(now + 3600)}"#
-    }
-}
-
 /// A router with both kinds of protected route, behind the shared error middleware.
 func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
     let router = Router(context: AppRequestContext.self)

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import Shared
+
+// Request and response bodies, as Conduit's openapi.yml (v1.1.0) names them.
+
+struct NewArticleRequest: Decodable {
+    struct NewArticle: Decodable {
+        var title: String
+        var description: String
+        var body: String
+        var tagList: [String]?
+    }
+    var article: NewArticle
+}
+
+struct UpdateArticleRequest: Decodable {
+    struct Changes: Decodable {
+        var title: String?
+        var description: String?
+        var body: String?
+    }
+    var article: Changes
+}
+
+/// An article as Conduit shows it to one caller. Lists leave `body` out, as v1.1.0 does.
+struct ArticleView: Codable, Sendable, Equatable {
+    var slug: String
+    var title: String
+    var description: String
+    var body: String?
+    var tagList: [String]
+    var createdAt: String
+    var updatedAt: String
+    var favorited: Bool
+    var favoritesCount: Int
+    var author: Profile
+}
+
+struct SingleArticleResponse: ResponseCodable {
+    var article: ArticleView
+}
+
+struct MultipleArticlesResponse: ResponseCodable {
+    var articles: [ArticleView]
+    var articlesCount: Int
+}
+
+struct TagsResponse: ResponseCodable {
+    var tags: [String]
+}
+
+/// What other services learn from `GET /internal/articles/{slug}`.
+struct InternalArticle: ResponseCodable {
+    var id: UUID
+    var slug: String
+    var authorId: UUID
+    var title: String
+}
+
+/// An article as stored, with its author and the caller's relation to both.
+struct ArticleRecord: Sendable {
+    var id: UUID
+    var slug: String
+    var title: String
+    var description: String
+    var body: String?
+    var tagList: [String]
+    var createdAt: Date
+    var updatedAt: Date
+    var favoritesCount: Int
+    var authorID: UUID
+    var author: Profile
+    var favorited: Bool
+
+    var reference: ArticleReference {
+        ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
+    }
+
+    var view: ArticleView {
+        ArticleView(
+            slug: slug, title: title, description: description, body: body, tagList: tagList,
+            createdAt: Timestamp.string(from: createdAt), updatedAt: Timestamp.string(from: updatedAt),
+            favorited: favorited, favoritesCount: favoritesCount, author: author
+        )
+    }
+}

@@ -1,0 +1,295 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// What a list of articles is narrowed to; nil fields do not narrow it.
+struct ArticleFilter: Sendable, Equatable {
+    var tag: String?
+    var author: String?
+    var favoritedBy: String?
+    /// The articles of the authors this user follows.
+    var feedOf: UUID?
+}
+
+/// The SQL of articles, tags and favorites. Every change writes its event into the outbox in
+/// the same transaction. A page of articles, whatever its size, takes two queries: the page (with
+/// authors, tags, favorites and the caller's relations, all in one statement) and its total,
+/// which for the unfiltered list and a single tag comes from counters kept with every change.
+struct ArticleRepository: Sendable {
+    let database: PostgresClient
+
+    // MARK: reading
+
+    func list(_ filter: ArticleFilter, page: Page, viewer: UUID?, logger: Logger) async throws -> (articles: [ArticleRecord], count: Int) {
+        let rows = try await database.query(
+            """
+            SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
+                a.author_id, u.username, u.bio, u.image,
+                EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = \(viewer) AND fw.followee_id = a.author_id),
+                EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = \(viewer) AND fv.article_id = a.id)
+            FROM articles a JOIN users u ON u.id = a.author_id
+            WHERE (\(filter.tag)::text IS NULL OR a.id IN (SELECT article_id FROM article_tags WHERE tag = \(filter.tag)))
+              AND (\(filter.author)::text IS NULL OR a.author_id IN (SELECT id FROM users WHERE lower(username) = lower(\(filter.author))))
+              AND (\(filter.favoritedBy)::text IS NULL OR a.id IN (
+                    SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy))))
+              AND (\(filter.feedOf)::uuid IS NULL OR a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf)))
+            ORDER BY a.created_at DESC, a.id DESC
+            LIMIT \(page.limit) OFFSET \(page.offset)
+            """,
+            logger: logger
+        )
+        var articles: [ArticleRecord] = []
+        for try await row in rows.decode((UUID, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self) {
+            let (id, slug, title, description, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) = row
+            articles.append(ArticleRecord(
+                id: id, slug: slug, title: title, description: description, body: nil, tagList: tags, createdAt: created, updatedAt: updated,
+                favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
+                favorited: favorited
+            ))
+        }
+        return (articles, try await count(filter, logger: logger))
+    }
+
+    /// How many articles match `filter`: from the counters when they can say, else counted.
+    func count(_ filter: ArticleFilter, logger: Logger) async throws -> Int {
+        let rows: PostgresRowSequence
+        switch filter {
+        case ArticleFilter():
+            rows = try await database.query("SELECT articles_count::int FROM article_totals", logger: logger)
+        case ArticleFilter(tag: filter.tag):
+            rows = try await database.query("SELECT coalesce((SELECT articles_count FROM tags WHERE name = \(filter.tag)), 0)", logger: logger)
+        default:
+            rows = try await database.query(
+                """
+                SELECT count(*)::int FROM articles a
+                WHERE (\(filter.tag)::text IS NULL OR a.id IN (SELECT article_id FROM article_tags WHERE tag = \(filter.tag)))
+                  AND (\(filter.author)::text IS NULL OR a.author_id IN (SELECT id FROM users WHERE lower(username) = lower(\(filter.author))))
+                  AND (\(filter.favoritedBy)::text IS NULL OR a.id IN (
+                        SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy))))
+                  AND (\(filter.feedOf)::uuid IS NULL OR a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf)))
+                """,
+                logger: logger
+            )
+        }
+        for try await count in rows.decode(Int.self) { return count }
+        return 0
+    }
+
+    /// One article, with its body, as `viewer` sees it.
+    func find(slug: String, viewer: UUID?, logger: Logger) async throws -> ArticleRecord? {
+        try await find(slug: slug, viewer: viewer, on: nil, logger: logger)
+    }
+
+    private func find(slug: String, viewer: UUID?, on connection: PostgresConnection?, logger: Logger) async throws -> ArticleRecord? {
+        let query: PostgresQuery = """
+            SELECT a.id, a.slug, a.title, a.description, a.body, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
+                a.author_id, u.username, u.bio, u.image,
+                EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = \(viewer) AND fw.followee_id = a.author_id),
+                EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = \(viewer) AND fv.article_id = a.id)
+            FROM articles a JOIN users u ON u.id = a.author_id
+            WHERE a.slug = \(slug)
+            """
+        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await database.query(query, logger: logger) }
+        for try await row in rows.decode((UUID, String, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self) {
+            let (id, slug, title, description, body, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) = row
+            return ArticleRecord(
+                id: id, slug: slug, title: title, description: description, body: body, tagList: tags, createdAt: created, updatedAt: updated,
+                favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
+                favorited: favorited
+            )
+        }
+        return nil
+    }
+
+    func reference(slug: String, logger: Logger) async throws -> ArticleReference? {
+        let rows = try await database.query("SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)", logger: logger)
+        for try await (id, slug, authorID, title) in rows.decode((UUID, String, UUID, String).self) {
+            return ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
+        }
+        return nil
+    }
+
+    /// The most used tags, most used first.
+    func popularTags(limit: Int, logger: Logger) async throws -> [String] {
+        let rows = try await database.query(
+            "SELECT name FROM tags WHERE articles_count > 0 ORDER BY articles_count DESC, name LIMIT \(limit)",
+            logger: logger
+        )
+        var tags: [String] = []
+        for try await tag in rows.decode(String.self) { tags.append(tag) }
+        return tags
+    }
+
+    // MARK: changing
+
+    struct NewArticle: Sendable {
+        var title: String
+        var description: String
+        var body: String
+        var tags: [String]
+    }
+
+    func create(_ article: NewArticle, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> ArticleRecord {
+        try await withFreeSlug(for: article.title, keeping: nil, logger: logger) { slug, connection in
+            try await UserProjection.ensureUser(author, on: connection, logger: logger)
+            let id = UUID()
+            let now = Date()
+            try await connection.query(
+                """
+                INSERT INTO articles (id, slug, title, description, body, tag_list, author_id, created_at, updated_at)
+                VALUES (\(id), \(slug), \(article.title), \(article.description), \(article.body), \(article.tags), \(author.id), \(now), \(now))
+                """,
+                logger: logger
+            )
+            try await adjustCounts(tags: article.tags, by: 1, on: connection, logger: logger)
+            if !article.tags.isEmpty {
+                try await connection.query(
+                    "INSERT INTO article_tags (tag, article_id, created_at) SELECT unnest(\(article.tags)::text[]), \(id), \(now)",
+                    logger: logger
+                )
+            }
+            try await Outbox.append(
+                ArticleCreated(article: ArticleReference(articleID: id, slug: slug, authorID: author.id, title: article.title)),
+                on: connection, traceparent: traceparent, logger: logger
+            )
+            return try await find(slug: slug, viewer: author.id, on: connection, logger: logger)!
+        }
+    }
+
+    struct Changes: Sendable {
+        var title: String?
+        var description: String?
+        var body: String?
+    }
+
+    /// What became of a change that only the article's author may make.
+    enum Outcome<Result: Sendable>: Sendable {
+        case done(Result)
+        case notFound
+        case notAuthor
+    }
+
+    /// Applies `changes` if `editor` wrote the article; a new title gives it a new slug.
+    func update(slug: String, changes: Changes, editor: UUID, traceparent: String?, logger: Logger) async throws -> Outcome<ArticleRecord> {
+        guard let current = try await reference(slug: slug, logger: logger) else { return .notFound }
+        guard current.authorID == editor else { return .notAuthor }
+        let newTitle = changes.title.flatMap { Slug.make(from: $0) == Slug.make(from: current.title) ? nil : $0 }
+        let record = try await withFreeSlug(for: newTitle, keeping: current.slug, logger: logger) { newSlug, connection -> ArticleRecord? in
+            let rows = try await connection.query(
+                """
+                UPDATE articles SET slug = \(newSlug), title = coalesce(\(changes.title), title),
+                    description = coalesce(\(changes.description), description), body = coalesce(\(changes.body), body), updated_at = \(Date())
+                WHERE id = \(current.articleID) AND author_id = \(editor)
+                RETURNING id
+                """,
+                logger: logger
+            )
+            guard try await rows.collect().count == 1 else { return nil }
+            let updated = try await find(slug: newSlug, viewer: editor, on: connection, logger: logger)!
+            try await Outbox.append(ArticleUpdated(article: updated.reference), on: connection, traceparent: traceparent, logger: logger)
+            return updated
+        }
+        return record.map(Outcome.done) ?? .notFound
+    }
+
+    func delete(slug: String, by user: UUID, traceparent: String?, logger: Logger) async throws -> Outcome<ArticleReference> {
+        try await database.withTransaction(logger: logger) { connection -> Outcome<ArticleReference> in
+            let rows = try await connection.query(
+                "SELECT id, slug, author_id, title, tag_list FROM articles WHERE slug = \(slug) FOR UPDATE",
+                logger: logger
+            )
+            var found: (ArticleReference, [String])?
+            for try await (id, slug, authorID, title, tags) in rows.decode((UUID, String, UUID, String, [String]).self) {
+                found = (ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title), tags)
+            }
+            guard let (article, tags) = found else { return .notFound }
+            guard article.authorID == user else { return .notAuthor }
+            try await adjustCounts(tags: tags, by: -1, on: connection, logger: logger)
+            try await connection.query("DELETE FROM articles WHERE id = \(article.articleID)", logger: logger)
+            try await Outbox.append(ArticleDeleted(article: article), on: connection, traceparent: traceparent, logger: logger)
+            return .done(article)
+        }
+    }
+
+    /// Favorites or unfavorites; doing it twice changes nothing and writes no second event.
+    /// Nil when no article has that slug.
+    func setFavorite(_ favorite: Bool, slug: String, user: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> ArticleRecord? {
+        try await database.withTransaction(logger: logger) { connection -> ArticleRecord? in
+            try await UserProjection.ensureUser(user, on: connection, logger: logger)
+            let found = try await connection.query("SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)", logger: logger)
+            var article: ArticleReference?
+            for try await (id, slug, authorID, title) in found.decode((UUID, String, UUID, String).self) {
+                article = ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
+            }
+            guard let article else { return nil }
+            let changed =
+                if favorite {
+                    try await connection.query(
+                        "INSERT INTO favorites (user_id, article_id) VALUES (\(user.id), \(article.articleID)) ON CONFLICT DO NOTHING RETURNING 1",
+                        logger: logger
+                    ).collect().count == 1
+                } else {
+                    try await connection.query(
+                        "DELETE FROM favorites WHERE user_id = \(user.id) AND article_id = \(article.articleID) RETURNING 1",
+                        logger: logger
+                    ).collect().count == 1
+                }
+            if changed {
+                let delta = favorite ? 1 : -1
+                try await connection.query("UPDATE articles SET favorites_count = favorites_count + \(delta) WHERE id = \(article.articleID)", logger: logger)
+                if favorite {
+                    try await Outbox.append(ArticleFavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
+                } else {
+                    try await Outbox.append(ArticleUnfavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
+                }
+            }
+            return try await find(slug: slug, viewer: user.id, on: connection, logger: logger)
+        }
+    }
+
+    // MARK: helpers
+
+    /// Keeps the tag and total counters in step; tags are locked in name order, so two changes
+    /// never wait on each other's tags in a cycle.
+    private func adjustCounts(tags: [String], by delta: Int, on connection: PostgresConnection, logger: Logger) async throws {
+        if !tags.isEmpty {
+            try await connection.query(
+                """
+                INSERT INTO tags (name, articles_count) SELECT name, \(delta) FROM unnest(\(tags.sorted())::text[]) AS name ORDER BY name
+                ON CONFLICT (name) DO UPDATE SET articles_count = tags.articles_count + EXCLUDED.articles_count
+                """,
+                logger: logger
+            )
+        }
+        try await connection.query("UPDATE article_totals SET articles_count = articles_count + \(delta)", logger: logger)
+    }
+
+    static let slugConstraint = "articles_slug_unique"
+
+    /// Runs `body` in a transaction with a slug for `title` that no other article has: the
+    /// title's own slug when it is free, else that slug with a random suffix; with no title, the
+    /// slug `keeping`. Two writers taking the same slug at once meet at the unique index; the
+    /// loser tries again.
+    private func withFreeSlug<T: Sendable>(
+        for title: String?,
+        keeping current: String?,
+        logger: Logger,
+        _ body: @Sendable @escaping (String, PostgresConnection) async throws -> T
+    ) async throws -> T {
+        for attempt in 0..<5 {
+            do {
+                return try await database.withTransaction(logger: logger) { connection in
+                    guard let title else { return try await body(current ?? "", connection) }
+                    var slug = Slug.make(from: title)
+                    let taken = try await connection.query("SELECT 1 FROM articles WHERE slug = \(slug)", logger: logger).collect().count > 0
+                    if taken || attempt > 0 { slug = Slug.withSuffix(slug) }
+                    return try await body(slug, connection)
+                }
+            } catch where DatabaseErrors.violatedUniqueConstraint(error) == Self.slugConstraint {
+                continue
+            }
+        }
+        throw ConduitError(.conflict, field: "title", "could not find a free slug for this title, try again")
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+import Shared
+
+/// The rules for articles' fields; each failure names the field, Conduit-style.
+enum ArticleValidation {
+    static let titleLength = 1...200
+    static let descriptionLength = 1...1000
+    static let bodyLength = 1...100_000
+    static let tagLength = 1...40
+    static let maximumTags = 20
+
+    static func title(_ value: String, into errors: inout FieldErrors) { errors.check("title", value, length: titleLength) }
+    static func description(_ value: String, into errors: inout FieldErrors) { errors.check("description", value, length: descriptionLength) }
+    static func body(_ value: String, into errors: inout FieldErrors) { errors.check("body", value, length: bodyLength) }
+
+    /// Trimmed, without duplicates, sorted alphabetically.
+    static func tags(_ values: [String], into errors: inout FieldErrors) -> [String] {
+        let tags = Set(values.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }).sorted()
+        if tags.count > maximumTags { errors.add("tagList", "has too many tags (maximum is \(maximumTags))") }
+        if tags.contains(where: \.isEmpty) { errors.add("tagList", "can't contain a blank tag") }
+        if tags.contains(where: { $0.count > tagLength.upperBound }) { errors.add("tagList", "can't contain a tag longer than \(tagLength.upperBound) characters") }
+        return tags
+    }
+}

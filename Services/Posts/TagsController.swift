@@ -1,0 +1,16 @@
+import Hummingbird
+import Shared
+
+/// `GET /api/tags`: the most used tags (at most ``limit``), most used first.
+struct TagsController: Sendable {
+    static let limit = 100
+    let repository: ArticleRepository
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("tags") { _, context in
+            TagsResponse(tags: try await repository.popularTags(limit: Self.limit, logger: context.logger))
+        }
+        return routes
+    }
+}

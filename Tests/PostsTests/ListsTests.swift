@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import Shared
+import Testing
+import TestSupport
+
+@testable import Posts
+
+@Suite(.enabled(if: TestKafka.isAvailable, "needs the test PostgreSQL and broker (scripts/test starts them)"))
+struct ListsTests {
+    @Test func listsAreNewestFirstFilteredPagedAndCountedWithoutBodies() async throws {
+        try await PostsHarness.run { posts in
+            let ada = try await posts.tokens.user("ada")
+            let bob = try await posts.tokens.user("bob")
+            var slugs: [String] = []
+            for n in 1...5 {
+                slugs.append(try await posts.create("Ada \(n)", by: ada, tags: n % 2 == 0 ? ["even", "all"] : ["odd", "all"]).slug)
+            }
+            slugs.append(try await posts.create("Bob 1", by: bob, tags: ["all"]).slug)
+            try await posts.send(.post, "/api/articles/\(slugs[0])/favorite", as: bob)
+            try await posts.send(.post, "/api/articles/\(slugs[2])/favorite", as: bob)
+
+            let all = try #require(try await posts.send(.get, "/api/articles").list)
+            #expect(all.articles.map(\.slug) == slugs.reversed())
+            #expect(all.articlesCount == 6)
+            #expect(all.articles.allSatisfy { $0.body == nil })
+            #expect(try await !posts.send(.get, "/api/articles").text.contains("\"body\""))
+
+            let even = try #require(try await posts.send(.get, "/api/articles?tag=even").list)
+            #expect(even.articles.map(\.slug) == [slugs[3], slugs[1]])
+            #expect(even.articlesCount == 2)
+            let byBob = try #require(try await posts.send(.get, "/api/articles?author=\(bob.username)").list)
+            #expect(byBob.articles.map(\.slug) == [slugs[5]] && byBob.articlesCount == 1)
+            let favoritedByBob = try #require(try await posts.send(.get, "/api/articles?favorited=\(bob.username)", as: bob).list)
+            #expect(favoritedByBob.articles.map(\.slug) == [slugs[2], slugs[0]])
+            #expect(favoritedByBob.articles.allSatisfy { $0.favorited })
+            #expect(favoritedByBob.articlesCount == 2)
+            let combined = try #require(try await posts.send(.get, "/api/articles?tag=odd&author=\(ada.username)&favorited=\(bob.username)").list)
+            #expect(combined.articles.map(\.slug) == [slugs[2], slugs[0]] && combined.articlesCount == 2)
+
+            let paged = try #require(try await posts.send(.get, "/api/articles?tag=all&limit=2&offset=1").list)
+            #expect(paged.articles.map(\.slug) == [slugs[4], slugs[3]])
+            #expect(paged.articlesCount == 6)
+            let capped = try #require(try await posts.send(.get, "/api/articles?limit=100000").list)
+            #expect(capped.articles.count == 6)
+            let nothing = try #require(try await posts.send(.get, "/api/articles?author=nobody").list)
+            #expect(nothing.articles.isEmpty && nothing.articlesCount == 0)
+            #expect(try await posts.send(.get, "/api/tags").json(TagsResponse.self).tags == ["all", "odd", "even"])
+        }
+    }
+
+    @Test(arguments: ["limit=0", "limit=-3", "limit=many", "offset=-1", "offset=x"])
+    func badPagingIsA422(query: String) async throws {
+        try await PostsHarness.run { posts in
+            let reply = try await posts.send(.get, "/api/articles?\(query)")
+            #expect(reply.status == .unprocessableContent)
+            #expect(reply.errors.keys.first == String(query.prefix { $0 != "=" }))
+        }
+    }
+
+    @Test func favoritingIsPerCallerAndDoingItTwiceChangesNothing() async throws {
+        try await PostsHarness.run { posts in
+            let author = try await posts.tokens.user("author")
+            let fan = try await posts.tokens.user("fan")
+            let article = try await posts.create("Loved", by: author)
+
+            for _ in 0..<2 {
+                let reply = try await posts.send(.post, "/api/articles/\(article.slug)/favorite", as: fan)
+                #expect(reply.status == .ok)
+                #expect(reply.article?.favorited == true && reply.article?.favoritesCount == 1)
+            }
+            #expect(try await posts.send(.get, "/api/articles/\(article.slug)", as: author).article?.favorited == false)
+            #expect(try await posts.send(.get, "/api/articles/\(article.slug)").article?.favoritesCount == 1)
+            for _ in 0..<2 {
+                let reply = try await posts.send(.delete, "/api/articles/\(article.slug)/favorite", as: fan)
+                #expect(reply.status == .ok)
+                #expect(reply.article?.favorited == false && reply.article?.favoritesCount == 0)
+            }
+            let created = try #require(try await posts.events(ArticleCreated.self).first)
+            #expect(try await posts.events(ArticleFavorited.self) == [ArticleFavorited(article: created.article, userID: fan.id)])
+            #expect(try await posts.events(ArticleUnfavorited.self).count == 1)
+            #expect(try await posts.send(.post, "/api/articles/\(article.slug)/favorite").status == .unauthorized)
+        }
+    }
+
+    @Test func fiftyConcurrentFavoritesCountFifty() async throws {
+        try await PostsHarness.run { posts in
+            let article = try await posts.create("Popular", by: try await posts.tokens.user("author"))
+            var fans: [AuthenticatedUser] = []
+            for n in 0..<50 { fans.append(try await posts.tokens.user("fan\(n)")) }
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for fan in fans {
+                    group.addTask { try await posts.send(.post, "/api/articles/\(article.slug)/favorite", as: fan).status }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .ok })
+            #expect(try await posts.send(.get, "/api/articles/\(article.slug)").article?.favoritesCount == 50)
+            #expect(try await posts.events(ArticleFavorited.self).count == 50)
+        }
+    }
+}
