@@ -22,20 +22,28 @@ struct ArticleRepository: Sendable {
     // MARK: reading
 
     func list(_ filter: ArticleFilter, page: Page, viewer: UUID?, logger: Logger) async throws -> (articles: [ArticleRecord], count: Int) {
+        // Each filter's ids come from its own index (ANY of an array the planner computes once);
+        // a lone tag takes only the newest `limit + offset` ids of that tag, which its index
+        // holds in article order. Authors are joined to the page only, not to the matches.
         let rows = try await database.query(
             """
             SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
                 a.author_id, u.username, u.bio, u.image,
                 EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = \(viewer) AND fw.followee_id = a.author_id),
                 EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = \(viewer) AND fv.article_id = a.id)
-            FROM articles a JOIN users u ON u.id = a.author_id
-            WHERE (\(filter.tag)::text IS NULL OR a.id IN (SELECT article_id FROM article_tags WHERE tag = \(filter.tag)))
-              AND (\(filter.author)::text IS NULL OR a.author_id IN (SELECT id FROM users WHERE lower(username) = lower(\(filter.author))))
-              AND (\(filter.favoritedBy)::text IS NULL OR a.id IN (
-                    SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy))))
-              AND (\(filter.feedOf)::uuid IS NULL OR a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf)))
+            FROM (
+                SELECT * FROM articles a
+                WHERE (\(filter.tag)::text IS NULL OR a.id = ANY (ARRAY (
+                        SELECT t.article_id FROM article_tags t WHERE t.tag = \(filter.tag) ORDER BY t.created_at DESC, t.article_id DESC
+                        LIMIT CASE WHEN \(filter == ArticleFilter(tag: filter.tag)) THEN \(page.limit + page.offset) END)))
+                  AND (\(filter.author)::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower(\(filter.author)))))
+                  AND (\(filter.favoritedBy)::text IS NULL OR a.id = ANY (ARRAY (
+                        SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy)))))
+                  AND (\(filter.feedOf)::uuid IS NULL OR a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf))))
+                ORDER BY a.created_at DESC, a.id DESC
+                LIMIT \(page.limit) OFFSET \(page.offset)
+            ) a JOIN users u ON u.id = a.author_id
             ORDER BY a.created_at DESC, a.id DESC
-            LIMIT \(page.limit) OFFSET \(page.offset)
             """,
             logger: logger
         )
@@ -63,11 +71,11 @@ struct ArticleRepository: Sendable {
             rows = try await database.query(
                 """
                 SELECT count(*)::int FROM articles a
-                WHERE (\(filter.tag)::text IS NULL OR a.id IN (SELECT article_id FROM article_tags WHERE tag = \(filter.tag)))
-                  AND (\(filter.author)::text IS NULL OR a.author_id IN (SELECT id FROM users WHERE lower(username) = lower(\(filter.author))))
-                  AND (\(filter.favoritedBy)::text IS NULL OR a.id IN (
-                        SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy))))
-                  AND (\(filter.feedOf)::uuid IS NULL OR a.author_id IN (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf)))
+                WHERE (\(filter.tag)::text IS NULL OR a.id = ANY (ARRAY (SELECT article_id FROM article_tags WHERE tag = \(filter.tag))))
+                  AND (\(filter.author)::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower(\(filter.author)))))
+                  AND (\(filter.favoritedBy)::text IS NULL OR a.id = ANY (ARRAY (
+                        SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy)))))
+                  AND (\(filter.feedOf)::uuid IS NULL OR a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf))))
                 """,
                 logger: logger
             )

@@ -91,26 +91,14 @@ public actor JWKSKeySource: TokenKeySource {
         }
     }
 
-    /// Tries each configured URL in turn.
     private nonisolated func fetch() async throws -> KeySet {
-        var failures: [String] = []
-        for url in configuration.jwksURLs {
-            do {
-                return try await fetch(from: url)
-            } catch {
-                failures.append("\(url): \(error)")
-            }
-        }
-        throw JWKSFetchError(reason: failures.joined(separator: "; "))
-    }
-
-    private nonisolated func fetch(from url: String) async throws -> KeySet {
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Accept", value: "application/json")
-        let response = try await httpClient.execute(request, timeout: TimeAmount(configuration.fetchTimeout))
-        let body = try await response.body.collect(upTo: 1 << 20)
-        guard response.status == .ok else { throw JWKSFetchError(reason: "status \(response.status.code)") }
-        let jwks = try JSONDecoder().decode(JWKS.self, from: body)
+        let client = ServiceClient(
+            service: "auth", baseURLs: configuration.jwksURLs, attemptTimeout: configuration.fetchTimeout,
+            deadline: configuration.fetchTimeout * configuration.jwksURLs.count, attempts: configuration.jwksURLs.count, httpClient: httpClient
+        )
+        let reply = try await client.get("", logger: logger)
+        guard reply.status == 200 else { throw JWKSFetchError(reason: "status \(reply.status)") }
+        let jwks = try JSONDecoder().decode(JWKS.self, from: reply.body)
         let collection = JWTKeyCollection()
         var kids: Set<String> = []
         // Only ES256 keys are taken, whatever else the set holds, so that no other algorithm can be used.
@@ -126,11 +114,4 @@ public actor JWKSKeySource: TokenKeySource {
 struct JWKSFetchError: Error, CustomStringConvertible {
     let reason: String
     var description: String { "could not fetch the key set: \(reason)" }
-}
-
-extension TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
 }
