@@ -1,17 +1,28 @@
 import Hummingbird
 import Shared
 
-func buildApplication(_ configuration: ServiceConfiguration) throws -> some ApplicationProtocol {
+/// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
+func buildApplication(_ configuration: ServiceConfiguration, _ comments: CommentsConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
-    let router = buildRouter(core, messaging: messaging)
+    let posts = ServiceClient(
+        service: "posts", baseURLs: comments.postsURLs, attemptTimeout: comments.postsTimeout, deadline: comments.postsDeadline, attempts: 3
+    )
+    let lookup = ArticleLookup(client: posts, cacheLifetime: comments.articleCacheLifetime)
+    let router = buildRouter(core, messaging: messaging, articles: lookup, verifier: verifier ?? core.makeTokenVerifier())
     return core.makeApplication(
         router: router,
         migrations: CommentsMigrations.all,
-        services: [messaging.producer, messaging.outboxRelay(), messaging.consumer(topics: [.users, .articles], handlers: [])]
+        services: [
+            messaging.producer, messaging.outboxRelay(),
+            messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + [CommentRepository.articleDeletedHandler]),
+        ]
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging) -> Router<AppRequestContext> {
-    core.makeRouter(readinessChecks: [messaging.readinessCheck])
+func buildRouter(_ core: ServiceCore, messaging: Messaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
+    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let controller = CommentsController(repository: CommentRepository(database: core.database), articles: articles, verifier: verifier)
+    router.addRoutes(controller.endpoints, atPath: "/api")
+    return router
 }

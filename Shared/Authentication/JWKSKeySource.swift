@@ -36,27 +36,23 @@ public actor JWKSKeySource: TokenKeySource {
     }
 
     public func keys(for kid: String) async throws -> JWTKeyCollection {
-        if let cached, cached.kids.contains(kid) {
-            if clock.now - cached.fetchedAt >= configuration.maximumAge, mayFetch {
-                do {
-                    try await refresh()
-                } catch {
-                    logger.warning("refreshing the key set failed, keeping the cached one", metadata: ["error": "\(error)"])
-                    return cached.collection
-                }
-                guard let refreshed = self.cached, refreshed.kids.contains(kid) else { throw TokenRejection.unknownKey(kid) }
-                return refreshed.collection
-            }
+        if let cached, cached.kids.contains(kid), clock.now - cached.fetchedAt < configuration.maximumAge {
             return cached.collection
         }
-        if mayFetch {
+        // Known to a cache that is old: usable while a refresh fails or may not run yet.
+        let stale = cached.flatMap { $0.kids.contains(kid) ? $0.collection : nil }
+        if inFlight != nil || mayFetch {
             do {
                 try await refresh()
             } catch {
+                if let stale {
+                    logger.warning("refreshing the key set failed, keeping the cached one", metadata: ["error": "\(error)"])
+                    return stale
+                }
                 logger.error("fetching the key set failed", metadata: ["error": "\(error)", "kid": "\(kid)"])
                 throw Self.unavailable
             }
-        } else if lastAttemptFailed {
+        } else if lastAttemptFailed && stale == nil {
             throw Self.unavailable
         }
         guard let cached, cached.kids.contains(kid) else { throw TokenRejection.unknownKey(kid) }
@@ -71,24 +67,29 @@ public actor JWKSKeySource: TokenKeySource {
         return clock.now - lastAttempt >= interval
     }
 
+    /// Fetches the set, or waits for the fetch already under way. The fetching task itself updates
+    /// the cache, so that every waiter sees the new set as soon as it resumes.
     private func refresh() async throws {
         if let inFlight {
             _ = try await inFlight.value
             return
         }
-        let task = Task { try await self.fetch() }
-        inFlight = task
         lastAttempt = clock.now
-        defer { inFlight = nil }
-        do {
-            let keySet = try await task.value
-            cached = keySet
-            lastAttemptFailed = false
-            logger.info("fetched the key set", metadata: ["kids": "\(keySet.kids.sorted().joined(separator: ","))"])
-        } catch {
-            lastAttemptFailed = true
-            throw error
+        let task = Task { () throws -> KeySet in
+            defer { self.inFlight = nil }
+            do {
+                let keySet = try await self.fetch()
+                self.cached = keySet
+                self.lastAttemptFailed = false
+                self.logger.info("fetched the key set", metadata: ["kids": "\(keySet.kids.sorted().joined(separator: ","))"])
+                return keySet
+            } catch {
+                self.lastAttemptFailed = true
+                throw error
+            }
         }
+        inFlight = task
+        _ = try await task.value
     }
 
     private nonisolated func fetch() async throws -> KeySet {

@@ -139,16 +139,19 @@ public struct CommentCreated: DomainEvent {
     public var articleID: UUID
     public var articleSlug: String
     public var articleAuthorID: UUID
+    /// The article's title when the comment was made, for the notifier's message.
+    public var articleTitle: String
     public var authorID: UUID
     /// The first 200 characters of the body.
     public var excerpt: String
     public var key: String { String(commentID) }
 
-    public init(commentID: Int64, articleID: UUID, articleSlug: String, articleAuthorID: UUID, authorID: UUID, body: String) {
+    public init(commentID: Int64, articleID: UUID, articleSlug: String, articleAuthorID: UUID, articleTitle: String, authorID: UUID, body: String) {
         self.commentID = commentID
         self.articleID = articleID
         self.articleSlug = articleSlug
         self.articleAuthorID = articleAuthorID
+        self.articleTitle = articleTitle
         self.authorID = authorID
         self.excerpt = String(body.prefix(Self.excerptLength))
     }

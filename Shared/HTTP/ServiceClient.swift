@@ -39,10 +39,12 @@ public struct ServiceClient: Sendable {
         let clock = ContinuousClock()
         let end = clock.now + deadline
         var failures: [String] = []
+        // Starting at a random address spreads calls over the replicas.
+        let first = Int.random(in: 0..<baseURLs.count)
         for attempt in 0..<attempts {
             let remaining = end - clock.now
             guard remaining > .zero else { break }
-            let url = baseURLs[attempt % baseURLs.count] + path
+            let url = baseURLs[(first + attempt) % baseURLs.count] + path
             do {
                 var request = HTTPClientRequest(url: url)
                 request.headers.add(name: "Accept", value: "application/json")

@@ -37,7 +37,7 @@ struct EventEnvelopeTests {
 
     @Test("a comment event keeps the first 200 characters of the body")
     func commentExcerpt() {
-        let event = CommentCreated(commentID: 7, articleID: UUID(), articleSlug: "a", articleAuthorID: UUID(), authorID: UUID(), body: String(repeating: "é", count: 300))
+        let event = CommentCreated(commentID: 7, articleID: UUID(), articleSlug: "a", articleAuthorID: UUID(), articleTitle: "A", authorID: UUID(), body: String(repeating: "é", count: 300))
         #expect(event.excerpt.count == 200)
         #expect(event.key == "7")
     }

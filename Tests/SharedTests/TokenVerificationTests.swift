@@ -179,6 +179,22 @@ final class JWKSServer: Sendable {
         }
     }
 
+    @Test func concurrentFirstRequestsShareOneFetchAndAllSucceed() async throws {
+        let server = JWKSServer()
+        let factory = TokenFactory()
+        server.publish([factory])
+        try await server.run { port in
+            let verifier = source(["http://127.0.0.1:\(port)/jwks"], refetch: .seconds(30))
+            let token = try await factory.validToken(username: "many")
+            let names = try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in 0..<20 { group.addTask { try await verifier.verify(token).username } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(names == Array(repeating: "many", count: 20))
+            #expect(server.fetches.load(ordering: .relaxed) == 1)
+        }
+    }
+
     @Test func aNewKeyIsFetchedWhenATokenNamesItAndOldTokensStayValid() async throws {
         let server = JWKSServer()
         let old = TokenFactory()

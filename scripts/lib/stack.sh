@@ -191,11 +191,12 @@ ensure_signing_key() {
     fi
 }
 
-# The JWKS address of every auth replica, so that the other services can fetch it from any of them.
-jwks_urls() {
-    local replicas=$1 i urls=""
+# replica_urls SERVICE REPLICAS [PATH]: every replica's address (with PATH), comma-separated, so
+# that a service calling another one can turn to the next replica when one is down.
+replica_urls() {
+    local service=$1 replicas=$2 path=${3:-} i urls=""
     for ((i = 1; i <= replicas; i++)); do
-        urls+="${urls:+,}http://127.0.0.1:$(service_port auth "$i")/.well-known/jwks.json"
+        urls+="${urls:+,}http://127.0.0.1:$(service_port "$service" "$i")$path"
     done
     printf '%s' "$urls"
 }
@@ -217,10 +218,9 @@ start_services() {
                 DATABASE_URL="$(database_url "$service")" \
                 LOG_FORMAT="${LOG_FORMAT:-logfmt}" LOG_LEVEL="${LOG_LEVEL:-info}" \
                 KAFKA_BROKERS="127.0.0.1:$BROKER_PORT" \
-                AUTH_JWKS_URL="$(jwks_urls "$replicas")" \
+                AUTH_JWKS_URL="$(replica_urls auth "$replicas" /.well-known/jwks.json)" \
                 SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
-                AUTH_URL="http://127.0.0.1:$(service_port auth 1)" \
-                POSTS_URL="http://127.0.0.1:$(service_port posts 1)" \
+                POSTS_URL="$(replica_urls posts "$replicas")" \
                 "$binary"
         done
     done

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import Shared
+import Synchronization
+
+/// What comments needs to know of an article, from posts' internal route.
+struct ArticleSummary: Codable, Sendable, Equatable {
+    var id: UUID
+    var slug: String
+    var authorId: UUID
+    var title: String
+}
+
+/// Asks posts whether an article exists (`GET /internal/articles/{slug}`), through a
+/// ``ServiceClient`` (short timeouts, bounded retry, keep-alive; 503 when posts cannot answer).
+///
+/// Found articles are cached for `cacheLifetime` (default 5 s): within that time a renamed
+/// article's old slug may still be accepted and a deleted article's comments still listed. The
+/// first is harmless (the comment is stored under the article's id) and the second is closed by
+/// `deleted_articles`, which the article.deleted event fills. "Not found" is never cached, so a
+/// new article can be commented on at once.
+final class ArticleLookup: Sendable {
+    let client: ServiceClient
+    let cacheLifetime: Duration
+    let cacheCapacity = 10_000
+    private let cache = Mutex<[String: (article: ArticleSummary, until: ContinuousClock.Instant)]>([:])
+
+    init(client: ServiceClient, cacheLifetime: Duration = .seconds(5)) {
+        self.client = client
+        self.cacheLifetime = cacheLifetime
+    }
+
+    /// The article with `slug`, or nil when posts says there is none.
+    func article(slug: String, logger: Logger) async throws -> ArticleSummary? {
+        let now = ContinuousClock.now
+        if let cached = cache.withLock({ $0[slug] }), cached.until > now { return cached.article }
+        let path = "/internal/articles/" + (slug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? slug)
+        let reply = try await client.get(path, logger: logger)
+        switch reply.status {
+        case 200:
+            let article = try JSONDecoder().decode(ArticleSummary.self, from: reply.body)
+            cache.withLock { cache in
+                if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
+                cache[slug] = (article, now + cacheLifetime)
+            }
+            return article
+        case 404:
+            cache.withLock { _ = $0.removeValue(forKey: slug) }
+            return nil
+        default:
+            logger.error("posts answered the article look-up unexpectedly", metadata: ["status": "\(reply.status)"])
+            throw ConduitError.unavailable("the posts service is unavailable, try again")
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import Shared
+
+// Request and response bodies, as Conduit's openapi.yml (v1.1.0) names them.
+
+struct NewCommentRequest: Decodable {
+    struct NewComment: Decodable {
+        var body: String
+    }
+    var comment: NewComment
+}
+
+struct CommentView: Codable, Sendable, Equatable {
+    var id: Int64
+    var createdAt: String
+    var updatedAt: String
+    var body: String
+    var author: Profile
+}
+
+struct SingleCommentResponse: ResponseCodable {
+    var comment: CommentView
+}
+
+struct MultipleCommentsResponse: ResponseCodable {
+    var comments: [CommentView]
+}
+
+/// A comment as stored, with its author as the caller sees them.
+struct CommentRecord: Sendable {
+    var id: Int64
+    var articleID: UUID
+    var authorID: UUID
+    var body: String
+    var createdAt: Date
+    var updatedAt: Date
+    var author: Profile
+
+    var view: CommentView {
+        CommentView(id: id, createdAt: Timestamp.string(from: createdAt), updatedAt: Timestamp.string(from: updatedAt), body: body, author: author)
+    }
+}

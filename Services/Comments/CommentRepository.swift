@@ -1,0 +1,105 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Shared
+
+/// The SQL of comments. Creating and deleting write their events into the outbox in the same
+/// transaction; the article.deleted handler removes an article's comments.
+struct CommentRepository: Sendable {
+    let database: PostgresClient
+
+    /// The article's comments, newest first, with authors as `viewer` sees them; nil when the
+    /// article's deletion has arrived (posts may still be remembered as saying it exists).
+    func comments(of articleID: UUID, viewer: UUID?, logger: Logger) async throws -> [CommentRecord]? {
+        let deleted = try await database.query("SELECT 1 FROM deleted_articles WHERE article_id = \(articleID)", logger: logger)
+        guard try await deleted.collect().isEmpty else { return nil }
+        let rows = try await database.query(
+            """
+            SELECT c.id, c.article_id, c.author_id, c.body, c.created_at, c.updated_at, u.username, u.bio, u.image,
+                EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = \(viewer) AND fw.followee_id = c.author_id)
+            FROM comments c JOIN users u ON u.id = c.author_id
+            WHERE c.article_id = \(articleID)
+            ORDER BY c.created_at DESC, c.id DESC
+            """,
+            logger: logger
+        )
+        var comments: [CommentRecord] = []
+        for try await row in rows.decode((Int64, UUID, UUID, String, Date, Date, String, String, String, Bool).self) {
+            let (id, articleID, authorID, body, created, updated, username, bio, image, following) = row
+            comments.append(CommentRecord(
+                id: id, articleID: articleID, authorID: authorID, body: body, createdAt: created, updatedAt: updated,
+                author: Profile(username: username, bio: bio, image: image, following: following)
+            ))
+        }
+        return comments
+    }
+
+    /// Nil when the article has been deleted meanwhile.
+    func create(body: String, on article: ArticleSummary, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> CommentRecord? {
+        try await database.withTransaction(logger: logger) { connection -> CommentRecord? in
+            let deleted = try await connection.query("SELECT 1 FROM deleted_articles WHERE article_id = \(article.id)", logger: logger)
+            guard try await deleted.collect().isEmpty else { return nil }
+            try await UserProjection.ensureUser(author, on: connection, logger: logger)
+            let now = Date()
+            let rows = try await connection.query(
+                """
+                INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
+                VALUES (\(article.id), \(author.id), \(body), \(now), \(now)) RETURNING id
+                """,
+                logger: logger
+            )
+            var id: Int64 = 0
+            for try await inserted in rows.decode(Int64.self) { id = inserted }
+            try await Outbox.append(
+                CommentCreated(
+                    commentID: id, articleID: article.id, articleSlug: article.slug, articleAuthorID: article.authorId,
+                    articleTitle: article.title, authorID: author.id, body: body
+                ),
+                on: connection, traceparent: traceparent, logger: logger
+            )
+            let profile = try await connection.query("SELECT username, bio, image FROM users WHERE id = \(author.id)", logger: logger)
+            for try await (username, bio, image) in profile.decode((String, String, String).self) {
+                return CommentRecord(
+                    id: id, articleID: article.id, authorID: author.id, body: body, createdAt: now, updatedAt: now,
+                    author: Profile(username: username, bio: bio, image: image, following: false)
+                )
+            }
+            return nil
+        }
+    }
+
+    enum DeleteOutcome {
+        case deleted
+        case notFound
+        case notAuthor
+    }
+
+    func delete(id: Int64, of articleID: UUID, by user: UUID, traceparent: String?, logger: Logger) async throws -> DeleteOutcome {
+        try await database.withTransaction(logger: logger) { connection -> DeleteOutcome in
+            let rows = try await connection.query(
+                "SELECT author_id FROM comments WHERE id = \(id) AND article_id = \(articleID) FOR UPDATE",
+                logger: logger
+            )
+            var author: UUID?
+            for try await found in rows.decode(UUID.self) { author = found }
+            guard let author else { return .notFound }
+            guard author == user else { return .notAuthor }
+            try await connection.query("DELETE FROM comments WHERE id = \(id)", logger: logger)
+            try await Outbox.append(CommentDeleted(commentID: id, articleID: articleID, authorID: author), on: connection, traceparent: traceparent, logger: logger)
+            return .deleted
+        }
+    }
+
+    /// `article.deleted`: removes the article's comments and remembers the article, so that no
+    /// comment can be added to it afterwards. Applying it twice changes nothing.
+    static var articleDeletedHandler: EventHandler {
+        EventHandler(ArticleDeleted.self) { event, _, connection, logger in
+            try await connection.query(
+                "INSERT INTO deleted_articles (article_id) VALUES (\(event.article.articleID)) ON CONFLICT DO NOTHING",
+                logger: logger
+            )
+            let removed = try await connection.query("DELETE FROM comments WHERE article_id = \(event.article.articleID) RETURNING id", logger: logger).collect().count
+            logger.info("removed the comments of a deleted article", metadata: ["article_id": "\(event.article.articleID)", "comments": "\(removed)"])
+        }
+    }
+}
