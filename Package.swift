@@ -62,7 +62,15 @@ let package = Package(
         ),
         .executableTarget(name: "Posts", dependencies: ["Shared"], path: "Services/Posts", swiftSettings: swiftSettings),
         .executableTarget(name: "Comments", dependencies: ["Shared"], path: "Services/Comments", swiftSettings: swiftSettings),
-        .executableTarget(name: "Notifier", dependencies: ["Shared"], path: "Services/Notifier", swiftSettings: swiftSettings),
+        // libcurl's SMTP client, found through pkg-config (scripts/setup installs libcurl4-openssl-dev).
+        .systemLibrary(name: "CCurl", path: "Services/Notifier/CCurl", pkgConfig: "libcurl"),
+        .executableTarget(
+            name: "Notifier",
+            dependencies: ["Shared", "CCurl"],
+            path: "Services/Notifier",
+            exclude: ["CCurl"],
+            swiftSettings: swiftSettings
+        ),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
         .executableTarget(name: "MessagingBenchmark", dependencies: ["Shared"], path: "Benchmarks/MessagingBenchmark", swiftSettings: swiftSettings),
         // Helpers that both test targets use.
@@ -125,6 +133,17 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             path: "Tests/CommentsTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "NotifierTests",
+            dependencies: [
+                "Notifier",
+                "Shared",
+                "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/NotifierTests",
             swiftSettings: swiftSettings
         ),
         // Runs against a native stack started by scripts/test; skipped when INKWELL_GATEWAY_URL is unset.

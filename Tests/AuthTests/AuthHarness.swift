@@ -75,13 +75,8 @@ struct AuthHarness: Sendable {
     }
 
     /// The events of `Event`'s type in the outbox, oldest first.
-    func events<Event: DomainEvent>(_: Event.Type) async throws -> [Event] {
-        let rows = try await database.query("SELECT payload FROM outbox WHERE event_type = \(Event.type) ORDER BY position", logger: .init(label: "test"))
-        var events: [Event] = []
-        for try await payload in rows.decode(ByteBuffer.self) {
-            events.append(try IncomingEvent(payload: Array(payload.readableBytesView)).decode(Event.self))
-        }
-        return events
+    func events<Event: DomainEvent>(_ type: Event.Type) async throws -> [Event] {
+        try await outboxEvents(type, in: database)
     }
 
     func outboxCount() async throws -> Int {

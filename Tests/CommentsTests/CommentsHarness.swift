@@ -99,16 +99,11 @@ struct CommentsHarness: Sendable {
     }
 
     func publish<Event: DomainEvent>(_ event: Event) async throws {
-        _ = try await producer.send(KafkaOutgoingMessage(topic: Event.topic.rawValue, key: event.key, value: try EventEnvelope(event).encoded()))
+        try await producer.publish(event)
     }
 
-    func events<Event: DomainEvent>(_: Event.Type) async throws -> [Event] {
-        let rows = try await database.query("SELECT payload FROM outbox WHERE event_type = \(Event.type) ORDER BY position", logger: Logger(label: "test"))
-        var events: [Event] = []
-        for try await payload in rows.decode(ByteBuffer.self) {
-            events.append(try IncomingEvent(payload: Array(payload.readableBytesView)).decode(Event.self))
-        }
-        return events
+    func events<Event: DomainEvent>(_ type: Event.Type) async throws -> [Event] {
+        try await outboxEvents(type, in: database)
     }
 
     func storedComments() async throws -> Int {

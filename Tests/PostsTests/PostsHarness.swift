@@ -65,17 +65,11 @@ struct PostsHarness: Sendable {
 
     /// Publishes an event on its topic, as auth's relay would.
     func publish<Event: DomainEvent>(_ event: Event, occurredAt: Date = Date()) async throws {
-        let envelope = EventEnvelope(event, occurredAt: occurredAt)
-        _ = try await producer.send(KafkaOutgoingMessage(topic: Event.topic.rawValue, key: event.key, value: try envelope.encoded()))
+        try await producer.publish(event, occurredAt: occurredAt)
     }
 
     /// The events of `Event`'s type in the outbox, oldest first.
-    func events<Event: DomainEvent>(_: Event.Type) async throws -> [Event] {
-        let rows = try await database.query("SELECT payload FROM outbox WHERE event_type = \(Event.type) ORDER BY position", logger: Logger(label: "test"))
-        var events: [Event] = []
-        for try await payload in rows.decode(ByteBuffer.self) {
-            events.append(try IncomingEvent(payload: Array(payload.readableBytesView)).decode(Event.self))
-        }
-        return events
+    func events<Event: DomainEvent>(_ type: Event.Type) async throws -> [Event] {
+        try await outboxEvents(type, in: database)
     }
 }

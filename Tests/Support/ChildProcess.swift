@@ -70,6 +70,13 @@ public final class ChildProcess: Sendable {
         return status
     }
 
+    /// Kills the process at once (SIGKILL), as a crash would, and waits for it to end.
+    @discardableResult
+    public func crash() async -> Int32 {
+        Glibc.kill(pid, SIGKILL)
+        return await wait()
+    }
+
     /// Runs `path` to completion; its exit code and what it printed (output and error together).
     public static func run(_ path: String, arguments: [String] = [], environment: [String: String]? = nil) async throws -> (status: Int32, output: String) {
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).log").path

@@ -159,3 +159,21 @@ public func conduitErrors(_ body: ByteBuffer) throws -> [String: [String]] {
     guard let errors = decoded["errors"] else { throw TestFailure("no errors in \(String(decoding: data, as: UTF8.self))") }
     return errors
 }
+
+/// The events of `Event`'s type that a service wrote into its outbox, oldest first.
+public func outboxEvents<Event: DomainEvent>(_: Event.Type, in database: PostgresClient) async throws -> [Event] {
+    let rows = try await database.query("SELECT payload FROM outbox WHERE event_type = \(Event.type) ORDER BY position", logger: Logger(label: "test"))
+    var events: [Event] = []
+    for try await payload in rows.decode(ByteBuffer.self) {
+        events.append(try IncomingEvent(payload: Array(payload.readableBytesView)).decode(Event.self))
+    }
+    return events
+}
+
+extension KafkaProducer {
+    /// Publishes `event` on its topic in its envelope, as a service's outbox relay would.
+    public func publish<Event: DomainEvent>(_ event: Event, occurredAt: Date = Date()) async throws {
+        let envelope = EventEnvelope(event, occurredAt: occurredAt)
+        _ = try await send(KafkaOutgoingMessage(topic: Event.topic.rawValue, key: event.key, value: try envelope.encoded()))
+    }
+}

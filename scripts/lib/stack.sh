@@ -172,7 +172,8 @@ start_broker() {
 start_smtp_sink() {
     if pid_alive smtp; then say "    SMTP sink already running"; return 0; fi
     step "starting the SMTP sink on 127.0.0.1:$SMTP_PORT (mail goes to $INKWELL_STATE/mail)"
-    mkdir -p "$INKWELL_STATE/mail"
+    # A maildir: aiosmtpd makes its folders only when the directory itself is missing.
+    mkdir -p "$INKWELL_STATE/mail/tmp" "$INKWELL_STATE/mail/new" "$INKWELL_STATE/mail/cur"
     start_process smtp "$INKWELL_VENV/bin/aiosmtpd" -n -l "127.0.0.1:$SMTP_PORT" \
         -c aiosmtpd.handlers.Mailbox "$INKWELL_STATE/mail"
     wait_until "the SMTP sink on port $SMTP_PORT" 30 port_open "$SMTP_PORT"

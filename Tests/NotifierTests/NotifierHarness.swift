@@ -1,0 +1,101 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import Shared
+import TestSupport
+
+@testable import Notifier
+
+/// A broker, an SMTP sink and a scratch database of the test's own, with a producer to publish
+/// events as the other services' relays would.
+struct NotifierWorld: Sendable {
+    let brokers: String
+    let sink: SMTPSink
+    let databaseURL: String
+    let database: PostgresClient
+    let producer: KafkaProducer
+    let tokens: TokenFactory
+
+    static func run(_ body: @Sendable (NotifierWorld) async throws -> Void) async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let (broker, port) = try await PrivateBroker.start()
+            let sink = try await SMTPSink()
+            let brokers = "127.0.0.1:\(port)"
+            let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
+            let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: TestKafka.logger)
+            do {
+                try await whileRunning([database, producer]) {
+                    // The topics exist before anything is published, as they do once any service has started.
+                    let topics = EventTopic.allCases.flatMap { [$0.rawValue, $0.deadLetterTopic] }
+                    guard try await withDeadline(.seconds(30), "creating topics", { await producer.ensureTopics(topics, partitions: 3, logger: TestKafka.logger) }) else {
+                        throw TimedOut(what: "creating topics")
+                    }
+                    try await body(NotifierWorld(brokers: brokers, sink: sink, databaseURL: url, database: database, producer: producer, tokens: TokenFactory()))
+                }
+            } catch {
+                await sink.remove()
+                await broker.stop()
+                throw error
+            }
+            await sink.remove()
+            await broker.stop()
+        }
+    }
+
+    /// The settings a notifier of this world runs with.
+    var environment: [String: String] {
+        [
+            "DATABASE_URL": databaseURL, "KAFKA_BROKERS": brokers, "SMTP_URL": sink.url, "LOG_LEVEL": "warning",
+            "NOTIFY_RETRY_BASE": "0.2", "NOTIFY_POLL_INTERVAL": "0.05", "NOTIFY_MAX_ATTEMPTS": "30", "KAFKA_SESSION_TIMEOUT": "6", "DATABASE_STARTUP_TIMEOUT": "10",
+        ]
+    }
+
+    /// Runs a notifier in this process, with a client for its routes.
+    func withNotifier(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let configuration = try testConfiguration(serviceName: "notifier", databaseURL: databaseURL, extra: environment)
+        let app = try buildApplication(configuration, try NotifierConfiguration(environment: configuration.environment), verifier: await tokens.verifier)
+        try await app.test(.router, body)
+    }
+
+    /// Starts the Notifier executable (the one built beside the tests) as a process of its own.
+    func spawnNotifier(port: Int) throws -> ChildProcess {
+        let binDirectory = ProcessInfo.processInfo.environment["INKWELL_BIN_DIR"]
+            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(self.environment) { _, new in new }
+        environment["PORT"] = String(port)
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("notifier-\(port).log").path
+        return try ChildProcess.spawn(binDirectory + "/Notifier", environment: environment, outputFile: log)
+    }
+
+    func publish<Event: DomainEvent>(_ event: Event) async throws {
+        try await producer.publish(event)
+    }
+
+    /// Publishes many events without waiting for each delivery report.
+    func publishAll<Event: DomainEvent>(_ events: [Event]) async throws {
+        var deliveries: [KafkaProducer.Delivery] = []
+        for event in events {
+            deliveries.append(try producer.enqueue(KafkaOutgoingMessage(topic: Event.topic.rawValue, key: event.key, value: try EventEnvelope(event).encoded())))
+        }
+        for delivery in deliveries { _ = try await delivery.acknowledged() }
+    }
+
+    func user(_ name: String) -> UserProfile {
+        let id = UUID()
+        return UserProfile(userID: id, username: "\(name)_\(id.uuidString.prefix(6).lowercased())", email: "\(name).\(id.uuidString.prefix(6).lowercased())@example.com", bio: nil, image: nil)
+    }
+
+    func token(for user: UserProfile) async throws -> AuthenticatedUser {
+        AuthenticatedUser(id: user.userID, username: user.username, token: try await tokens.validToken(username: user.username, userID: user.userID))
+    }
+
+    /// Waits until the sink holds `count` messages (or more), then a little longer, and returns them.
+    func emails(atLeast count: Int, within timeout: Duration = .seconds(60)) async throws -> [ReceivedEmail] {
+        _ = try await eventually(timeout: timeout, every: .milliseconds(200)) { try sink.messages().count >= count }
+        try await Task.sleep(for: .seconds(1))
+        return try sink.messages()
+    }
+}

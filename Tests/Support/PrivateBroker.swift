@@ -1,0 +1,81 @@
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A Tansu broker of the test's own, listening on `listenPort` and advertising `advertisedPort`
+/// (a proxy in front of it), stopped by `stop()`.
+public final class PrivateBroker: Sendable {
+    let process: ChildProcess
+    /// What Tansu printed: it says "ready" once it listens.
+    public let logFile: String
+
+    public init(listenPort: Int, advertisedPort: Int) async throws {
+        guard let binary = TestKafka.tansuBinary else { throw TestFailure("INKWELL_TANSU_BIN is not set") }
+        logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tansu-\(listenPort)-\(UUID().uuidString.prefix(6)).log").path
+        process = try ChildProcess.spawn(binary, arguments: [
+            "broker",
+            "--listener-url", "tcp://127.0.0.1:\(listenPort)",
+            "--advertised-listener-url", "tcp://127.0.0.1:\(advertisedPort)",
+            "--storage-engine", "memory://tansu/",
+        ], outputFile: logFile)
+    }
+
+    /// Whether this broker (not something else on its port) has said it is ready.
+    public var isReady: Bool {
+        ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").contains("ready in")
+    }
+
+    public func stop() async {
+        await process.terminate()
+    }
+
+    public static func isListening(on port: Int) async -> Bool {
+        guard let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get() else {
+            return false
+        }
+        try? await channel.close()
+        return true
+    }
+
+    /// A port nothing listens on right now, below the ephemeral range: a port from that range can
+    /// be taken by an outgoing connection meanwhile, or even connect to itself when nothing listens.
+    public static func freePort() async throws -> Int {
+        // Each call takes the next port of a sequence, so that tests running at once never pick
+        // the same one before either has bound it.
+        for _ in 0..<50 {
+            let port = 21_000 + (nextPort.add(1, ordering: .relaxed).newValue % 3_000)
+            if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).get() {
+                try? await channel.close()
+                return port
+            }
+        }
+        throw TimedOut(what: "finding a free port")
+    }
+
+    private static let nextPort = Atomic<Int>(Int.random(in: 0..<3_000))
+}
+
+
+extension PrivateBroker {
+    /// A broker of the test's own on a free port, listening when this returns. A port that turns
+    /// out to be taken after all (Tansu says "Address in use") is given up for another.
+    public static func start() async throws -> (broker: PrivateBroker, port: Int) {
+        for _ in 0..<3 {
+            let port = try await freePort()
+            let broker = try await PrivateBroker(listenPort: port, advertisedPort: port)
+            let started = try await eventually(timeout: .seconds(10)) {
+                if broker.failedToListen { return true }
+                guard broker.isReady else { return false }
+                return await isListening(on: port)
+            }
+            if started && !broker.failedToListen { return (broker, port) }
+            await broker.stop()
+        }
+        throw TimedOut(what: "starting a private broker")
+    }
+
+    var failedToListen: Bool {
+        ((try? String(contentsOfFile: logFile, encoding: .utf8)) ?? "").contains("Address in use")
+    }
+}

@@ -1,0 +1,81 @@
+"""Measures the notification pipeline through the gateway (run by scripts/bench-notify).
+
+latency: a comment's POST until its email is in the SMTP sink's maildir (the file's mtime),
+one comment at a time; throughput: a burst of comments, emails per second from the first
+email of the burst to the last.
+"""
+import json
+import os
+import statistics
+import sys
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+gateway, mail_dir = sys.argv[1], sys.argv[2]
+latency_count, burst_count = int(sys.argv[3]), int(sys.argv[4])
+
+
+def call(method, path, body=None, token=None):
+    request = urllib.request.Request(gateway + path, method=method, data=json.dumps(body).encode() if body else None)
+    request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", "Token " + token)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def register(name):
+    suffix = str(time.time_ns())
+    user = {"username": name + suffix, "email": f"{name}{suffix}@example.com", "password": "bench-" + suffix}
+    return call("POST", "/api/users", {"user": user})["user"]
+
+
+def mail_files():
+    found = {}
+    for folder in ("new", "cur"):
+        path = os.path.join(mail_dir, folder)
+        if os.path.isdir(path):
+            for name in os.listdir(path):
+                full = os.path.join(path, name)
+                found[name] = full
+    return found
+
+
+def wait_for_new(known, count, timeout):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        current = mail_files()
+        new = {k: v for k, v in current.items() if k not in known}
+        if len(new) >= count:
+            return new
+        time.sleep(0.002)
+    raise SystemExit(f"error: only {len(new)} of {count} emails arrived within {timeout}s")
+
+
+writer, reader = register("writer"), register("reader")
+slug = call("POST", "/api/articles", {"article": {"title": "Notify bench", "description": "d", "body": "b"}}, writer["token"])["article"]["slug"]
+time.sleep(3)  # let the welcome emails land first
+known = set(mail_files())
+
+latencies = []
+for n in range(latency_count):
+    started = time.time()
+    call("POST", f"/api/articles/{slug}/comments", {"comment": {"body": f"latency {n}"}}, reader["token"])
+    new = wait_for_new(known, 1, 30)
+    arrived = min(os.stat(path).st_mtime for path in new.values())
+    latencies.append((arrived - started) * 1000)
+    known.update(new)
+    if (n + 1) % 50 == 0:
+        print(f"    {n + 1}/{latency_count} comments measured", file=sys.stderr)
+
+print(f"    burst of {burst_count} comments", file=sys.stderr)
+with ThreadPoolExecutor(max_workers=16) as pool:
+    list(pool.map(lambda n: call("POST", f"/api/articles/{slug}/comments", {"comment": {"body": f"burst {n}"}}, reader["token"]), range(burst_count)))
+new = wait_for_new(known, burst_count, 600)
+times = sorted(os.stat(path).st_mtime for path in new.values())
+rate = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else float("nan")
+
+quantiles = statistics.quantiles(latencies, n=100)
+print(f"| comment POST → email at the sink ({latency_count}, one at a time) | p50 {quantiles[49]:.1f} ms | p99 {quantiles[98]:.1f} ms | max {max(latencies):.1f} ms |")
+print(f"| burst of {burst_count} comments → emails | {rate:.1f} emails/s | {len(times)} emails | |")
