@@ -245,23 +245,10 @@ stop_services() {
 }
 
 write_nginx_config() {
-    local replicas=$1 service i upstreams=""
-    for service in "${SERVICES[@]}"; do
-        upstreams+="    upstream $service {"$'\n'
-        for ((i = 1; i <= replicas; i++)); do
-            upstreams+="        server 127.0.0.1:$(service_port "$service" "$i") max_fails=1 fail_timeout=2s;"$'\n'
-        done
-        upstreams+="        keepalive 32;"$'\n'"    }"$'\n'
-    done
+    local replicas=$1 service bases=""
+    for service in "${SERVICES[@]}"; do bases+="${bases:+,}$service=${SERVICE_BASE_PORT[$service]}"; done
     mkdir -p "$INKWELL_STATE/nginx/tmp" "$LOG_DIR"
-    local template=$INKWELL_ROOT/deploy/native/nginx.conf.template
-    UPSTREAMS=$upstreams STATE=$INKWELL_STATE PORT=$GATEWAY_PORT python3 - "$template" > "$INKWELL_STATE/nginx/nginx.conf" <<'PY'
-import os, sys
-text = open(sys.argv[1]).read()
-for key, value in (("@UPSTREAMS@", os.environ["UPSTREAMS"]), ("@STATE@", os.environ["STATE"]), ("@GATEWAY_PORT@", os.environ["PORT"])):
-    text = text.replace(key, value)
-sys.stdout.write(text)
-PY
+    "$INKWELL_ROOT/scripts/lib/render-nginx" native "$INKWELL_STATE" "$GATEWAY_PORT" "$replicas" "$bases" > "$INKWELL_STATE/nginx/nginx.conf"
 }
 
 nginx_running() {
