@@ -26,7 +26,8 @@ public struct ServiceConfiguration: Sendable {
     public init(serviceName: String, defaultPort: Int, environment: EnvironmentReader = EnvironmentReader()) throws(ConfigurationError) {
         self.serviceName = serviceName
         self.host = environment.string("HOST", default: "127.0.0.1")
-        self.port = try environment.integer("PORT", default: defaultPort, in: 1...65535)
+        // 0: the system picks a free port (the tests start processes this way).
+        self.port = try environment.integer("PORT", default: defaultPort, in: 0...65535)
         let maxConnections = try environment.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500)
         self.database = try DatabaseConfiguration(
             url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),

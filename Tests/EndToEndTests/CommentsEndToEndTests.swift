@@ -49,6 +49,21 @@ extension EndToEnd {
             #expect(gone)
         }
 
+        @Test func aNewUsernameReachesExistingComments() async throws {
+            let writer = try await register("rwriter")
+            let reader = try await register("rreader")
+            let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"Renamed \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
+            let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")
+            #expect(try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers, body: #"{"comment":{"body":"Me first"}}"#).status == 200)
+            let newName = reader.username + "2"
+            #expect(try await request(.PUT, Stack.gateway + "/api/user", headers: reader.headers, body: #"{"user":{"username":"\#(newName)"}}"#).status == 200)
+            let renamed = try await eventually(timeout: .seconds(30), every: .milliseconds(250)) {
+                let author = comments(try await request(.GET, Stack.gateway + "/api/articles/\(slug)/comments")).first?["author"] as? [String: Any]
+                return author?["username"] as? String == newName
+            }
+            #expect(renamed)
+        }
+
         @Test func aBlankCommentIsA422() async throws {
             let writer = try await register("blank")
             let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"Blank \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)

@@ -41,7 +41,7 @@ extension EndToEnd {
             let (status, message) = try await ChildProcess.run(binary, environment: ["PORT": "not-a-port"])
             #expect(status == 78)
             #expect(message.contains(#"PORT="not-a-port""#))
-            #expect(message.contains("expected an integer from 1 to 65535"))
+            #expect(message.contains("expected an integer from 0 to 65535"))
         }
 
         @Test func readinessFollowsPostgreSQL() async throws {

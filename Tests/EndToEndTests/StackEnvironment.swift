@@ -32,9 +32,9 @@ enum Stack {
         }
     }
 
-    static func control(_ action: String) async throws {
-        let (status, output) = try await ChildProcess.run(try stackControl.unwrap("INKWELL_STACKCTL"), arguments: [action])
-        guard status == 0 else { throw StackError("stackctl \(action) exited \(status): \(output)") }
+    static func control(_ arguments: String...) async throws {
+        let (status, output) = try await ChildProcess.run(try stackControl.unwrap("INKWELL_STACKCTL"), arguments: arguments)
+        guard status == 0 else { throw StackError("stackctl \(arguments.joined(separator: " ")) exited \(status): \(output)") }
     }
 }
 

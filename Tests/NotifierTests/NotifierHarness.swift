@@ -59,14 +59,15 @@ struct NotifierWorld: Sendable {
         try await app.test(.router, body)
     }
 
-    /// Starts the Notifier executable (the one built beside the tests) as a process of its own.
-    func spawnNotifier(port: Int) throws -> ChildProcess {
+    /// Starts the Notifier executable (the one built beside the tests) as a process of its own,
+    /// its HTTP server on a port the system picks.
+    func spawnNotifier() throws -> ChildProcess {
         let binDirectory = ProcessInfo.processInfo.environment["INKWELL_BIN_DIR"]
             ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         var environment = ProcessInfo.processInfo.environment
         environment.merge(self.environment) { _, new in new }
-        environment["PORT"] = String(port)
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("notifier-\(port).log").path
+        environment["PORT"] = "0"
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("notifier-\(UUID().uuidString.prefix(8)).log").path
         return try ChildProcess.spawn(binDirectory + "/Notifier", environment: environment, outputFile: log)
     }
 

@@ -97,8 +97,7 @@ struct NotifierTests {
 struct NotifierProcessTests {
     @Test func killedInTheMiddleOfABurstItLosesNothingAndRepeatsAtMostTheOneInFlight() async throws {
         try await NotifierWorld.run { world in
-            let port = try await PrivateBroker.freePort()
-            let first = try world.spawnNotifier(port: port)
+            let first = try world.spawnNotifier()
             let users = (0..<1000).map { world.user("burst\($0)") }
             let emails: [ReceivedEmail]
             do {
@@ -111,7 +110,7 @@ struct NotifierProcessTests {
             await first.crash()
             let beforeRestart = try world.sink.messages().count
             #expect(beforeRestart < 1000, "the kill should land in the middle of the burst")
-            let second = try world.spawnNotifier(port: port)
+            let second = try world.spawnNotifier()
             do {
                 // A restarted member may wait for the group to let go of the killed one.
                 emails = try await world.emails(atLeast: 1000, within: .seconds(420))
@@ -128,8 +127,8 @@ struct NotifierProcessTests {
 
     @Test func twoReplicasInOneGroupSendEachEmailOnce() async throws {
         try await NotifierWorld.run { world in
-            let first = try world.spawnNotifier(port: try await PrivateBroker.freePort())
-            let second = try world.spawnNotifier(port: try await PrivateBroker.freePort())
+            let first = try world.spawnNotifier()
+            let second = try world.spawnNotifier()
             let users = (0..<200).map { world.user("pair\($0)") }
             let emails: [ReceivedEmail]
             let settled: [ReceivedEmail]

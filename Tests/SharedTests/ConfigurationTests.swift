@@ -30,8 +30,8 @@ import TestSupport
     }
 
     @Test(arguments: [
-        ("PORT", "eighty", "an integer from 1 to 65535"),
-        ("PORT", "70000", "an integer from 1 to 65535"),
+        ("PORT", "eighty", "an integer from 0 to 65535"),
+        ("PORT", "70000", "an integer from 0 to 65535"),
         ("LOG_FORMAT", "xml", "one of logfmt, json"),
         ("LOG_LEVEL", "loud", "one of trace, debug, info, notice, warning, error, critical"),
         ("DATABASE_URL", "mysql://u@h/db", "a URL like postgres://user:password@host:5432/database"),

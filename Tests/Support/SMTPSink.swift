@@ -7,34 +7,43 @@ public final class SMTPSink: Sendable {
     public static var binary: String? { ProcessInfo.processInfo.environment["INKWELL_AIOSMTPD_BIN"] }
     public static var isAvailable: Bool { binary != nil }
 
-    public let port: Int
+    /// The port the system gave the sink when it first started; a restart takes the same one.
+    public var port: Int { state.withLock { $0.port } }
     public let directory: URL
-    private let process = Mutex<ChildProcess?>(nil)
+    private let state = Mutex<(process: ChildProcess?, port: Int)>((nil, 0))
 
     public init() async throws {
-        port = try await PrivateBroker.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("inkwell-mail-\(UUID().uuidString.prefix(8))")
         try await start()
     }
 
     public var url: String { "smtp://127.0.0.1:\(port)" }
 
+    /// Starts the sink (Tests/Support/smtp_sink.py, with aiosmtpd's Python), on the port it had
+    /// before or, the first time, on one the system picks, so that it never races another test for one.
     public func start() async throws {
         guard let binary = Self.binary else { throw TestFailure("INKWELL_AIOSMTPD_BIN is not set") }
-        let child = try ChildProcess.spawn(
-            binary, arguments: ["-n", "-l", "127.0.0.1:\(port)", "-c", "aiosmtpd.handlers.Mailbox", directory.path],
-            outputFile: directory.path + "-\(UUID().uuidString.prefix(4)).log"
-        )
-        process.withLock { $0 = child }
-        guard try await eventually(timeout: .seconds(15), { await PrivateBroker.isListening(on: port) }) else {
-            throw TimedOut(what: "the SMTP sink on port \(port)")
+        let python = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("python3").path
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("smtp_sink.py").path
+        let output = directory.path + "-\(UUID().uuidString.prefix(4)).log"
+        let child = try ChildProcess.spawn(python, arguments: [script, directory.path, String(port)], outputFile: output)
+        var announced: Int?
+        _ = try await eventually(timeout: .seconds(15)) {
+            let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+            announced = text.split(separator: "\n").first.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            return announced != nil || text.contains("Error")
         }
+        guard let announced else {
+            await child.terminate()
+            throw TestFailure("the SMTP sink did not start: \((try? String(contentsOfFile: output, encoding: .utf8)) ?? "")")
+        }
+        state.withLock { $0 = (child, announced) }
     }
 
     public func stop() async {
-        let child = process.withLock { process in
-            defer { process = nil }
-            return process
+        let child = state.withLock { state in
+            defer { state.process = nil }
+            return state.process
         }
         await child?.terminate()
     }

@@ -1,0 +1,124 @@
+import Foundation
+import Synchronization
+import TestSupport
+import Testing
+
+extension EndToEnd {
+    /// Replicas and whole services failing under the gateway.
+    @Suite struct FaultEndToEndTests {
+        func register(_ name: String) async throws -> (username: String, email: String, headers: [(String, String)]) {
+            let suffix = UUID().uuidString.prefix(8).lowercased()
+            let email = "\(name)\(suffix)@example.com"
+            let result = try await request(
+                .POST, Stack.gateway + "/api/users", headers: [("Content-Type", "application/json")],
+                body: #"{"user":{"username":"\#(name)\#(suffix)","email":"\#(email)","password":"secret-\#(suffix)"}}"#
+            )
+            let token = try (((result.json as? [String: Any])?["user"] as? [String: Any])?["token"] as? String).unwrap("token: \(result.body)")
+            return ("\(name)\(suffix)", email, [("Authorization", "Token \(token)"), ("Content-Type", "application/json")])
+        }
+
+        func createArticle(_ title: String, by headers: [(String, String)]) async throws -> String {
+            let created = try await request(.POST, Stack.gateway + "/api/articles", headers: headers, body: #"{"article":{"title":"\#(title)","description":"d","body":"b"}}"#)
+            return try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug: \(created.body)")
+        }
+
+        @Test(.enabled(if: Stack.replicas >= 2, "needs two replicas"))
+        func aPostsReplicaKilledDuringReadsCostsTheClientNothing() async throws {
+            let writer = try await register("fault")
+            let slug = try await createArticle("Under load \(UUID().uuidString.prefix(6))", by: writer.headers)
+            final class Tally: Sendable {
+                let failures = Mutex<[String]>([])
+                let served = Atomic<Int>(0)
+            }
+            let tally = Tally()
+            let end = ContinuousClock.now + .seconds(20)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<6 {
+                    group.addTask {
+                        while ContinuousClock.now < end {
+                            let path = worker % 2 == 0 ? "/api/articles?limit=5" : "/api/articles/\(slug)"
+                            do {
+                                let result = try await request(.GET, Stack.gateway + path)
+                                if result.status == 200 { tally.served.add(1, ordering: .relaxed) } else { tally.failures.withLock { $0.append("\(result.status) \(result.body)") } }
+                            } catch {
+                                tally.failures.withLock { $0.append("\(error)") }
+                            }
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .seconds(5))
+                    try await Stack.control("kill", "posts-1")
+                }
+                try await group.waitForAll()
+            }
+            let failures = tally.failures.withLock { $0 }
+            print("fault figures: posts-1 killed during 20 s of reads: \(tally.served.load(ordering: .relaxed) + failures.count) requests, \(failures.count) failed")
+            #expect(failures.isEmpty, "failed requests: \(failures.prefix(5))")
+            #expect(tally.served.load(ordering: .relaxed) > 100)
+
+            // It comes back and takes requests again.
+            try await Stack.control("start-services")
+            let port = Stack.services.first { $0.name == "posts" }!.basePort + 1
+            #expect(try await request(.GET, "http://127.0.0.1:\(port)/health/ready").status == 200)
+            #expect(try await eventually(timeout: .seconds(10)) {
+                try await request(.GET, Stack.gateway + "/api/articles/\(slug)").status == 200
+            })
+        }
+
+        @Test func withCommentsStoppedCommentRoutesAre503AndTheRestWorks() async throws {
+            let writer = try await register("nocomments")
+            let slug = try await createArticle("No comments \(UUID().uuidString.prefix(6))", by: writer.headers)
+            for replica in 1...Stack.replicas { try await Stack.control("stop", "comments-\(replica)") }
+            do {
+                let list = try await request(.GET, Stack.gateway + "/api/articles/\(slug)/comments")
+                print("fault figures: comments stopped: GET comments → \(list.status)")
+                #expect(list.status == 503)
+                #expect(list.conduitErrors == ["body": ["service temporarily unavailable, try again"]])
+                let create = try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: writer.headers, body: #"{"comment":{"body":"hi"}}"#)
+                #expect(create.status == 503)
+                #expect(try await request(.GET, Stack.gateway + "/api/articles/\(slug)").status == 200)
+                #expect(try await request(.GET, Stack.gateway + "/api/user", headers: writer.headers).status == 200)
+                #expect(try await request(.GET, Stack.gateway + "/api/tags").status == 200)
+            } catch {
+                try await Stack.control("start-services")
+                throw error
+            }
+            try await Stack.control("start-services")
+            // nginx tries a failed replica again after fail_timeout (2 s).
+            #expect(try await eventually(timeout: .seconds(15), every: .milliseconds(250)) {
+                try await request(.GET, Stack.gateway + "/api/articles/\(slug)/comments").status == 200
+            })
+        }
+
+        @Test func commentsMadeWhileTheNotifierIsStoppedAreEmailedOnceWhenItIsBack() async throws {
+            let mail = URL(fileURLWithPath: try Stack.environment["INKWELL_MAIL_DIR"].unwrap("INKWELL_MAIL_DIR"))
+            let writer = try await register("offline")
+            let reader = try await register("commenter")
+            // The writer's registration reaches the notifier before it stops.
+            #expect(try await eventually(timeout: .seconds(30)) {
+                try ReceivedEmail.all(in: mail).contains { $0.recipient == writer.email }
+            })
+            let titles = (0..<5).map { "Offline \($0) \(UUID().uuidString.prefix(6))" }
+            var slugs: [String] = []
+            for title in titles { slugs.append(try await createArticle(title, by: writer.headers)) }
+
+            for replica in 1...Stack.replicas { try await Stack.control("stop", "notifier-\(replica)") }
+            for slug in slugs {
+                let reply = try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers, body: #"{"comment":{"body":"while you were away"}}"#)
+                #expect(reply.status == 200)
+            }
+            try await Task.sleep(for: .seconds(2))
+            try await Stack.control("start-services")
+
+            let subjects = Set(titles.map { "\(reader.username) commented on \($0)" })
+            func delivered() throws -> [String] {
+                try ReceivedEmail.all(in: mail).filter { $0.recipient == writer.email }.compactMap(\.subject).filter(subjects.contains)
+            }
+            #expect(try await eventually(timeout: .seconds(60), every: .milliseconds(250)) { try Set(delivered()) == subjects })
+            try await Task.sleep(for: .seconds(2))
+            print("fault figures: notifier stopped during \(subjects.count) comments: \(subjects.count) emails expected, \(try delivered().count) received")
+            #expect(try delivered().count == subjects.count, "each email once")
+        }
+    }
+}
