@@ -15,17 +15,6 @@ extension EndToEnd {
             ((result.json as? [String: Any])?["profile"] as? [String: Any]) ?? [:]
         }
 
-        func register(_ name: String) async throws -> (username: String, email: String, token: String) {
-            let suffix = UUID().uuidString.prefix(8).lowercased()
-            let username = "\(name)\(suffix)", email = "\(name)\(suffix)@example.com"
-            let result = try await request(
-                .POST, Stack.gateway + "/api/users", headers: json,
-                body: #"{"user":{"username":"\#(username)","email":"\#(email)","password":"secret-\#(suffix)"}}"#
-            )
-            #expect(result.status == 201, "\(result.body)")
-            return (username, email, try (user(result)["token"] as? String).unwrap("token"))
-        }
-
         @Test func registerLogInReadAndUpdateYourself() async throws {
             let suffix = UUID().uuidString.prefix(8).lowercased()
             let registered = try await request(
@@ -65,8 +54,8 @@ extension EndToEnd {
         }
 
         @Test func followAndUnfollowAProfile() async throws {
-            let writer = try await register("writer")
-            let reader = try await register("reader")
+            let writer = try await registerMember("writer")
+            let reader = try await registerMember("reader")
             let path = Stack.gateway + "/api/profiles/\(writer.username)"
 
             let anonymous = try await request(.GET, path)

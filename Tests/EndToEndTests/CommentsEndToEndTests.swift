@@ -6,21 +6,11 @@ extension EndToEnd {
     /// The Conduit comment journey through the gateway: posts checks the article, auth's events
     /// bring the authors, and deleting the article removes its comments.
     @Suite struct CommentsEndToEndTests {
-        func register(_ name: String) async throws -> (username: String, headers: [(String, String)]) {
-            let suffix = UUID().uuidString.prefix(8).lowercased()
-            let result = try await request(
-                .POST, Stack.gateway + "/api/users", headers: [("Content-Type", "application/json")],
-                body: #"{"user":{"username":"\#(name)\#(suffix)","email":"\#(name)\#(suffix)@example.com","password":"secret-\#(suffix)"}}"#
-            )
-            let token = try (((result.json as? [String: Any])?["user"] as? [String: Any])?["token"] as? String).unwrap("token: \(result.body)")
-            return ("\(name)\(suffix)", [("Authorization", "Token \(token)"), ("Content-Type", "application/json")])
-        }
-
         func comments(_ result: HTTPResult) -> [[String: Any]] { ((result.json as? [String: Any])?["comments"] as? [[String: Any]]) ?? [] }
 
         @Test func commentOnAnArticleListDeleteAndCascade() async throws {
-            let writer = try await register("cwriter")
-            let reader = try await register("creader")
+            let writer = try await registerMember("cwriter")
+            let reader = try await registerMember("creader")
             let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"Discuss \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
             let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")
             let path = Stack.gateway + "/api/articles/\(slug)/comments"
@@ -50,8 +40,8 @@ extension EndToEnd {
         }
 
         @Test func aNewUsernameReachesExistingComments() async throws {
-            let writer = try await register("rwriter")
-            let reader = try await register("rreader")
+            let writer = try await registerMember("rwriter")
+            let reader = try await registerMember("rreader")
             let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"Renamed \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
             let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")
             #expect(try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers, body: #"{"comment":{"body":"Me first"}}"#).status == 200)
@@ -65,7 +55,7 @@ extension EndToEnd {
         }
 
         @Test func aBlankCommentIsA422() async throws {
-            let writer = try await register("blank")
+            let writer = try await registerMember("blank")
             let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"Blank \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
             let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")
             let reply = try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: writer.headers, body: #"{"comment":{"body":""}}"#)

@@ -6,17 +6,6 @@ import Testing
 extension EndToEnd {
     /// Replicas and whole services failing under the gateway.
     @Suite struct FaultEndToEndTests {
-        func register(_ name: String) async throws -> (username: String, email: String, headers: [(String, String)]) {
-            let suffix = UUID().uuidString.prefix(8).lowercased()
-            let email = "\(name)\(suffix)@example.com"
-            let result = try await request(
-                .POST, Stack.gateway + "/api/users", headers: [("Content-Type", "application/json")],
-                body: #"{"user":{"username":"\#(name)\#(suffix)","email":"\#(email)","password":"secret-\#(suffix)"}}"#
-            )
-            let token = try (((result.json as? [String: Any])?["user"] as? [String: Any])?["token"] as? String).unwrap("token: \(result.body)")
-            return ("\(name)\(suffix)", email, [("Authorization", "Token \(token)"), ("Content-Type", "application/json")])
-        }
-
         func createArticle(_ title: String, by headers: [(String, String)]) async throws -> String {
             let created = try await request(.POST, Stack.gateway + "/api/articles", headers: headers, body: #"{"article":{"title":"\#(title)","description":"d","body":"b"}}"#)
             return try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug: \(created.body)")
@@ -24,7 +13,7 @@ extension EndToEnd {
 
         @Test(.enabled(if: Stack.replicas >= 2, "needs two replicas"))
         func aPostsReplicaKilledDuringReadsCostsTheClientNothing() async throws {
-            let writer = try await register("fault")
+            let writer = try await registerMember("fault")
             let slug = try await createArticle("Under load \(UUID().uuidString.prefix(6))", by: writer.headers)
             final class Tally: Sendable {
                 let failures = Mutex<[String]>([])
@@ -67,7 +56,7 @@ extension EndToEnd {
         }
 
         @Test func withCommentsStoppedCommentRoutesAre503AndTheRestWorks() async throws {
-            let writer = try await register("nocomments")
+            let writer = try await registerMember("nocomments")
             let slug = try await createArticle("No comments \(UUID().uuidString.prefix(6))", by: writer.headers)
             for replica in 1...Stack.replicas { try await Stack.control("stop", "comments-\(replica)") }
             do {
@@ -93,8 +82,8 @@ extension EndToEnd {
 
         @Test func commentsMadeWhileTheNotifierIsStoppedAreEmailedOnceWhenItIsBack() async throws {
             let mail = URL(fileURLWithPath: try Stack.environment["INKWELL_MAIL_DIR"].unwrap("INKWELL_MAIL_DIR"))
-            let writer = try await register("offline")
-            let reader = try await register("commenter")
+            let writer = try await registerMember("offline")
+            let reader = try await registerMember("commenter")
             // The writer's registration reaches the notifier before it stops.
             #expect(try await eventually(timeout: .seconds(30)) {
                 try ReceivedEmail.all(in: mail).contains { $0.recipient == writer.email }

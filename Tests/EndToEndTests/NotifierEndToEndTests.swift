@@ -6,21 +6,10 @@ extension EndToEnd {
     /// A comment through the gateway becomes one email at the stack's SMTP sink and one entry in
     /// the article author's `GET /api/notifications`.
     @Suite struct NotifierEndToEndTests {
-        func register(_ name: String) async throws -> (username: String, email: String, headers: [(String, String)]) {
-            let suffix = UUID().uuidString.prefix(8).lowercased()
-            let email = "\(name)\(suffix)@example.com"
-            let result = try await request(
-                .POST, Stack.gateway + "/api/users", headers: [("Content-Type", "application/json")],
-                body: #"{"user":{"username":"\#(name)\#(suffix)","email":"\#(email)","password":"secret-\#(suffix)"}}"#
-            )
-            let token = try (((result.json as? [String: Any])?["user"] as? [String: Any])?["token"] as? String).unwrap("token: \(result.body)")
-            return ("\(name)\(suffix)", email, [("Authorization", "Token \(token)"), ("Content-Type", "application/json")])
-        }
-
         @Test func aCommentBecomesOneEmailAndOneNotification() async throws {
             let mail = URL(fileURLWithPath: try Stack.environment["INKWELL_MAIL_DIR"].unwrap("INKWELL_MAIL_DIR"))
-            let writer = try await register("nwriter")
-            let reader = try await register("nreader")
+            let writer = try await registerMember("nwriter")
+            let reader = try await registerMember("nreader")
             let title = "Notify \(UUID().uuidString.prefix(6))"
             let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"\#(title)","description":"d","body":"b"}}"#)
             let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")

@@ -6,32 +6,16 @@ extension EndToEnd {
     /// Articles through the gateway, with tokens from auth and authors and follows arriving at
     /// posts as events.
     @Suite struct PostsEndToEndTests {
-        struct Member {
-            let username: String
-            let token: String
-            var auth: [(String, String)] { [("Authorization", "Token \(token)"), ("Content-Type", "application/json")] }
-        }
-
-        func register(_ name: String) async throws -> Member {
-            let suffix = UUID().uuidString.prefix(8).lowercased()
-            let result = try await request(
-                .POST, Stack.gateway + "/api/users", headers: [("Content-Type", "application/json")],
-                body: #"{"user":{"username":"\#(name)\#(suffix)","email":"\#(name)\#(suffix)@example.com","password":"secret-\#(suffix)"}}"#
-            )
-            let user = (result.json as? [String: Any])?["user"] as? [String: Any]
-            return Member(username: "\(name)\(suffix)", token: try (user?["token"] as? String).unwrap("token: \(result.body)"))
-        }
-
         func article(_ result: HTTPResult) -> [String: Any] { ((result.json as? [String: Any])?["article"] as? [String: Any]) ?? [:] }
         func articles(_ result: HTTPResult) -> [[String: Any]] { ((result.json as? [String: Any])?["articles"] as? [[String: Any]]) ?? [] }
 
         @Test func anArticlesLifeThroughTheGateway() async throws {
-            let writer = try await register("writer")
-            let reader = try await register("reader")
+            let writer = try await registerMember("writer")
+            let reader = try await registerMember("reader")
             let tag = "e2e\(UUID().uuidString.prefix(6).lowercased())"
 
             let created = try await request(
-                .POST, Stack.gateway + "/api/articles", headers: writer.auth,
+                .POST, Stack.gateway + "/api/articles", headers: writer.headers,
                 body: #"{"article":{"title":"Gateway test \#(tag)","description":"d","body":"b","tagList":["\#(tag)","zeta"]}}"#
             )
             #expect(created.status == 201, "\(created.body)")
@@ -43,27 +27,27 @@ extension EndToEnd {
             #expect(try await request(.GET, Stack.gateway + "/api/tags").body.contains(tag))
 
             // The follow travels from auth to posts as an event.
-            #expect(try await request(.POST, Stack.gateway + "/api/profiles/\(writer.username)/follow", headers: reader.auth).status == 200)
+            #expect(try await request(.POST, Stack.gateway + "/api/profiles/\(writer.username)/follow", headers: reader.headers).status == 200)
             let inFeed = try await eventually(timeout: .seconds(30), every: .milliseconds(250)) {
-                articles(try await request(.GET, Stack.gateway + "/api/articles/feed", headers: reader.auth)).contains { $0["slug"] as? String == slug }
+                articles(try await request(.GET, Stack.gateway + "/api/articles/feed", headers: reader.headers)).contains { $0["slug"] as? String == slug }
             }
             #expect(inFeed)
 
-            let favorited = try await request(.POST, Stack.gateway + "/api/articles/\(slug)/favorite", headers: reader.auth)
+            let favorited = try await request(.POST, Stack.gateway + "/api/articles/\(slug)/favorite", headers: reader.headers)
             #expect(article(favorited)["favorited"] as? Bool == true)
             #expect(article(favorited)["favoritesCount"] as? Int == 1)
             #expect((article(favorited)["author"] as? [String: Any])?["following"] as? Bool == true)
 
             // A new username reaches the writer's articles.
             let newName = writer.username + "x"
-            #expect(try await request(.PUT, Stack.gateway + "/api/user", headers: writer.auth, body: #"{"user":{"username":"\#(newName)"}}"#).status == 200)
+            #expect(try await request(.PUT, Stack.gateway + "/api/user", headers: writer.headers, body: #"{"user":{"username":"\#(newName)"}}"#).status == 200)
             let renamed = try await eventually(timeout: .seconds(30), every: .milliseconds(250)) {
                 (article(try await request(.GET, Stack.gateway + "/api/articles/\(slug)"))["author"] as? [String: Any])?["username"] as? String == newName
             }
             #expect(renamed)
 
-            #expect(try await request(.DELETE, Stack.gateway + "/api/articles/\(slug)", headers: reader.auth).status == 403)
-            #expect(try await request(.DELETE, Stack.gateway + "/api/articles/\(slug)", headers: writer.auth).status == 204)
+            #expect(try await request(.DELETE, Stack.gateway + "/api/articles/\(slug)", headers: reader.headers).status == 403)
+            #expect(try await request(.DELETE, Stack.gateway + "/api/articles/\(slug)", headers: writer.headers).status == 204)
             #expect(try await request(.GET, Stack.gateway + "/api/articles/\(slug)").status == 404)
         }
 
@@ -71,8 +55,8 @@ extension EndToEnd {
             let unauthorized = try await request(.POST, Stack.gateway + "/api/articles", headers: [("Authorization", "Token nope"), ("Content-Type", "application/json")], body: "{}")
             #expect(unauthorized.status == 401)
             #expect(unauthorized.conduitErrors?["token"] != nil)
-            let writer = try await register("invalid")
-            let invalid = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.auth, body: #"{"article":{"title":"","description":"d","body":"b"}}"#)
+            let writer = try await registerMember("invalid")
+            let invalid = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"","description":"d","body":"b"}}"#)
             #expect(invalid.status == 422)
             #expect(invalid.conduitErrors == ["title": ["can't be blank"]])
         }

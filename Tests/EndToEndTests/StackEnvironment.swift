@@ -83,3 +83,23 @@ func waitForStatus(_ status: Int, at url: String, timeout: Duration) async throw
 /// the shared stack (PostgreSQL, a replica), which others need.
 @Suite(.serialized, .enabled(if: Stack.isRunning, "needs a running stack (scripts/test starts one)"))
 enum EndToEnd {}
+
+/// A user registered through the gateway, with the headers that act as them.
+struct Member {
+    let username: String
+    let email: String
+    let token: String
+    var headers: [(String, String)] { [("Authorization", "Token \(token)"), ("Content-Type", "application/json")] }
+}
+
+/// Registers a user with a fresh name through the gateway.
+func registerMember(_ name: String) async throws -> Member {
+    let suffix = UUID().uuidString.prefix(8).lowercased()
+    let username = "\(name)\(suffix)", email = "\(name)\(suffix)@example.com"
+    let result = try await request(
+        .POST, Stack.gateway + "/api/users", headers: [("Content-Type", "application/json")],
+        body: #"{"user":{"username":"\#(username)","email":"\#(email)","password":"secret-\#(suffix)"}}"#
+    )
+    let token = try (((result.json as? [String: Any])?["user"] as? [String: Any])?["token"] as? String).unwrap("token: \(result.body)")
+    return Member(username: username, email: email, token: token)
+}
