@@ -10,7 +10,8 @@ BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
 bench_wrk() {
     local label=$1 path=$2 script=$3 output
     step "$label: wrk, $BENCH_CONNECTIONS connections, ${BENCH_DURATION}s" >&2
-    output=$(wrk -t2 -c"$BENCH_CONNECTIONS" -d"${BENCH_DURATION}s" --latency -s "$INKWELL_ROOT/scripts/lib/wrk/$script" "$GATEWAY$path")
+    # wrk gives up on a request after 2 s by default; logins queue longer than that at 128 connections.
+    output=$(wrk -t2 -c"$BENCH_CONNECTIONS" -d"${BENCH_DURATION}s" --timeout 30s --latency -s "$INKWELL_ROOT/scripts/lib/wrk/$script" "$GATEWAY$path")
     echo "$output" >&2
     local rps p50 p99 non2xx sock failed
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$output")
