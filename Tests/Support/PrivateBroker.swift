@@ -61,7 +61,7 @@ extension PrivateBroker {
     /// A broker of the test's own on a free port, listening when this returns. A port that turns
     /// out to be taken after all (Tansu says "Address in use") is given up for another.
     public static func start() async throws -> (broker: PrivateBroker, port: Int) {
-        for _ in 0..<3 {
+        for _ in 0..<10 {
             let port = try await freePort()
             let broker = try await PrivateBroker(listenPort: port, advertisedPort: port)
             let started = try await eventually(timeout: .seconds(10)) {

@@ -58,6 +58,11 @@ public struct KafkaConfiguration: Sendable {
             "auto.offset.reset": "earliest",
             "session.timeout.ms": "\(session)",
             "heartbeat.interval.ms": "\(max(100, session / 3))",
+            // Also the rebalance timeout a joining member announces: how long a rebalance may wait for
+            // members that do not rejoin (librdkafka's default is 5 minutes; on Tansu a restarted
+            // consumer was seen waiting over a minute to be given partitions). Handlers never hold a poll that long, except while
+            // the database is away, and then a rejoin costs nothing: offsets are stored after handling.
+            "max.poll.interval.ms": "\(max(30_000, session))",
         ]) { $1 }.merging(extraProperties) { $1 }
     }
 }
