@@ -30,7 +30,7 @@ struct NotificationSender: Service {
 
     func run() async throws {
         logger.info("sending notifications", metadata: ["smtp": "\(mailer.redactedURL)"])
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             var lastGauge = ContinuousClock.now - .seconds(60)
             var backoff = Backoff(initial: .milliseconds(250))
             while !Task.isCancelled {

@@ -339,6 +339,36 @@ struct MessagingTests {
         }
     }
 
+    @Test("replicas stopped one after the other leave a group that their successors can form again")
+    func successiveStops() async throws {
+        // On Tansu, a leader that left mid-rebalance used to stay the group's leader: the next
+        // members then waited for assignments forever (about one restart in two).
+        let topic = TestKafka.uniqueName("successive")
+        let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+        try await producer.createTopics([topic], partitions: 3)
+        await producer.close()
+        let group = TestKafka.uniqueName("successive")
+        for round in 1...3 {
+            let members = try (1...2).map { _ in
+                try KafkaConsumer(configuration: TestKafka.configuration(), groupID: group, topics: [topic], logger: logger)
+            }
+            let polling = members.map { member in
+                Task { for try await _ in member.messages {} }
+            }
+            let formed = try await eventually(timeout: .seconds(15), every: .milliseconds(200)) {
+                members.allSatisfy { $0.context.isAssigned.load(ordering: .relaxed) }
+            }
+            #expect(formed, "round \(round): both members were given their partitions")
+            // The first to join leads the group; it stops last, as it would in a rolling stop.
+            for (member, task) in zip(members, polling).reversed() {
+                member.stop()
+                _ = await task.result
+                await member.close()
+            }
+            if !formed { break }
+        }
+    }
+
     @Test("a poison message goes to the dead-letter topic with its error, and the messages after it are handled")
     func poisonMessage() async throws {
         try await TestDatabase.withScratchDatabase { url in

@@ -2,10 +2,14 @@ import CRdkafka
 import Logging
 import Synchronization
 
-/// What librdkafka's callbacks reach through the client's opaque pointer: the logger, and the
-/// deliveries a producer is waiting for. It lives as long as the client handle.
+/// What librdkafka's callbacks reach through the client's opaque pointer: the logger, the
+/// deliveries a producer is waiting for, and whether a consumer holds its group's assignment.
+/// It lives as long as the client handle.
 final class KafkaClientContext: Sendable {
     let logger: Logger
+    /// True between a rebalance's assignment and the next revocation (an empty assignment counts).
+    let isAssigned = Atomic<Bool>(false)
+    let wasEverAssigned = Atomic<Bool>(false)
     private let deliveries = Mutex<[UInt: DeliverySlot]>([:])
     private let nextDeliveryID = Atomic<UInt>(1)
 
@@ -31,6 +35,50 @@ final class KafkaClientContext: Sendable {
             default: context.logger.debug("librdkafka: \(message)")
             }
         }
+    }
+
+    /// Applies the group's assignments itself, so that the consumer knows when a rebalance is under way.
+    func installRebalanceCallback(on conf: KafkaConf) {
+        rd_kafka_conf_set_rebalance_cb(conf.pointer) { client, error, partitions, opaque in
+            guard let client, let context = KafkaClientContext.from(opaque) else { return }
+            context.rebalance(client, error, partitions)
+        }
+    }
+
+    private func rebalance(_ client: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
+        let cooperative = rd_kafka_rebalance_protocol(client).map { String(cString: $0) } == "COOPERATIVE"
+        let listed = Self.describe(partitions)
+        switch error {
+        case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
+            if cooperative {
+                if let failure = rd_kafka_incremental_assign(client, partitions) { rd_kafka_error_destroy(failure) }
+            } else {
+                _ = rd_kafka_assign(client, partitions)
+            }
+            isAssigned.store(true, ordering: .relaxed)
+            wasEverAssigned.store(true, ordering: .relaxed)
+            logger.info("partitions assigned", metadata: ["partitions": "\(listed)"])
+        case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
+            if cooperative {
+                if let failure = rd_kafka_incremental_unassign(client, partitions) { rd_kafka_error_destroy(failure) }
+            } else {
+                _ = rd_kafka_assign(client, nil)
+            }
+            isAssigned.store(false, ordering: .relaxed)
+            logger.info("partitions revoked for a rebalance", metadata: ["partitions": "\(listed)"])
+        default:
+            _ = rd_kafka_assign(client, nil)
+            isAssigned.store(false, ordering: .relaxed)
+            logger.warning("rebalance failed", metadata: ["error": "\(KafkaError(error))"])
+        }
+    }
+
+    private static func describe(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> String {
+        guard let list, list.pointee.cnt > 0 else { return "none" }
+        let byTopic = Dictionary(grouping: (0..<Int(list.pointee.cnt)).map { list.pointee.elems[$0] }) { String(cString: $0.topic) }
+        return byTopic.keys.sorted().map { topic in
+            "\(topic)[\(byTopic[topic]!.map { String($0.partition) }.sorted().joined(separator: ","))]"
+        }.joined(separator: " ")
     }
 
     static func from(_ opaque: UnsafeMutableRawPointer?) -> KafkaClientContext? {

@@ -30,6 +30,11 @@ public struct KafkaConfiguration: Sendable {
         self.extraProperties = extraProperties
     }
 
+    /// How often a group member tells the coordinator it is alive, and learns of a rebalance.
+    var heartbeatInterval: Duration {
+        .milliseconds(max(100, sessionTimeout.milliseconds / 3))
+    }
+
     var commonProperties: [String: String] {
         [
             "bootstrap.servers": bootstrapServers,
@@ -57,7 +62,7 @@ public struct KafkaConfiguration: Sendable {
             "auto.commit.interval.ms": "500",
             "auto.offset.reset": "earliest",
             "session.timeout.ms": "\(session)",
-            "heartbeat.interval.ms": "\(max(100, session / 3))",
+            "heartbeat.interval.ms": "\(heartbeatInterval.milliseconds)",
             // Also the rebalance timeout a joining member announces: how long a rebalance may wait for
             // members that do not rejoin (librdkafka's default is 5 minutes; on Tansu a restarted
             // consumer was seen waiting over a minute to be given partitions). Handlers never hold a poll that long, except while

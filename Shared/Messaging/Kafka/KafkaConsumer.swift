@@ -9,10 +9,12 @@ import Synchronization
 /// consumer's own, never on Swift's cooperative pool.
 public final class KafkaConsumer: Sendable {
     private let handle: KafkaClientHandle
-    private let context: KafkaClientContext
+    let context: KafkaClientContext
     private let thread: NIOThreadPool
     private let lifecycle = Mutex(Lifecycle.open)
     let logger: Logger
+    private let heartbeatInterval: Duration
+    private let sessionTimeout: Duration
     public let topics: [String]
     public let groupID: String
 
@@ -23,9 +25,12 @@ public final class KafkaConsumer: Sendable {
         self.logger = logger
         self.topics = topics
         self.groupID = groupID
+        heartbeatInterval = configuration.heartbeatInterval
+        sessionTimeout = configuration.sessionTimeout
         let conf = try KafkaConf(configuration.consumerProperties(groupID: groupID))
         let context = KafkaClientContext(logger: logger)
         context.install(on: conf)
+        context.installRebalanceCallback(on: conf)
         self.context = context
         let handle = KafkaClientHandle(pointer: try conf.makeClient(RD_KAFKA_CONSUMER))
         self.handle = handle
@@ -147,7 +152,8 @@ public final class KafkaConsumer: Sendable {
         guard first else { return }
         do {
             let logger = self.logger
-            try await thread.runIfActive {
+            try await thread.runIfActive { [self] in
+                settleBeforeLeaving()
                 let error = rd_kafka_consumer_close(handle.pointer)
                 if error != RD_KAFKA_RESP_ERR_NO_ERROR {
                     logger.warning("leaving the group was not clean", metadata: ["error": "\(KafkaError(error))"])
@@ -159,5 +165,27 @@ public final class KafkaConsumer: Sendable {
         }
         try? await thread.shutdownGracefully()
         logger.info("consumer closed, left the group")
+    }
+
+    /// Leaves the group only while it is formed. Tansu, the native stack's broker, keeps a leader
+    /// that leaves in the middle of a rebalance as the group's leader, and the group then never
+    /// forms again (its next members wait for assignments forever). So: one heartbeat for the
+    /// coordinator to tell of a rebalance under way (another member left or joined), then until it
+    /// has handed out the new assignment, bounded by the session timeout. Messages polled meanwhile
+    /// are not stored, so their next owner gets them.
+    private func settleBeforeLeaving() {
+        guard context.wasEverAssigned.load(ordering: .relaxed) else { return }
+        let start = ContinuousClock.now
+        let heard = start + heartbeatInterval + .milliseconds(500)
+        let limit = heard + sessionTimeout
+        var sawRebalance = false
+        while ContinuousClock.now < heard || (!context.isAssigned.load(ordering: .relaxed) && ContinuousClock.now < limit) {
+            if !context.isAssigned.load(ordering: .relaxed) { sawRebalance = true }
+            if let message = rd_kafka_consumer_poll(handle.pointer, 100) { rd_kafka_message_destroy(message) }
+        }
+        if sawRebalance {
+            let settled = context.isAssigned.load(ordering: .relaxed)
+            logger.info(settled ? "rebalance finished before leaving the group" : "leaving the group during a rebalance", metadata: ["waited": "\(ContinuousClock.now - start)"])
+        }
     }
 }
