@@ -46,24 +46,15 @@ final class KafkaClientContext: Sendable {
     }
 
     private func rebalance(_ client: OpaquePointer, _ error: rd_kafka_resp_err_t, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) {
-        let cooperative = rd_kafka_rebalance_protocol(client).map { String(cString: $0) } == "COOPERATIVE"
         let listed = Self.describe(partitions)
         switch error {
         case RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS:
-            if cooperative {
-                if let failure = rd_kafka_incremental_assign(client, partitions) { rd_kafka_error_destroy(failure) }
-            } else {
-                _ = rd_kafka_assign(client, partitions)
-            }
+            Self.apply(client, partitions, assigning: true)
             isAssigned.store(true, ordering: .relaxed)
             wasEverAssigned.store(true, ordering: .relaxed)
             logger.info("partitions assigned", metadata: ["partitions": "\(listed)"])
         case RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS:
-            if cooperative {
-                if let failure = rd_kafka_incremental_unassign(client, partitions) { rd_kafka_error_destroy(failure) }
-            } else {
-                _ = rd_kafka_assign(client, nil)
-            }
+            Self.apply(client, partitions, assigning: false)
             isAssigned.store(false, ordering: .relaxed)
             logger.info("partitions revoked for a rebalance", metadata: ["partitions": "\(listed)"])
         default:
@@ -71,6 +62,16 @@ final class KafkaClientContext: Sendable {
             isAssigned.store(false, ordering: .relaxed)
             logger.warning("rebalance failed", metadata: ["error": "\(KafkaError(error))"])
         }
+    }
+
+    /// Takes on or gives up `partitions`, in the way of the group's rebalance protocol.
+    private static func apply(_ client: OpaquePointer, _ partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?, assigning: Bool) {
+        guard rd_kafka_rebalance_protocol(client).map({ String(cString: $0) }) == "COOPERATIVE" else {
+            _ = rd_kafka_assign(client, assigning ? partitions : nil)
+            return
+        }
+        let failure = assigning ? rd_kafka_incremental_assign(client, partitions) : rd_kafka_incremental_unassign(client, partitions)
+        if let failure { rd_kafka_error_destroy(failure) }
     }
 
     private static func describe(_ list: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?) -> String {

@@ -13,8 +13,7 @@ public final class KafkaConsumer: Sendable {
     private let thread: NIOThreadPool
     private let lifecycle = Mutex(Lifecycle.open)
     let logger: Logger
-    private let heartbeatInterval: Duration
-    private let sessionTimeout: Duration
+    private let configuration: KafkaConfiguration
     public let topics: [String]
     public let groupID: String
 
@@ -25,8 +24,7 @@ public final class KafkaConsumer: Sendable {
         self.logger = logger
         self.topics = topics
         self.groupID = groupID
-        heartbeatInterval = configuration.heartbeatInterval
-        sessionTimeout = configuration.sessionTimeout
+        self.configuration = configuration
         let conf = try KafkaConf(configuration.consumerProperties(groupID: groupID))
         let context = KafkaClientContext(logger: logger)
         context.install(on: conf)
@@ -176,8 +174,8 @@ public final class KafkaConsumer: Sendable {
     private func settleBeforeLeaving() {
         guard context.wasEverAssigned.load(ordering: .relaxed) else { return }
         let start = ContinuousClock.now
-        let heard = start + heartbeatInterval + .milliseconds(500)
-        let limit = heard + sessionTimeout
+        let heard = start + configuration.heartbeatInterval + .milliseconds(500)
+        let limit = heard + configuration.sessionTimeout
         var sawRebalance = false
         while ContinuousClock.now < heard || (!context.isAssigned.load(ordering: .relaxed) && ContinuousClock.now < limit) {
             if !context.isAssigned.load(ordering: .relaxed) { sawRebalance = true }
