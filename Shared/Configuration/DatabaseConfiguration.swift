@@ -9,18 +9,22 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var password: String?
     public var database: String
     public var maxConnections: Int
+    /// The longest a statement may run before PostgreSQL cancels it (`statement_timeout`), so that
+    /// no request or worker can hold a connection for ever.
+    public var statementTimeout: Duration
 
-    public init(host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10) {
+    public init(host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30)) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
         self.maxConnections = maxConnections
+        self.statementTimeout = statementTimeout
     }
 
     /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
-    public init(url text: String, variable: String, maxConnections: Int = 10) throws(ConfigurationError) {
+    public init(url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30)) throws(ConfigurationError) {
         let expected = "a URL like postgres://user:password@host:5432/database"
         guard let components = URLComponents(string: text),
             ["postgres", "postgresql"].contains(components.scheme ?? ""),
@@ -39,7 +43,8 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             username: components.user?.removingPercentEncoding ?? username,
             password: components.password?.removingPercentEncoding,
             database: database,
-            maxConnections: maxConnections
+            maxConnections: maxConnections,
+            statementTimeout: statementTimeout
         )
     }
 
@@ -61,6 +66,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         )
         configuration.options.maximumConnections = maxConnections
         configuration.options.connectTimeout = .seconds(3)
+        configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
         return configuration
     }
 }

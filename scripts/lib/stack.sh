@@ -24,6 +24,9 @@ LOG_DIR=$INKWELL_STATE/logs
 SECRETS_DIR=$INKWELL_STATE/secrets
 
 service_port() { echo $(( ${SERVICE_BASE_PORT[$1]} + $2 )); }
+# Posts also listens, 50 above, for the routes other services call (/internal/…); the gateway
+# never proxies there.
+INTERNAL_PORT_OFFSET=50
 
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user, who must
 # be able to reach the folder; a checkout under /root is not reachable, so it goes under /var/tmp then.
@@ -192,12 +195,13 @@ ensure_signing_key() {
     fi
 }
 
-# replica_urls SERVICE REPLICAS [PATH]: every replica's address (with PATH), comma-separated, so
-# that a service calling another one can turn to the next replica when one is down.
+# replica_urls SERVICE REPLICAS [PATH [OFFSET]]: every replica's address (with PATH, on its port
+# plus OFFSET), comma-separated, so that a service calling another one can turn to the next
+# replica when one is down.
 replica_urls() {
-    local service=$1 replicas=$2 path=${3:-} i urls=""
+    local service=$1 replicas=$2 path=${3:-} offset=${4:-0} i urls=""
     for ((i = 1; i <= replicas; i++)); do
-        urls+="${urls:+,}http://127.0.0.1:$(service_port "$service" "$i")$path"
+        urls+="${urls:+,}http://127.0.0.1:$(( $(service_port "$service" "$i") + offset ))$path"
     done
     printf '%s' "$urls"
 }
@@ -215,13 +219,13 @@ start_services() {
             local secrets=()
             [ "$service" = auth ] && secrets=(JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")")
             start_process "$service-$i" env "${secrets[@]}" \
-                HOST=127.0.0.1 PORT="$port" \
+                HOST=127.0.0.1 PORT="$port" INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))" \
                 DATABASE_URL="$(database_url "$service")" \
                 LOG_FORMAT="${LOG_FORMAT:-logfmt}" LOG_LEVEL="${LOG_LEVEL:-info}" \
                 KAFKA_BROKERS="127.0.0.1:$BROKER_PORT" \
                 AUTH_JWKS_URL="$(replica_urls auth "$replicas" /.well-known/jwks.json)" \
                 SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
-                POSTS_URL="$(replica_urls posts "$replicas")" \
+                POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")" \
                 "$binary"
         done
     done
