@@ -8,20 +8,25 @@ this registers another user rather than letting the rest of the run go unauthent
 
 import os
 import secrets
+import time
 
 import requests
 import schemathesis
+
+REGISTRATION_TRIES = 10
 
 
 @schemathesis.auth()
 class RegisteredUserToken:
     def get(self, case, context):
         name = "fuzz" + secrets.token_hex(6)
-        response = requests.post(
-            os.environ["INKWELL_FUZZ_API"] + "/users",
-            json={"user": {"username": name, "email": f"{name}@example.com", "password": f"{name}-password"}},
-            timeout=30,
-        )
+        user = {"username": name, "email": f"{name}@example.com", "password": f"{name}-password"}
+        for _ in range(REGISTRATION_TRIES):
+            response = requests.post(os.environ["INKWELL_FUZZ_API"] + "/users", json={"user": user}, timeout=30)
+            # The gateway limits registrations per address; the fuzzer's own may meet that limit.
+            if response.status_code != 429:
+                break
+            time.sleep(float(response.headers.get("Retry-After", "1")))
         if response.status_code != 201:
             raise RuntimeError(f"registering {name} answered {response.status_code}: {response.text[:200]}")
         return response.json()["user"]["token"]
