@@ -301,3 +301,60 @@ build_services() {
     (cd "$INKWELL_ROOT" && swift build -c "$configuration" >&2)
     (cd "$INKWELL_ROOT" && swift build -c "$configuration" --show-bin-path)
 }
+
+# The start time of process PID (in clock ticks since boot), which tells it apart from a later
+# process given the same pid; fails when PID is gone or a zombie.
+process_start_time() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    # shellcheck disable=SC2086 # the fields after the command name, one a word
+    set -- ${stat##*) }
+    [ "$1" != Z ] || return 1
+    echo "${20}"
+}
+
+# Every running service replica as "NAME PID START_TIME LOG_SIZE" lines, to compare with
+# replicas_unchanged.
+running_replicas() {
+    local file name pid start
+    for file in "$RUN_DIR"/*.pid; do
+        [ -f "$file" ] || continue
+        name=$(basename "$file" .pid)
+        case $name in auth-* | posts-* | comments-* | notifier-*) ;; *) continue ;; esac
+        pid=$(cat "$file")
+        start=$(process_start_time "$pid") && echo "$name $pid $start $(stat -c %s "$LOG_DIR/$name.log" 2>/dev/null || echo 0)"
+    done
+}
+
+# crash_report LOG FROM_BYTE: the crash that LOG shows after its first FROM_BYTE bytes (Swift's
+# backtrace: the failure and the crashed thread's top frames), or its last lines when it shows none.
+crash_report() {
+    local text failure frames
+    text=$(tail -c +"$(($2 + 1))" "$1" 2>/dev/null)
+    failure=$(grep -E '^\*\*\* .*(failure|Fatal error|Signal [0-9]+)' <<<"$text" | tail -n 2)
+    frames=$(grep -A4 -E '^Thread .* crashed:$' <<<"$text" | tail -n 5)
+    if [ -n "$failure$frames" ]; then
+        printf '%s\n%s\n' "$failure" "$frames" | grep -v '^$'
+    else
+        tail -n 5 <<<"$text"
+    fi
+}
+
+# replicas_unchanged SNAPSHOT: fails, naming each one, when a replica of SNAPSHOT (running_replicas'
+# lines) has died or been replaced by another process since.
+replicas_unchanged() {
+    local name pid start log_size now unchanged=0
+    while read -r name pid start log_size; do
+        [ -n "$name" ] || continue
+        now=$(cat "$RUN_DIR/$name.pid" 2>/dev/null || echo none)
+        if [ "$(process_start_time "$pid")" = "$start" ] && [ "$now" = "$pid" ]; then continue; fi
+        unchanged=1
+        if [ "$now" != "$pid" ]; then
+            say "    $name was replaced or stopped: pid $pid before, now $now"
+        else
+            say "    $name (pid $pid) died; from its log, $LOG_DIR/$name.log:"
+            crash_report "$LOG_DIR/$name.log" "$log_size" | sed 's/^/        /'
+        fi
+    done <<<"$1"
+    return "$unchanged"
+}
