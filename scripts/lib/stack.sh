@@ -60,12 +60,14 @@ start_postgres() {
         [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
         as_pg_owner initdb -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    # Local connections are trusted, so only the cluster's owner may reach the socket; TCP takes passwords (SCRAM).
+    chmod 700 "$dir/socket"
     if postgres_running; then
         say "    PostgreSQL already running"
     else
         step "starting PostgreSQL on 127.0.0.1:$PG_PORT"
         as_pg_owner pg_ctl -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-            -o "-p $PG_PORT -k $dir/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+            -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
             start >/dev/null
     fi
     ensure_databases
