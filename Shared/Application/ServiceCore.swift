@@ -40,10 +40,18 @@ public struct ServiceCore: Sendable {
     }
 
     /// The HTTP server of an internal router; list it among the application's services.
-    public func internalListener(_ router: Router<AppRequestContext>, port: Int) -> some Service {
+    /// `onListening` learns the port it listens on (the system's choice when `port` is 0).
+    public func internalListener(
+        _ router: Router<AppRequestContext>, port: Int, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some Service {
         var logger = self.logger
         logger[metadataKey: "component"] = "internal-listener"
-        return Application(router: router, configuration: .init(address: .hostname(configuration.host, port: port)), logger: logger)
+        let application = Application(
+            router: router, configuration: .init(address: .hostname(configuration.host, port: port)),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: logger
+        )
+        return InternalListener(application: application, port: port, logger: logger)
     }
 
     private func makeBareRouter() -> Router<AppRequestContext> {
@@ -112,6 +120,23 @@ public struct ServiceCore: Sendable {
                 try await Task.sleep(for: delay)
                 attempt += 1
             }
+        }
+    }
+}
+
+/// Runs an internal router's server, and says in the log why it stopped if it failed (a port
+/// already taken, most likely), since that stops the whole service.
+struct InternalListener<Base: ApplicationProtocol>: Service {
+    let application: Base
+    let port: Int
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch {
+            logger.critical("the internal listener failed", metadata: ["port": "\(port)", "error": "\(error)"])
+            throw error
         }
     }
 }

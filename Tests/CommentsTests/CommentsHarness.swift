@@ -35,16 +35,15 @@ struct CommentsHarness: Sendable {
             try await TestDatabase.withScratchDatabase { commentsDatabase in
                 let tokens = TokenFactory()
                 let verifier = await tokens.verifier
-                let internalPort = try await freePort()
-                let postsConfiguration = try testConfiguration(
-                    serviceName: TestKafka.uniqueName("posts"), databaseURL: postsDatabase, extra: ["INTERNAL_PORT": String(internalPort)]
-                )
+                let internalPort = ListeningPort()
+                let postsConfiguration = try testConfiguration(serviceName: TestKafka.uniqueName("posts"), databaseURL: postsDatabase)
                 let postsApp = try Posts.buildApplication(
-                    postsConfiguration, try PostsConfiguration(environment: postsConfiguration.environment, publicPort: 0), verifier: verifier
+                    postsConfiguration, try PostsConfiguration(environment: postsConfiguration.environment, publicPort: 0), verifier: verifier,
+                    onInternalListening: internalPort.record
                 )
                 try await postsApp.test(.live) { postsClient in
                     // Comments asks posts' internal listener, as in the stack.
-                    let proxy = try await TCPProxy(targetPort: internalPort)
+                    let proxy = try await TCPProxy(targetPort: try await internalPort.wait())
                     let configuration = try testConfiguration(
                         serviceName: TestKafka.uniqueName("comments"),
                         databaseURL: commentsDatabase,

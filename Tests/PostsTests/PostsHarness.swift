@@ -16,7 +16,7 @@ struct PostsHarness: Sendable {
     let tokens: TokenFactory
     let producer: KafkaProducer
     /// The internal listener, where other services ask about articles.
-    let internalURL: String
+    let internalPort: ListeningPort
 
     struct Reply: Sendable {
         let status: HTTPResponse.Status
@@ -32,17 +32,15 @@ struct PostsHarness: Sendable {
     static func run(_ body: @Sendable (PostsHarness) async throws -> Void) async throws {
         try await TestDatabase.withScratchDatabase { url in
             let tokens = TokenFactory()
-            let internalPort = try await freePort()
-            let configuration = try testConfiguration(
-                serviceName: TestKafka.uniqueName("posts"), databaseURL: url, extra: ["MAX_BODY_BYTES": "1048576", "INTERNAL_PORT": String(internalPort)]
-            )
+            let internalPort = ListeningPort()
+            let configuration = try testConfiguration(serviceName: TestKafka.uniqueName("posts"), databaseURL: url, extra: ["MAX_BODY_BYTES": "1048576"])
             let posts = try PostsConfiguration(environment: configuration.environment, publicPort: configuration.port)
-            let app = try buildApplication(configuration, posts, verifier: await tokens.verifier)
+            let app = try buildApplication(configuration, posts, verifier: await tokens.verifier, onInternalListening: internalPort.record)
             let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
             try await whileRunning([database, producer]) {
                 try await app.test(.router) { client in
-                    try await body(PostsHarness(client: client, database: database, tokens: tokens, producer: producer, internalURL: "http://127.0.0.1:\(internalPort)"))
+                    try await body(PostsHarness(client: client, database: database, tokens: tokens, producer: producer, internalPort: internalPort))
                 }
             }
         }
@@ -58,9 +56,10 @@ struct PostsHarness: Sendable {
         }
     }
 
-    /// Asks the internal listener, as comments does (waiting for it to be up: it starts after the migrations).
+    /// Asks the internal listener, as comments does (once it listens: it starts after the migrations).
     func sendInternal(_ path: String) async throws -> ServiceClient.Reply {
-        try await ServiceClient(service: "posts", baseURLs: [internalURL], attemptTimeout: .seconds(2), deadline: .seconds(10), attempts: 20)
+        let port = try await internalPort.wait()
+        return try await ServiceClient(service: "posts", baseURLs: ["http://127.0.0.1:\(port)"], attemptTimeout: .seconds(30), deadline: .seconds(60), attempts: 2)
             .get(path, logger: Logger(label: "test"))
     }
 
