@@ -31,5 +31,6 @@ enum AuthMigrations {
             """,
             "CREATE INDEX follows_followee ON follows (followee_id)",
         ]),
+        Outbox.topicIncarnationsMigration(version: 3),
     ]
 }

@@ -22,5 +22,6 @@ enum CommentsMigrations {
             // when posts answered "it exists" a moment before it was deleted.
             "CREATE TABLE deleted_articles (article_id uuid PRIMARY KEY, deleted_at timestamptz NOT NULL DEFAULT now())",
         ]),
+        Outbox.topicIncarnationsMigration(version: 5),
     ]
 }

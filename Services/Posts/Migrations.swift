@@ -49,5 +49,6 @@ enum PostsMigrations {
             "CREATE TABLE article_totals (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), articles_count bigint NOT NULL)",
             "INSERT INTO article_totals (articles_count) VALUES (0)",
         ]),
+        Outbox.topicIncarnationsMigration(version: 5),
     ]
 }

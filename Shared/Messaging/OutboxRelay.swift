@@ -22,6 +22,7 @@ public struct OutboxRelay: Service {
     let batchSize: Int
     let idleInterval: Duration
     let partitions: Int
+    let incarnations: TopicIncarnations
 
     public init(
         client: PostgresClient,
@@ -39,6 +40,7 @@ public struct OutboxRelay: Service {
         self.batchSize = batchSize
         self.idleInterval = idleInterval
         self.partitions = partitions
+        self.incarnations = TopicIncarnations(producer: producer, partitions: partitions)
     }
 
     public func run() async throws {
@@ -89,6 +91,7 @@ public struct OutboxRelay: Service {
                 {
                     rows.append(PendingRow(position: position, eventType: eventType, topic: topic, key: key, payload: Array(payload.readableBytesView), traceparent: traceparent))
                 }
+                if try await incarnations.replayLostEvents(before: Set(rows.map(\.topic)), on: transaction, logger: logger) > 0 { return 0 }
                 guard !rows.isEmpty else { return 0 }
 
                 // Enqueue in order, then wait: librdkafka keeps the order within each partition.

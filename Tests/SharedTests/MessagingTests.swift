@@ -145,7 +145,7 @@ struct MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1)], logger: logger).run()
+                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.topicIncarnationsMigration(version: 2)], logger: logger).run()
                 let run = UUID()
                 let producers = [try KafkaProducer(configuration: TestKafka.configuration(), logger: logger), try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)]
                 let relays = producers.map { OutboxRelay(client: core.database, producer: $0, partitions: 3, logger: logger, batchSize: 200) }
@@ -209,7 +209,7 @@ struct MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1)], logger: logger).run()
+                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.topicIncarnationsMigration(version: 2)], logger: logger).run()
                 let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
                 let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
                 try await whileRunning([relay]) {
