@@ -45,5 +45,6 @@ enum AuthMigrations {
             )
             """,
         ]),
+        Outbox.topicIncarnationsMigration(version: 6),
     ]
 }

@@ -19,3 +19,6 @@ struct SequencedTestEvent: DomainEvent {
     var key: String { stream }
 }
 
+
+/// The outbox's migrations, as a publishing service lists them.
+let outboxMigrations = [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2), Outbox.topicIncarnationsMigration(version: 3)]
