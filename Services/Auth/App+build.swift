@@ -10,19 +10,22 @@ func buildApplication(_ configuration: ServiceConfiguration, _ auth: AuthConfigu
         core.logger.warning("BCRYPT_COST is below 10: fine for tests, too weak for real passwords", metadata: ["cost": "\(auth.bcryptCost)"])
     }
     core.logger.info("signing tokens", metadata: ["kid": "\(keys.currentKID)", "published_kids": "\(keys.kids.count)"])
-    let router = buildRouter(core, messaging: messaging, keys: keys, hasher: hasher, tokenLifetime: auth.tokenLifetime)
+    let router = buildRouter(core, messaging: messaging, keys: keys, hasher: hasher, auth: auth)
     return core.makeApplication(
         router: router,
         migrations: AuthMigrations.all,
-        services: [messaging.producer, messaging.outboxRelay()]
+        services: [messaging.producer, messaging.outboxRelay(), core.retentionSweep([.sentEvents, LoginThrottle.oldFailures])]
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging, keys: SigningKeys, hasher: PasswordHasher, tokenLifetime: Duration) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: Messaging, keys: SigningKeys, hasher: PasswordHasher, auth: AuthConfiguration) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
     let repository = UserRepository(database: core.database)
-    let verifier = keys.verifier
-    let users = UsersController(repository: repository, hasher: hasher, tokens: TokenIssuer(keys: keys, lifetime: tokenLifetime), verifier: verifier)
+    let verifier = keys.verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
+    let users = UsersController(
+        repository: repository, hasher: hasher, tokens: TokenIssuer(keys: keys, lifetime: auth.tokenLifetime), verifier: verifier,
+        throttle: LoginThrottle(database: core.database, configuration: auth)
+    )
     router.addRoutes(users.endpoints, atPath: "/api")
     router.addRoutes(ProfilesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     router.addRoutes(KeysController(keys: keys).endpoints)

@@ -11,6 +11,12 @@ struct AuthConfiguration: Sendable {
     var tokenLifetime: Duration
     /// bcrypt's cost factor (`BCRYPT_COST`); 10 or more outside tests.
     var bcryptCost: UInt8
+    /// Failed logins for one email before its logins are locked (`LOGIN_FREE_FAILURES`).
+    var loginFreeFailures: Int
+    /// The first lock (`LOGIN_FIRST_LOCK`, seconds); each further failure doubles it, up to
+    /// `LOGIN_LONGEST_LOCK` (seconds).
+    var loginFirstLock: Duration
+    var loginLongestLock: Duration
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         guard let pem = environment.raw("JWT_PRIVATE_KEY") else {
@@ -20,6 +26,9 @@ struct AuthConfiguration: Sendable {
         self.previousPublicKeyPEMs = Self.pemBlocks(environment.raw("JWT_PREVIOUS_PUBLIC_KEYS") ?? "")
         self.tokenLifetime = try environment.seconds("TOKEN_LIFETIME", default: 86400, in: 60...(30 * 86400))
         self.bcryptCost = UInt8(try environment.integer("BCRYPT_COST", default: 10, in: 4...16))
+        self.loginFreeFailures = try environment.integer("LOGIN_FREE_FAILURES", default: 5, in: 1...1000)
+        self.loginFirstLock = try environment.seconds("LOGIN_FIRST_LOCK", default: 1, in: 0.1...3600)
+        self.loginLongestLock = try environment.seconds("LOGIN_LONGEST_LOCK", default: 900, in: 1...86400)
     }
 
     static func pemBlocks(_ text: String) -> [String] {

@@ -31,5 +31,19 @@ enum AuthMigrations {
             """,
             "CREATE INDEX follows_followee ON follows (followee_id)",
         ]),
+        Outbox.setAsideMigration(version: 3),
+        ProjectedTokenRevocations.migration(version: 4),
+        // Failed logins per account (by lower-cased email, known or not), so that every replica
+        // throttles password guessing alike.
+        Migration(version: 5, name: "create_login_throttle", statements: [
+            """
+            CREATE TABLE login_throttle (
+                email_key text PRIMARY KEY,
+                failures integer NOT NULL,
+                locked_until timestamptz,
+                last_failure_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+        ]),
     ]
 }

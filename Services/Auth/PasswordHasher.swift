@@ -24,7 +24,9 @@ struct PasswordHasher: Sendable {
         try await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }
     }
 
-    func verifyAgainstDecoy(_ password: String) async throws {
+    /// Takes as long as a real check, for an email no user has; always false.
+    func verifyAgainstDecoy(_ password: String) async throws -> Bool {
         _ = try await verify(password, against: decoyHash)
+        return false
     }
 }

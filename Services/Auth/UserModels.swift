@@ -59,9 +59,14 @@ struct UserRecord: Sendable, Equatable {
     var passwordHash: String
     var bio: String
     var image: String
+    /// Tokens issued before this time are revoked: set when the password or the email changes.
+    var tokensValidAfter: Date? = nil
 
     var event: UserProfile {
-        UserProfile(userID: id, username: username, email: email, bio: bio.isEmpty ? nil : bio, image: image.isEmpty ? nil : image)
+        UserProfile(
+            userID: id, username: username, email: email, bio: bio.isEmpty ? nil : bio, image: image.isEmpty ? nil : image,
+            tokensValidAfter: tokensValidAfter
+        )
     }
 
     func profile(following: Bool) -> Profile {

@@ -69,12 +69,12 @@ struct UserRepository: Sendable {
                 try await connection.query(
                     """
                     UPDATE users SET username = \(updated.username), email = \(updated.email), password_hash = \(updated.passwordHash),
-                        bio = \(updated.bio), image = \(updated.image), updated_at = now()
+                        bio = \(updated.bio), image = \(updated.image), tokens_valid_after = \(updated.tokensValidAfter), updated_at = now()
                     WHERE id = \(id)
                     """,
                     logger: logger
                 )
-                // A new password alone changes nothing that other services see.
+                // A new password alone changes only the revocation time, which other services need.
                 if updated.event != current.event {
                     try await Outbox.append(UserUpdated(user: updated.event), on: connection, traceparent: traceparent, logger: logger)
                 }
@@ -93,8 +93,8 @@ struct UserRepository: Sendable {
             """,
             logger: logger
         )
-        for try await (id, name, email, hash, bio, image, following) in rows.decode((UUID, String, String, String, String, String, Bool).self) {
-            return (UserRecord(id: id, username: name, email: email, passwordHash: hash, bio: bio, image: image), following)
+        for try await (id, name, email, hash, bio, image, validAfter, following) in rows.decode((UUID, String, String, String, String, String, Date?, Bool).self) {
+            return (UserRecord(id: id, username: name, email: email, passwordHash: hash, bio: bio, image: image, tokensValidAfter: validAfter), following)
         }
         return nil
     }
@@ -141,11 +141,11 @@ struct UserRepository: Sendable {
         }
     }
 
-    private static let columns = "id, username, email, password_hash, bio, image"
+    private static let columns = "id, username, email, password_hash, bio, image, tokens_valid_after"
 
     private func first(_ rows: PostgresRowSequence) async throws -> UserRecord? {
-        for try await (id, username, email, hash, bio, image) in rows.decode((UUID, String, String, String, String, String).self) {
-            return UserRecord(id: id, username: username, email: email, passwordHash: hash, bio: bio, image: image)
+        for try await (id, username, email, hash, bio, image, validAfter) in rows.decode((UUID, String, String, String, String, String, Date?).self) {
+            return UserRecord(id: id, username: username, email: email, passwordHash: hash, bio: bio, image: image, tokensValidAfter: validAfter)
         }
         return nil
     }

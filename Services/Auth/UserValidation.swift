@@ -4,6 +4,7 @@ import Shared
 /// The rules for users' fields; each failure names the field, Conduit-style.
 enum UserValidation {
     static let usernameLength = 1...40
+    /// An address is at most 254 bytes (RFC 5321), whatever its characters.
     static let emailLength = 3...254
     /// bcrypt reads at most 72 bytes; a longer password would be silently cut.
     static let passwordBytes = 8...72
@@ -19,7 +20,7 @@ enum UserValidation {
     }
 
     static func email(_ value: String, into errors: inout FieldErrors) {
-        guard errors.check("email", value, length: emailLength) else { return }
+        guard errors.check("email", value, length: emailLength, maximumBytes: emailLength.upperBound) else { return }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
         let valid = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
@@ -42,7 +43,7 @@ enum UserValidation {
     }
 
     static func image(_ value: String, into errors: inout FieldErrors) {
-        guard errors.checkLength("image", value, imageLength), !value.isEmpty else { return }
+        guard errors.checkLength("image", value, imageLength, maximumBytes: imageLength.upperBound), !value.isEmpty else { return }
         guard let url = URL(string: value), ["http", "https"].contains(url.scheme?.lowercased()), url.host?.isEmpty == false else {
             errors.add("image", "must be an http or https URL")
             return

@@ -9,6 +9,7 @@ struct UsersController: Sendable {
     let hasher: PasswordHasher
     let tokens: TokenIssuer
     let verifier: TokenVerifier
+    let throttle: LoginThrottle
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -42,15 +43,19 @@ struct UsersController: Sendable {
     @Sendable func login(_ request: Request, context: AppRequestContext) async throws -> UserResponse {
         let body = try await request.decode(as: LoginRequest.self, context: context).user
         var errors = FieldErrors()
-        errors.check("email", body.email, length: UserValidation.emailLength)
+        errors.check("email", body.email, length: UserValidation.emailLength, maximumBytes: UserValidation.emailLength.upperBound)
         if body.password.isEmpty { errors.add("password", "can't be blank") }
         try errors.throwIfAny()
+        try await throttle.checkAllowed(email: body.email, logger: context.logger)
 
-        guard let user = try await repository.find(email: body.email, logger: context.logger) else {
-            try await hasher.verifyAgainstDecoy(body.password)
+        let user = try await repository.find(email: body.email, logger: context.logger)
+        let matches =
+            if let user { try await hasher.verify(body.password, against: user.passwordHash) } else { try await hasher.verifyAgainstDecoy(body.password) }
+        guard let user, matches else {
+            try await throttle.recordFailure(email: body.email, logger: context.logger)
             throw Self.invalidCredentials
         }
-        guard try await hasher.verify(body.password, against: user.passwordHash) else { throw Self.invalidCredentials }
+        try await throttle.recordSuccess(email: body.email, logger: context.logger)
         return UserResponse(user, token: try await tokens.issue(for: user))
     }
 
@@ -77,8 +82,12 @@ struct UsersController: Sendable {
             try await repository.taken(email: changes.email, username: changes.username, except: identity.id, logger: context.logger).throwIfAny()
         }
         let passwordHash: String? = if let password = changes.password { try await hasher.hash(password) } else { nil }
+        // Whole milliseconds, so that the time survives every way it is stored and sent.
+        let revocationTime = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
 
         let updated = try await repository.update(id: identity.id, traceparent: request.traceparent, logger: context.logger) { user in
+            // A new password or email ends the sessions of every token issued before.
+            if passwordHash != nil || (changes.email.map { $0 != user.email } ?? false) { user.tokensValidAfter = revocationTime }
             if let username = changes.username { user.username = username }
             if let email = changes.email { user.email = email }
             if let passwordHash { user.passwordHash = passwordHash }
@@ -86,8 +95,9 @@ struct UsersController: Sendable {
             if let image = changes.image { user.image = image }
         }
         guard let updated else { throw Self.userGone }
-        // The username is a claim of the token: a renamed user gets a new one.
-        let token = updated.username == identity.username ? identity.token : try await tokens.issue(for: updated)
+        // The username is a claim of the token, and a revocation ends the old one: either gets a new token.
+        let keepsToken = updated.username == identity.username && updated.tokensValidAfter != revocationTime
+        let token = keepsToken ? identity.token : try await tokens.issue(for: updated)
         return UserResponse(updated, token: token)
     }
 

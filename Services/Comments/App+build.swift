@@ -16,12 +16,14 @@ func buildApplication(_ configuration: ServiceConfiguration, _ comments: Comment
         services: [
             messaging.producer, messaging.outboxRelay(),
             messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + [CommentRepository.articleDeletedHandler]),
+            core.retentionSweep([.sentEvents, .processedEvents]),
         ]
     )
 }
 
 func buildRouter(_ core: ServiceCore, messaging: Messaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
     let controller = CommentsController(repository: CommentRepository(database: core.database), articles: articles, verifier: verifier)
     router.addRoutes(controller.endpoints, atPath: "/api")
     return router

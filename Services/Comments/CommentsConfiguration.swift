@@ -2,7 +2,7 @@ import Shared
 
 /// The comments service's own settings, read beside the shared ``ServiceConfiguration``.
 struct CommentsConfiguration: Sendable {
-    /// Posts' internal addresses, tried in turn (`POSTS_URL`, comma-separated).
+    /// Posts' internal listeners, tried in turn (`POSTS_URL`, comma-separated; posts' `INTERNAL_PORT`).
     var postsURLs: [String]
     /// How long one call to posts may take (`POSTS_TIMEOUT`), and all its retries together (`POSTS_DEADLINE`).
     var postsTimeout: Duration
@@ -11,7 +11,7 @@ struct CommentsConfiguration: Sendable {
     var articleCacheLifetime: Duration
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
-        let urls = environment.string("POSTS_URL", default: "http://127.0.0.1:8201")
+        let urls = environment.string("POSTS_URL", default: "http://127.0.0.1:8251")
         let list = urls.split(separator: ",").map { String($0.trimmingCharacters(in: .whitespaces)).trimmingSuffix("/") }
         guard !list.isEmpty, list.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
             throw ConfigurationError(variable: "POSTS_URL", value: urls, expected: "http(s) base URLs of the posts service, comma-separated")

@@ -22,5 +22,7 @@ enum CommentsMigrations {
             // when posts answered "it exists" a moment before it was deleted.
             "CREATE TABLE deleted_articles (article_id uuid PRIMARY KEY, deleted_at timestamptz NOT NULL DEFAULT now())",
         ]),
+        Outbox.setAsideMigration(version: 5),
+        ProjectedTokenRevocations.migration(version: 6),
     ]
 }

@@ -14,12 +14,14 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
             messaging.producer,
             messaging.consumer(topics: [.users, .articles, .comments], handlers: NotificationHandlers.all),
             sender,
+            core.retentionSweep([.processedEvents]),
         ]
     )
 }
 
 func buildRouter(_ core: ServiceCore, messaging: Messaging, verifier: TokenVerifier) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, table: .recipients, logger: core.logger))
     router.addRoutes(NotificationsController(database: core.database, verifier: verifier).endpoints, atPath: "/api")
     return router
 }

@@ -38,5 +38,6 @@ enum NotifierMigrations {
             "CREATE INDEX notifications_due ON notifications (next_attempt_at) WHERE status = 'pending'",
             "CREATE INDEX notifications_by_recipient ON notifications (recipient_id, created_at DESC, id DESC)",
         ]),
+        ProjectedTokenRevocations.migration(version: 3, table: .recipients),
     ]
 }

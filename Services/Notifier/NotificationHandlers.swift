@@ -5,7 +5,7 @@ import Shared
 
 /// Turns events into notification rows (and keeps the recipients' projection). Each runs in the
 /// consumer's transaction; a notification's (kind, dedupe key) is unique, so a redelivered
-/// event, or a favorite toggled again, adds nothing.
+/// event, a favorite toggled again or a follow repeated after an unfollow, adds nothing.
 enum NotificationHandlers {
     static var all: [EventHandler] {
         [
@@ -17,8 +17,9 @@ enum NotificationHandlers {
                 try await upsertRecipient(event.user, at: incoming.occurredAt, on: connection, logger: logger)
             },
             EventHandler(UserFollowed.self) { event, incoming, connection, logger in
+                // Once per follower and followee, however often they unfollow and follow again.
                 try await record(
-                    .followed, event: incoming.id, key: incoming.id.uuidString, recipient: event.follow.followeeID,
+                    .followed, event: incoming.id, key: "\(event.follow.followerID):\(event.follow.followeeID)", recipient: event.follow.followeeID,
                     actor: event.follow.followerID, on: connection, logger: logger
                 )
             },
@@ -42,8 +43,10 @@ enum NotificationHandlers {
     static func upsertRecipient(_ user: UserProfile, at time: Date, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            INSERT INTO recipients (id, username, email, synced_at) VALUES (\(user.userID), \(user.username), \(user.email), \(time))
-            ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, email = EXCLUDED.email, synced_at = EXCLUDED.synced_at
+            INSERT INTO recipients (id, username, email, synced_at, tokens_valid_after)
+            VALUES (\(user.userID), \(user.username), \(user.email), \(time), \(user.tokensValidAfter))
+            ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, email = EXCLUDED.email, synced_at = EXCLUDED.synced_at,
+                tokens_valid_after = GREATEST(recipients.tokens_valid_after, EXCLUDED.tokens_valid_after)
             WHERE recipients.synced_at <= EXCLUDED.synced_at
             """,
             logger: logger

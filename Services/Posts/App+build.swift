@@ -2,22 +2,33 @@ import Hummingbird
 import Shared
 
 /// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
+func buildApplication(_ configuration: ServiceConfiguration, _ posts: PostsConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
-    let router = buildRouter(core, messaging: messaging, verifier: verifier ?? core.makeTokenVerifier())
+    let repository = ArticleRepository(database: core.database)
+    let router = buildRouter(core, messaging: messaging, repository: repository, verifier: verifier ?? core.makeTokenVerifier())
     return core.makeApplication(
         router: router,
         migrations: PostsMigrations.all,
-        services: [messaging.producer, messaging.outboxRelay(), messaging.consumer(topics: [.users], handlers: UserProjection.handlers)]
+        services: [
+            messaging.producer, messaging.outboxRelay(), messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
+            core.internalListener(buildInternalRouter(core, repository: repository), port: posts.internalPort),
+            core.retentionSweep([.sentEvents, .processedEvents]),
+        ]
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging, verifier: TokenVerifier) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: Messaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
-    let repository = ArticleRepository(database: core.database)
+    let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
     router.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     router.addRoutes(TagsController(repository: repository).endpoints, atPath: "/api")
+    return router
+}
+
+/// What other services ask posts, on its internal listener.
+func buildInternalRouter(_ core: ServiceCore, repository: ArticleRepository) -> Router<AppRequestContext> {
+    let router = core.makeInternalRouter()
     router.addRoutes(InternalArticlesController(repository: repository).endpoints, atPath: "/internal")
     return router
 }

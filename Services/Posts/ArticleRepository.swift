@@ -35,7 +35,7 @@ struct ArticleRepository: Sendable {
                 SELECT * FROM articles a
                 WHERE (\(filter.tag)::text IS NULL OR a.id = ANY (ARRAY (
                         SELECT t.article_id FROM article_tags t WHERE t.tag = \(filter.tag) ORDER BY t.created_at DESC, t.article_id DESC
-                        LIMIT CASE WHEN \(filter == ArticleFilter(tag: filter.tag)) THEN \(page.limit + page.offset) END)))
+                        LIMIT CASE WHEN \(filter == ArticleFilter(tag: filter.tag)) THEN \(page.end) END)))
                   AND (\(filter.author)::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower(\(filter.author)))))
                   AND (\(filter.favoritedBy)::text IS NULL OR a.id = ANY (ARRAY (
                         SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy)))))

@@ -18,7 +18,10 @@ enum ArticleValidation {
         let tags = Set(values.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }).sorted()
         if tags.count > maximumTags { errors.add("tagList", "has too many tags (maximum is \(maximumTags))") }
         if tags.contains(where: \.isEmpty) { errors.add("tagList", "can't contain a blank tag") }
-        if tags.contains(where: { $0.count > tagLength.upperBound }) { errors.add("tagList", "can't contain a tag longer than \(tagLength.upperBound) characters") }
+        let tagBytes = FieldErrors.defaultMaximumBytes(for: tagLength)
+        if tags.contains(where: { $0.count > tagLength.upperBound || $0.utf8.count > tagBytes }) {
+            errors.add("tagList", "can't contain a tag longer than \(tagLength.upperBound) characters (\(tagBytes) bytes)")
+        }
         return tags
     }
 }

@@ -49,5 +49,7 @@ enum PostsMigrations {
             "CREATE TABLE article_totals (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), articles_count bigint NOT NULL)",
             "INSERT INTO article_totals (articles_count) VALUES (0)",
         ]),
+        Outbox.setAsideMigration(version: 5),
+        ProjectedTokenRevocations.migration(version: 6),
     ]
 }

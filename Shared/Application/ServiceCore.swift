@@ -22,6 +22,31 @@ public struct ServiceCore: Sendable {
     /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)
     /// and the health and metrics routes; the service adds its own routes to it.
     public func makeRouter(readinessChecks: [ReadinessCheck] = []) -> Router<AppRequestContext> {
+        let router = makeBareRouter()
+        _ = PrometheusMetrics.registry
+        HealthController(
+            checks: [.database(database, logger: logger)] + readinessChecks,
+            timeout: configuration.readinessTimeout
+        ).addRoutes(to: router)
+        PrometheusMetrics.addRoutes(to: router)
+        return router
+    }
+
+    /// A router for the routes only other services call (`/internal/…`), with the shared middleware.
+    /// Serve it with ``internalListener(_:port:)``: on a port of its own, which the gateway never
+    /// proxies to, no path the gateway forwards can reach these routes however it is encoded.
+    public func makeInternalRouter() -> Router<AppRequestContext> {
+        makeBareRouter()
+    }
+
+    /// The HTTP server of an internal router; list it among the application's services.
+    public func internalListener(_ router: Router<AppRequestContext>, port: Int) -> some Service {
+        var logger = self.logger
+        logger[metadataKey: "component"] = "internal-listener"
+        return Application(router: router, configuration: .init(address: .hostname(configuration.host, port: port)), logger: logger)
+    }
+
+    private func makeBareRouter() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.addMiddleware {
             RequestIDMiddleware()
@@ -29,13 +54,8 @@ public struct ServiceCore: Sendable {
             AccessLogMiddleware()
             ConduitErrorMiddleware()
             RequestLimitsMiddleware(maxBodyBytes: configuration.maxBodyBytes)
+            NullCharacterMiddleware()
         }
-        _ = PrometheusMetrics.registry
-        HealthController(
-            checks: [.database(database, logger: logger)] + readinessChecks,
-            timeout: configuration.readinessTimeout
-        ).addRoutes(to: router)
-        PrometheusMetrics.addRoutes(to: router)
         return router
     }
 

@@ -2,12 +2,20 @@ import Foundation
 import JWTKit
 
 /// Checks access tokens: structure, algorithm (ES256 only, so `none` and HS256 key confusion are
-/// refused before any key is used), the key named by `kid`, the signature, and the time claims.
+/// refused before any key is used), the key named by `kid`, the signature, the time, issuer and
+/// audience claims, and, with a revocation source, that the user has not revoked it since.
 public struct TokenVerifier: Sendable {
     let keySource: any TokenKeySource
+    let revocations: (any TokenRevocationSource)?
 
-    public init(keySource: any TokenKeySource) {
+    public init(keySource: any TokenKeySource, revocations: (any TokenRevocationSource)? = nil) {
         self.keySource = keySource
+        self.revocations = revocations
+    }
+
+    /// The same checks, and the revocations of `source`.
+    public func checkingRevocations(_ source: any TokenRevocationSource) -> TokenVerifier {
+        TokenVerifier(keySource: keySource, revocations: source)
     }
 
     /// The token's claims; throws ``TokenRejection`` for a token that is not acceptable, or a 503
@@ -17,6 +25,20 @@ public struct TokenVerifier: Sendable {
         guard header.alg == AccessTokenClaims.algorithm else { throw TokenRejection.algorithmNotAccepted(header.alg ?? "(none)") }
         guard let kid = header.kid, !kid.isEmpty else { throw TokenRejection.malformed("it names no key (kid)") }
         let keys = try await keySource.keys(for: kid)
+        let claims = try await Self.verify(token, with: keys)
+        if let revocations, let userID = claims.userID, let validAfter = try await revocations.tokensValidAfter(userID: userID),
+            claims.iat.value < validAfter.addingTimeInterval(-Self.revocationTolerance)
+        {
+            throw TokenRejection.revoked
+        }
+        return claims
+    }
+
+    /// `iat` travels as seconds in a double, the revocation time in PostgreSQL's microseconds:
+    /// a token issued within this much before a revocation is taken as issued after it.
+    static let revocationTolerance: TimeInterval = 0.001
+
+    private static func verify(_ token: String, with keys: JWTKeyCollection) async throws -> AccessTokenClaims {
         do {
             return try await keys.verify(token, as: AccessTokenClaims.self)
         } catch let rejection as TokenRejection {

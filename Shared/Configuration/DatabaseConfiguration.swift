@@ -9,18 +9,30 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var password: String?
     public var database: String
     public var maxConnections: Int
+    /// The longest a statement may run before PostgreSQL cancels it (`statement_timeout`), so that
+    /// no request or worker can hold a connection for ever.
+    public var statementTimeout: Duration
+    /// How long opening one connection (TCP and authentication) may take.
+    public var connectTimeout: Duration
 
-    public init(host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10) {
+    public init(
+        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10,
+        statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+    ) {
         self.host = host
         self.port = port
         self.username = username
         self.password = password
         self.database = database
         self.maxConnections = maxConnections
+        self.statementTimeout = statementTimeout
+        self.connectTimeout = connectTimeout
     }
 
     /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
-    public init(url text: String, variable: String, maxConnections: Int = 10) throws(ConfigurationError) {
+    public init(
+        url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+    ) throws(ConfigurationError) {
         let expected = "a URL like postgres://user:password@host:5432/database"
         guard let components = URLComponents(string: text),
             ["postgres", "postgresql"].contains(components.scheme ?? ""),
@@ -39,7 +51,9 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             username: components.user?.removingPercentEncoding ?? username,
             password: components.password?.removingPercentEncoding,
             database: database,
-            maxConnections: maxConnections
+            maxConnections: maxConnections,
+            statementTimeout: statementTimeout,
+            connectTimeout: connectTimeout
         )
     }
 
@@ -60,7 +74,8 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             tls: .disable
         )
         configuration.options.maximumConnections = maxConnections
-        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.connectTimeout = TimeAmount(connectTimeout)
+        configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
         return configuration
     }
 }

@@ -15,6 +15,10 @@ public struct ServiceConfiguration: Sendable {
     public var databaseStartupTimeout: Duration
     /// How long `/health/ready` waits for the database before answering 503.
     public var readinessTimeout: Duration
+    /// How long sent outbox rows and handled event ids are kept (`RETENTION_DAYS`), and how often
+    /// older ones are deleted (`RETENTION_SWEEP_INTERVAL`, seconds).
+    public var retention: Duration
+    public var retentionSweepInterval: Duration
     public var kafka: KafkaConfiguration
     public var tokens: TokenVerificationConfiguration
     /// The environment the configuration was read from, for the service's own settings.
@@ -32,13 +36,17 @@ public struct ServiceConfiguration: Sendable {
         self.database = try DatabaseConfiguration(
             url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
             variable: "DATABASE_URL",
-            maxConnections: maxConnections
+            maxConnections: maxConnections,
+            statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600),
+            connectTimeout: try environment.seconds("DATABASE_CONNECT_TIMEOUT", default: 3, in: 0.1...300)
         )
         self.logLevel = try environment.logLevel("LOG_LEVEL", default: .info)
         self.logFormat = try environment.choice("LOG_FORMAT", default: .logfmt)
         self.maxBodyBytes = try environment.integer("MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
         self.databaseStartupTimeout = try environment.seconds("DATABASE_STARTUP_TIMEOUT", default: 60, in: 0...3600)
         self.readinessTimeout = try environment.seconds("READINESS_TIMEOUT", default: 2, in: 0.1...60)
+        self.retention = try environment.seconds("RETENTION_DAYS", default: 7, in: 0.001...3650) * 86400
+        self.retentionSweepInterval = try environment.seconds("RETENTION_SWEEP_INTERVAL", default: 3600, in: 1...86400)
         let brokers = environment.string("KAFKA_BROKERS", default: "127.0.0.1:9092")
         guard brokers.split(separator: ",").allSatisfy({ $0.split(separator: ":").count == 2 && Int($0.split(separator: ":")[1]) != nil }) else {
             throw ConfigurationError(variable: "KAFKA_BROKERS", value: brokers, expected: "host:port[,host:port...]")

@@ -10,13 +10,16 @@ public struct UserProfile: Codable, Sendable, Equatable {
     public var email: String
     public var bio: String?
     public var image: String?
+    /// Tokens issued before this time are revoked (the password or email changed then).
+    public var tokensValidAfter: Date?
 
-    public init(userID: UUID, username: String, email: String, bio: String?, image: String?) {
+    public init(userID: UUID, username: String, email: String, bio: String?, image: String?, tokensValidAfter: Date? = nil) {
         self.userID = userID
         self.username = username
         self.email = email
         self.bio = bio
         self.image = image
+        self.tokensValidAfter = tokensValidAfter
     }
 
     var key: String { userID.uuidString.lowercased() }

@@ -19,6 +19,9 @@ public struct ConduitRequestDecoder: RequestDecoder {
         } catch is NIOTooManyBytesError {
             throw ConduitError(.contentTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
         }
+        if NullCharacters.escaped(inJSON: buffer.readableBytesView) {
+            throw ConduitError.invalid(NullCharacters.field(inJSON: Data(buffer.readableBytesView)) ?? "body", NullCharacters.message)
+        }
         do {
             return try JSONDecoder().decode(T.self, from: buffer)
         } catch let error as DecodingError {

@@ -26,6 +26,9 @@ public struct ConduitErrorMiddleware: RouterMiddleware {
         if DatabaseErrors.isUnreachable(error) {
             return .unavailable("database unavailable, try again (request id \(context.requestID))")
         }
+        if DatabaseErrors.isUnstorableCharacter(error) {
+            return ConduitError(.unprocessableContent, "contains a character that cannot be stored")
+        }
         switch DatabaseErrors.unwrap(error) {
         case let error as ConduitError:
             return error

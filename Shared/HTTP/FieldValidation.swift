@@ -11,19 +11,27 @@ public struct FieldErrors: Sendable {
         errors[field, default: []].append(message)
     }
 
-    /// Checks a required text field: not blank, and within `length` characters. Returns whether it passed.
+    /// Checks a required text field: not blank, and within `length` characters and `maximumBytes`
+    /// bytes of UTF-8. Returns whether it passed.
     @discardableResult
-    public mutating func check(_ field: String, _ value: String, length: ClosedRange<Int>) -> Bool {
+    public mutating func check(_ field: String, _ value: String, length: ClosedRange<Int>, maximumBytes: Int? = nil) -> Bool {
         if value.allSatisfy(\.isWhitespace) {
             add(field, "can't be blank")
             return false
         }
-        return checkLength(field, value, length)
+        return checkLength(field, value, length, maximumBytes: maximumBytes)
     }
 
-    /// Checks an optional text field that may be empty: at most `maximum` characters.
+    /// Checks a text field that may be empty: within `length` characters and `maximumBytes` bytes
+    /// of UTF-8. Characters are grapheme clusters, and one of them can be kilobytes long, so the
+    /// bytes are limited too: by default to four per character, what any real text stays within.
     @discardableResult
-    public mutating func checkLength(_ field: String, _ value: String, _ length: ClosedRange<Int>) -> Bool {
+    public mutating func checkLength(_ field: String, _ value: String, _ length: ClosedRange<Int>, maximumBytes: Int? = nil) -> Bool {
+        let maximumBytes = maximumBytes ?? Self.defaultMaximumBytes(for: length)
+        if value.utf8.count > maximumBytes {
+            add(field, "is too long (maximum is \(maximumBytes) bytes)")
+            return false
+        }
         if value.count < length.lowerBound {
             add(field, "is too short (minimum is \(length.lowerBound) characters)")
             return false
@@ -33,6 +41,10 @@ public struct FieldErrors: Sendable {
             return false
         }
         return true
+    }
+
+    public static func defaultMaximumBytes(for length: ClosedRange<Int>) -> Int {
+        length.upperBound * 4
     }
 
     /// Throws the collected errors as a 422, if there are any.

@@ -62,11 +62,3 @@ public struct ServiceClient: Sendable {
         throw ConduitError.unavailable("the \(service) service is unavailable, try again")
     }
 }
-
-extension TimeAmount {
-    /// NIO's amount of time for a Swift `Duration`.
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
-}

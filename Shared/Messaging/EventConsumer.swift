@@ -88,7 +88,8 @@ public struct EventConsumer: Service {
         await withGracefulShutdownHandler {
             do {
                 for try await message in consumer.messages {
-                    await process(message)
+                    // A message left unsettled by a shutdown keeps its offset unstored: it comes again.
+                    guard await process(message) != .interrupted else { break }
                     try consumer.storeOffset(of: message)
                 }
             } catch is CancellationError {
@@ -104,6 +105,8 @@ public struct EventConsumer: Service {
 
     enum Outcome: String {
         case applied, duplicate, ignored, deadLettered
+        /// The service began to stop while the message was still being retried.
+        case interrupted
     }
 
     @discardableResult
@@ -112,8 +115,7 @@ public struct EventConsumer: Service {
         do {
             event = try IncomingEvent(payload: message.value, traceparent: message.header(EventHeaders.traceparent)?.stringValue)
         } catch {
-            await deadLetter(message, reason: "not an event envelope: \(error)", attempts: 1)
-            return .deadLettered
+            return await deadLetter(message, reason: "not an event envelope: \(error)", attempts: 1) ? .deadLettered : .interrupted
         }
         var logger = self.logger
         logger[metadataKey: "event_id"] = "\(event.id)"
@@ -137,11 +139,13 @@ public struct EventConsumer: Service {
                     let reason = String(describing: DatabaseErrors.unwrap(error))
                     logger.warning("event handler failed", metadata: ["attempt": "\(failures)", "error": "\(reason)"])
                     if failures >= maxAttempts {
-                        await deadLetter(message, reason: reason, attempts: failures)
-                        return .deadLettered
+                        return await deadLetter(message, reason: reason, attempts: failures) ? .deadLettered : .interrupted
                     }
                 }
-                try? await Task.sleep(for: backoff.next())
+                guard await backoff.wait() else {
+                    logger.info("stopping while an event is retried; it will be delivered again")
+                    return .interrupted
+                }
             }
         }
     }
@@ -164,7 +168,9 @@ public struct EventConsumer: Service {
         }
     }
 
-    private func deadLetter(_ message: KafkaMessage, reason: String, attempts: Int) async {
+    /// Writes the message to its dead-letter topic, retrying while the broker refuses; false when
+    /// the service began to stop first.
+    private func deadLetter(_ message: KafkaMessage, reason: String, attempts: Int) async -> Bool {
         let topic = EventTopic.deadLetterTopic(of: message.topic)
         let headers = message.headers + [
             KafkaHeader(name: EventHeaders.error, string: reason),
@@ -177,10 +183,10 @@ public struct EventConsumer: Service {
             do {
                 try await deadLetters.send(KafkaOutgoingMessage(topic: topic, key: message.key, value: message.value, headers: headers))
                 Counter(label: "inkwell_events_dead_lettered_total", dimensions: [("consumer", name)]).increment()
-                return
+                return true
             } catch {
                 logger.warning("could not write the dead letter; retrying", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: backoff.next())
+                guard await backoff.wait() else { return false }
             }
         }
     }

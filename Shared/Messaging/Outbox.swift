@@ -32,6 +32,20 @@ public enum Outbox {
         )
     }
 
+    /// The migration that lets the relay set aside an event the broker can never accept (see
+    /// ``OutboxRelay``); every publishing service lists it after ``migration(version:)``.
+    public static func setAsideMigration(version: Int) -> Migration {
+        Migration(
+            version: version,
+            name: "let the outbox relay set events aside",
+            statements: [
+                "ALTER TABLE outbox ADD COLUMN set_aside_at timestamptz",
+                "DROP INDEX outbox_pending",
+                "CREATE INDEX outbox_pending ON outbox (position) WHERE sent_at IS NULL AND set_aside_at IS NULL",
+            ]
+        )
+    }
+
     /// Writes `event` on `connection`, which should be inside the transaction of the change.
     @discardableResult
     public static func append<Event: DomainEvent>(

@@ -10,6 +10,10 @@ import ServiceLifecycle
 /// advisory lock, so one replica publishes at a time and the order of events with one key holds.
 /// While the broker is away it retries with backoff; nothing is marked sent that was not delivered.
 ///
+/// An event the broker can never accept (larger than it takes, or malformed) must not hold up the
+/// ones after it: it is set aside (`set_aside_at`, with the error), logged, and counted in
+/// `inkwell_outbox_set_aside_total`, and the relay goes on.
+///
 /// A replica that dies after the broker acknowledged a batch but before its transaction committed
 /// leaves those rows pending, and they are published again: consumers are idempotent for this.
 public struct OutboxRelay: Service {
@@ -22,6 +26,8 @@ public struct OutboxRelay: Service {
     let batchSize: Int
     let idleInterval: Duration
     let partitions: Int
+    private let published = Counter(label: "inkwell_outbox_published_total")
+    private let setAside = Counter(label: "inkwell_outbox_set_aside_total")
 
     public init(
         client: PostgresClient,
@@ -43,20 +49,17 @@ public struct OutboxRelay: Service {
 
     public func run() async throws {
         guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), partitions: partitions, logger: logger) else { return }
-        let published = Counter(label: "inkwell_outbox_published_total")
         var backoff = Backoff(initial: .milliseconds(100))
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !Backoff.isStopping {
             do {
                 let count = try await publishBatch()
-                published.increment(by: count)
                 backoff.reset()
                 if count < batchSize { try await Task.sleep(for: idleInterval) }
             } catch is CancellationError {
                 break
             } catch {
-                let delay = backoff.next()
-                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
-                try? await Task.sleep(for: delay)
+                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)"])
+                guard await backoff.wait() else { break }
             }
         }
     }
@@ -70,7 +73,7 @@ public struct OutboxRelay: Service {
         let traceparent: String?
     }
 
-    /// Publishes one batch; returns how many rows it marked sent (0 when another replica holds the lock).
+    /// Publishes one batch; returns how many rows it settled, sent or set aside (0 when another replica holds the lock).
     func publishBatch() async throws -> Int {
         try await client.withConnection { connection in
             try await connection.withTransaction(logger: logger) { transaction in
@@ -82,7 +85,7 @@ public struct OutboxRelay: Service {
                 var rows: [PendingRow] = []
                 let query: PostgresQuery = """
                     SELECT position, event_type, topic, event_key, payload, traceparent FROM outbox
-                    WHERE sent_at IS NULL ORDER BY position LIMIT \(batchSize)
+                    WHERE sent_at IS NULL AND set_aside_at IS NULL ORDER BY position LIMIT \(batchSize)
                     """
                 for try await (position, eventType, topic, key, payload, traceparent) in try await transaction.query(query, logger: logger)
                     .decode((Int64, String, String, String, ByteBuffer, String?).self)
@@ -100,21 +103,39 @@ public struct OutboxRelay: Service {
                     deliveries.append((row.position, Result { try producer.enqueue(message) }))
                 }
                 var sent: [Int64] = []
+                var rejected: [(position: Int64, error: KafkaError)] = []
                 var failure: (any Error)?
                 for (position, delivery) in deliveries {
                     do {
                         _ = try await delivery.get().acknowledged()
                         sent.append(position)
+                    } catch let error as KafkaError where error.rejectsTheMessage {
+                        rejected.append((position, error))
                     } catch {
                         failure = failure ?? error
                     }
                 }
                 if !sent.isEmpty {
                     try await transaction.query("UPDATE outbox SET sent_at = now() WHERE position = ANY(\(sent))", logger: logger)
+                    published.increment(by: sent.count)
+                }
+                for (position, error) in rejected {
+                    try await transaction.query(
+                        "UPDATE outbox SET set_aside_at = now(), attempts = attempts + 1, last_error = \(error.description) WHERE position = \(position)",
+                        logger: logger
+                    )
+                    let row = rows.first { $0.position == position }
+                    logger.error(
+                        "the broker cannot accept this event; it is set aside and the relay goes on",
+                        metadata: [
+                            "position": "\(position)", "event_type": "\(row?.eventType ?? "?")", "bytes": "\(row?.payload.count ?? 0)", "error": "\(error)",
+                        ]
+                    )
+                    setAside.increment()
                 }
                 if let failure {
-                    let sentSet = Set(sent)
-                    let failed = rows.map(\.position).filter { !sentSet.contains($0) }
+                    let settled = Set(sent + rejected.map(\.position))
+                    let failed = rows.map(\.position).filter { !settled.contains($0) }
                     try await transaction.query(
                         "UPDATE outbox SET attempts = attempts + 1, last_error = \(String(describing: failure)) WHERE position = ANY(\(failed))",
                         logger: logger
@@ -122,7 +143,7 @@ public struct OutboxRelay: Service {
                     logger.warning("some events were not delivered; they stay pending", metadata: ["undelivered": "\(failed.count)", "error": "\(failure)"])
                 }
                 logger.debug("published outbox batch", metadata: ["sent": "\(sent.count)"])
-                return sent.count
+                return sent.count + rejected.count
             }
         }
     }

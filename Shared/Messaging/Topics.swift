@@ -8,15 +8,14 @@ extension KafkaProducer {
     public func ensureTopics(_ names: [String], partitions: Int, logger: Logger) async -> Bool {
         var backoff = Backoff(initial: .milliseconds(200))
         var attempt = 1
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+        while !Backoff.isStopping {
             do {
                 try await createTopics(names, partitions: partitions)
                 logger.info("topics ready", metadata: ["topics": "\(names.joined(separator: ","))", "partitions": "\(partitions)"])
                 return true
             } catch {
-                let delay = backoff.next()
-                logger.warning("broker not reachable yet; retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(error)"])
-                try? await Task.sleep(for: delay)
+                logger.warning("broker not reachable yet; retrying", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                guard await backoff.wait() else { return false }
                 attempt += 1
             }
         }

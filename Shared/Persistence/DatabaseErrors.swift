@@ -1,4 +1,5 @@
 import PostgresNIO
+import _ConnectionPoolModule
 
 extension PostgresTransactionError {
     /// The error that made the transaction fail: the body's, else BEGIN's or COMMIT's.
@@ -18,14 +19,28 @@ public enum DatabaseErrors {
 
     /// Whether `error` says the database could not be reached (retry later), not that a query was wrong.
     public static func isUnreachable(_ error: any Error) -> Bool {
-        guard let error = unwrap(error) as? PSQLError else { return false }
-        return unreachableCodes.contains(error.code)
+        switch unwrap(error) {
+        case let error as PSQLError:
+            return unreachableCodes.contains(error.code)
+        case let error as ConnectionPoolError:
+            // After failing to connect for a while the pool fails requests at once (its circuit
+            // breaker): the database is still unreachable.
+            return error == .connectionCreationCircuitBreakerTripped || error == .poolShutdown
+        default:
+            return false
+        }
     }
 
     /// The name of the unique constraint (or unique index) that `error` violated, if that is what it is.
     public static func violatedUniqueConstraint(_ error: any Error) -> String? {
         guard let error = unwrap(error) as? PSQLError, error.serverInfo?[.sqlState] == "23505" else { return nil }
         return error.serverInfo?[.constraintName]
+    }
+
+    /// Whether PostgreSQL refused a text it cannot store (SQLSTATE 22021, such as U+0000): the
+    /// client's input, not the service, is at fault.
+    public static func isUnstorableCharacter(_ error: any Error) -> Bool {
+        (unwrap(error) as? PSQLError)?.serverInfo?[.sqlState] == "22021"
     }
 
     /// A short reason for logs and readiness answers: the server's message, or the connection's error.

@@ -58,6 +58,8 @@ public struct MigrationRunner: Sendable {
             logger.info("applying migration", metadata: ["version": "\(migration.version)", "name": "\(migration.name)"])
             do {
                 try await connection.withTransaction(logger: logger) { transaction in
+                    // A migration may take longer than any request should (an index on a big table).
+                    try await transaction.query("SET LOCAL statement_timeout = 0", logger: logger)
                     for statement in migration.statements {
                         try await transaction.query(statement, logger: logger)
                     }

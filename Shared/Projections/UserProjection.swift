@@ -8,7 +8,8 @@ import PostgresNIO
 /// Each row remembers the time of the event that wrote it (`synced_at`), and an older event never
 /// overwrites a newer one. A row can also be made on demand from a token's claims
 /// (``ensureUser(_:on:logger:)``) when a user acts before their `user.registered` has arrived;
-/// the event fills it in later.
+/// the event fills it in later. Each row also keeps when the user's earlier tokens were revoked
+/// (``ProjectedTokenRevocations``).
 public enum UserProjection {
     public static func migration(version: Int) -> Migration {
         Migration(version: version, name: "create_user_projection", statements: [
@@ -59,9 +60,10 @@ public enum UserProjection {
     static func upsert(_ user: UserProfile, at time: Date, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
             """
-            INSERT INTO users (id, username, bio, image, synced_at)
-            VALUES (\(user.userID), \(user.username), \(user.bio ?? ""), \(user.image ?? ""), \(time))
-            ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, bio = EXCLUDED.bio, image = EXCLUDED.image, synced_at = EXCLUDED.synced_at
+            INSERT INTO users (id, username, bio, image, synced_at, tokens_valid_after)
+            VALUES (\(user.userID), \(user.username), \(user.bio ?? ""), \(user.image ?? ""), \(time), \(user.tokensValidAfter))
+            ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username, bio = EXCLUDED.bio, image = EXCLUDED.image, synced_at = EXCLUDED.synced_at,
+                tokens_valid_after = GREATEST(users.tokens_valid_after, EXCLUDED.tokens_valid_after)
             WHERE users.synced_at <= EXCLUDED.synced_at
             """,
             logger: logger

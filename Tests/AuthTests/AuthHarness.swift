@@ -25,7 +25,7 @@ struct AuthHarness: Sendable {
         var errors: [String: [String]] { (try? conduitErrors(body)) ?? [:] }
     }
 
-    static func run(previousKeys: [ES256PublicKey] = [], _ body: @Sendable (AuthHarness) async throws -> Void) async throws {
+    static func run(previousKeys: [ES256PublicKey] = [], environment: [String: String] = [:], _ body: @Sendable (AuthHarness) async throws -> Void) async throws {
         try await TestDatabase.withScratchDatabase { url in
             let key = ES256PrivateKey()
             let configuration = try testConfiguration(
@@ -34,7 +34,7 @@ struct AuthHarness: Sendable {
                 extra: [
                     "JWT_PRIVATE_KEY": key.pemRepresentation, "BCRYPT_COST": "4",
                     "JWT_PREVIOUS_PUBLIC_KEYS": previousKeys.map(\.pemRepresentation).joined(separator: "\n"),
-                ]
+                ].merging(environment) { $1 }
             )
             let app = try await buildApplication(configuration, try AuthConfiguration(environment: configuration.environment))
             let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)

@@ -171,8 +171,10 @@ struct UsersTests {
             #expect(old.status == .unauthorized)
             let new = try await auth.send(.post, "/api/users/login", json: #"{"user":{"email":"\#(user.email)","password":"a brand new password"}}"#)
             #expect(new.status == .ok)
-            // Other services see nothing of a password change.
-            #expect(try await auth.events(UserUpdated.self).isEmpty)
+            // Other services learn only that earlier tokens are revoked.
+            let events = try await auth.events(UserUpdated.self)
+            #expect(events.count == 1)
+            #expect(events.first?.user.tokensValidAfter != nil)
         }
     }
 

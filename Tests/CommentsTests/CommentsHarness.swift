@@ -35,12 +35,16 @@ struct CommentsHarness: Sendable {
             try await TestDatabase.withScratchDatabase { commentsDatabase in
                 let tokens = TokenFactory()
                 let verifier = await tokens.verifier
+                let internalPort = try await freePort()
+                let postsConfiguration = try testConfiguration(
+                    serviceName: TestKafka.uniqueName("posts"), databaseURL: postsDatabase, extra: ["INTERNAL_PORT": String(internalPort)]
+                )
                 let postsApp = try Posts.buildApplication(
-                    try testConfiguration(serviceName: TestKafka.uniqueName("posts"), databaseURL: postsDatabase),
-                    verifier: verifier
+                    postsConfiguration, try PostsConfiguration(environment: postsConfiguration.environment, publicPort: 0), verifier: verifier
                 )
                 try await postsApp.test(.live) { postsClient in
-                    let proxy = try await TCPProxy(targetPort: try postsClient.port.unwrapped("posts' port"))
+                    // Comments asks posts' internal listener, as in the stack.
+                    let proxy = try await TCPProxy(targetPort: internalPort)
                     let configuration = try testConfiguration(
                         serviceName: TestKafka.uniqueName("comments"),
                         databaseURL: commentsDatabase,

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import TestSupport
 import Testing
@@ -41,10 +42,18 @@ extension EndToEnd {
         }
 
         @Test func aFloodOfLoginsGets429sInConduitsShape() async throws {
+            // Every request is on its own connection, all sent at once, so that the gateway counts
+            // them all before any is answered, however slow the service is; and each is refused
+            // before any hashing (a blank password is a 422), so none waits on bcrypt.
+            let client = HTTPClient(configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 100)))
+            defer { _ = client.shutdown() }
             let results = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
                 for _ in 0..<60 {
                     group.addTask {
-                        try await request(.POST, Stack.gateway + "/api/users/login", headers: [("Content-Type", "application/json")], body: #"{"user":{"email":"nobody@example.com","password":"whatever1"}}"#)
+                        try await request(
+                            .POST, Stack.gateway + "/api/users/login", headers: [("Content-Type", "application/json")],
+                            body: #"{"user":{"email":"nobody@example.com","password":""}}"#, client: client, timeout: .seconds(120)
+                        )
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -53,7 +62,7 @@ extension EndToEnd {
             #expect(!limited.isEmpty)
             #expect(limited.first?.conduitErrors == ["body": ["too many requests, slow down"]])
             #expect(limited.first?.headers["Retry-After"].first == "1")
-            #expect(results.allSatisfy { [401, 429].contains($0.status) })
+            #expect(results.allSatisfy { [422, 429].contains($0.status) })
             // Let the bucket fill again for the tests that register users.
             try await Task.sleep(for: .seconds(3))
         }

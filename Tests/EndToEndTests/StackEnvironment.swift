@@ -59,12 +59,15 @@ struct HTTPResult {
     var conduitErrors: [String: [String]]? { (json as? [String: Any])?["errors"] as? [String: [String]] }
 }
 
-func request(_ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)] = [], body: String? = nil) async throws -> HTTPResult {
+func request(
+    _ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)] = [], body: String? = nil,
+    client: HTTPClient = .shared, timeout: TimeAmount = .seconds(30)
+) async throws -> HTTPResult {
     var request = HTTPClientRequest(url: url)
     request.method = method
     for (name, value) in headers { request.headers.add(name: name, value: value) }
     if let body { request.body = .bytes(ByteBuffer(string: body)) }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let response = try await client.execute(request, timeout: timeout)
     let buffer = try await response.body.collect(upTo: 4 << 20)
     return HTTPResult(status: Int(response.status.code), headers: response.headers, body: String(buffer: buffer))
 }

@@ -17,6 +17,9 @@ struct NotifierTests {
             try await world.withNotifier { client in
                 try await world.publish(UserRegistered(user: ann))
                 try await world.publish(UserRegistered(user: bob))
+                // Followed, unfollowed, followed again: one email.
+                try await world.publish(UserFollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
+                try await world.publish(UserUnfollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
                 try await world.publish(UserFollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
                 try await world.publish(CommentCreated(commentID: 1, articleID: article.articleID, articleSlug: "dragons", articleAuthorID: ann.userID, articleTitle: "Dragons", authorID: bob.userID, body: "Nice"))
                 try await world.publish(CommentCreated(commentID: 2, articleID: article.articleID, articleSlug: "dragons", articleAuthorID: ann.userID, articleTitle: "Dragons", authorID: ann.userID, body: "Thanks"))

@@ -43,6 +43,13 @@ struct ArticlesTests {
         (#"{"article":{"title":"t","description":"d","body":"b","tagList":"x"}}"#, ["tagList": ["must be an array"]]),
         (#"{"article":{"title":"t","description":"d","body":"b","tagList":["ok",""]}}"#, ["tagList": ["can't contain a blank tag"]]),
         (#"{"article":{"title":"\#(String(repeating: "t", count: 201))","description":"d","body":"b"}}"#, ["title": ["is too long (maximum is 200 characters)"]]),
+        // One character, 40 KB: a grapheme cluster of an "e" and 20,000 combining accents.
+        (#"{"article":{"title":"e\#(String(repeating: "\u{301}", count: 20_000))","description":"d","body":"b"}}"#, ["title": ["is too long (maximum is 800 bytes)"]]),
+        (#"{"article":{"title":"t","description":"d","body":"b","tagList":["e\#(String(repeating: "\u{301}", count: 100))"]}}"#, [
+            "tagList": ["can't contain a tag longer than 40 characters (160 bytes)"]
+        ]),
+        (#"{"article":{"title":"t","description":"d","body":"b\u0000"}}"#, ["body": ["must not contain the character U+0000"]]),
+        (#"{"article":{"title":"t","description":"d","body":"b","tagList":["a\u0000"]}}"#, ["tagList": ["must not contain the character U+0000"]]),
     ])
     func invalidArticlesAre422sNamingTheFieldAndWriteNoEvent(body: String, expected: [String: [String]]) async throws {
         try await PostsHarness.run { posts in
@@ -118,15 +125,20 @@ struct ArticlesTests {
         }
     }
 
-    @Test func theInternalRouteSaysWhoWroteAnArticle() async throws {
+    @Test func theInternalRouteSaysWhoWroteAnArticleOnItsOwnListenerOnly() async throws {
         try await PostsHarness.run { posts in
             let author = try await posts.tokens.user()
             let article = try await posts.create("Internal", by: author)
-            let reply = try await posts.send(.get, "/internal/articles/\(article.slug)")
-            #expect(reply.status == .ok)
-            let found = try reply.json(InternalArticle.self)
+            let reply = try await posts.sendInternal("/internal/articles/\(article.slug)")
+            #expect(reply.status == 200)
+            let found = try JSONDecoder().decode(InternalArticle.self, from: reply.body)
             #expect(found.authorId == author.id && found.slug == article.slug && found.title == "Internal")
-            #expect(try await posts.send(.get, "/internal/articles/nothing-here").status == .notFound)
+            #expect(try await posts.sendInternal("/internal/articles/nothing-here").status == 404)
+            // The public listener, the one the gateway proxies to, has no internal route at all,
+            // however the path is encoded.
+            #expect(try await posts.send(.get, "/internal/articles/\(article.slug)").status == .notFound)
+            #expect(try await posts.send(.get, "/internal/articles/..%2F..%2Fapi%2Ftags").status == .notFound)
+            #expect(try await posts.sendInternal("/api/articles/\(article.slug)").status == 404)
         }
     }
 }

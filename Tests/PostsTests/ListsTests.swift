@@ -49,12 +49,19 @@ struct ListsTests {
         }
     }
 
-    @Test(arguments: ["limit=0", "limit=-3", "limit=many", "offset=-1", "offset=x"])
+    @Test(arguments: [
+        "limit=0", "limit=-3", "limit=many", "offset=-1", "offset=x", "offset=9223372036854775807", "offset=1000001",
+        "tag=a%00b", "author=%00", "favorited=x%00",
+    ])
     func badPagingIsA422(query: String) async throws {
         try await PostsHarness.run { posts in
             let reply = try await posts.send(.get, "/api/articles?\(query)")
             #expect(reply.status == .unprocessableContent)
             #expect(reply.errors.keys.first == String(query.prefix { $0 != "=" }))
+            // With a tag, the deepest offset once overflowed `limit + offset` and crashed the replica.
+            let tagged = try await posts.send(.get, "/api/articles?tag=swift&\(query)")
+            #expect(tagged.status == .unprocessableContent)
+            #expect(try await posts.send(.get, "/api/articles?tag=swift&offset=1000000").status == .ok)
         }
     }
 

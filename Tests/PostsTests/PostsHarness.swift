@@ -15,6 +15,8 @@ struct PostsHarness: Sendable {
     let database: PostgresClient
     let tokens: TokenFactory
     let producer: KafkaProducer
+    /// The internal listener, where other services ask about articles.
+    let internalURL: String
 
     struct Reply: Sendable {
         let status: HTTPResponse.Status
@@ -30,13 +32,17 @@ struct PostsHarness: Sendable {
     static func run(_ body: @Sendable (PostsHarness) async throws -> Void) async throws {
         try await TestDatabase.withScratchDatabase { url in
             let tokens = TokenFactory()
-            let configuration = try testConfiguration(serviceName: TestKafka.uniqueName("posts"), databaseURL: url, extra: ["MAX_BODY_BYTES": "1048576"])
-            let app = try buildApplication(configuration, verifier: await tokens.verifier)
+            let internalPort = try await freePort()
+            let configuration = try testConfiguration(
+                serviceName: TestKafka.uniqueName("posts"), databaseURL: url, extra: ["MAX_BODY_BYTES": "1048576", "INTERNAL_PORT": String(internalPort)]
+            )
+            let posts = try PostsConfiguration(environment: configuration.environment, publicPort: configuration.port)
+            let app = try buildApplication(configuration, posts, verifier: await tokens.verifier)
             let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
             try await whileRunning([database, producer]) {
                 try await app.test(.router) { client in
-                    try await body(PostsHarness(client: client, database: database, tokens: tokens, producer: producer))
+                    try await body(PostsHarness(client: client, database: database, tokens: tokens, producer: producer, internalURL: "http://127.0.0.1:\(internalPort)"))
                 }
             }
         }
@@ -50,6 +56,12 @@ struct PostsHarness: Sendable {
         return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
             Reply(status: response.status, body: response.body)
         }
+    }
+
+    /// Asks the internal listener, as comments does (waiting for it to be up: it starts after the migrations).
+    func sendInternal(_ path: String) async throws -> ServiceClient.Reply {
+        try await ServiceClient(service: "posts", baseURLs: [internalURL], attemptTimeout: .seconds(2), deadline: .seconds(10), attempts: 20)
+            .get(path, logger: Logger(label: "test"))
     }
 
     /// Creates an article and returns it; fails the test on anything but a 201.

@@ -29,6 +29,34 @@ struct DatabaseTests {
         ]),
     ]
 
+    @Test func aStatementRunningPastTheTimeoutIsCancelledAndTheConnectionServesOn() async throws {
+        let url = try #require(TestDatabase.adminURL)
+        let core = ServiceCore(configuration: try testConfiguration(databaseURL: url, extra: ["DATABASE_STATEMENT_TIMEOUT": "0.5", "DATABASE_MAX_CONNECTIONS": "1"]))
+        try await withRunningClient(core.database) {
+            do {
+                _ = try await core.database.query("SELECT pg_sleep(30)", logger: logger).collect()
+                Issue.record("a 30 s statement ran to its end")
+            } catch let error as PSQLError {
+                #expect(error.serverInfo?[.sqlState] == "57014", "query_canceled: \(String(reflecting: error))")
+            }
+            let answer = try await core.database.query("SELECT 1", logger: logger).decode(Int.self).collect()
+            #expect(answer == [1])
+        }
+    }
+
+    @Test func thePostgreSQLOfTheTestsTakesPasswordsOverTCPAndHidesItsSocket() async throws {
+        let admin = try DatabaseConfiguration(url: try #require(TestDatabase.adminURL), variable: "test")
+        var wrong = admin
+        wrong.password = "not-the-password"
+        let client = PostgresClient(configuration: wrong.postgresClientConfiguration)
+        await #expect(throws: (any Error).self) {
+            try await withRunningClient(client) { _ = try await client.query("SELECT 1", logger: logger).collect() }
+        }
+        let socketFolder = try #require(ProcessInfo.processInfo.environment["INKWELL_PG_SOCKET_DIR"])
+        let mode = try FileManager.default.attributesOfItem(atPath: socketFolder)[.posixPermissions] as? Int
+        #expect(mode == 0o700)
+    }
+
     @Test func twoInstancesStartingAtOnceApplyEachMigrationExactlyOnce() async throws {
         try await TestDatabase.withScratchDatabase { url in
             let configuration = try DatabaseConfiguration(url: url, variable: "test")

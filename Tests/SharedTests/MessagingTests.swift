@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Testing
 import TestSupport
 
@@ -145,7 +146,7 @@ struct MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1)], logger: logger).run()
+                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
                 let run = UUID()
                 let producers = [try KafkaProducer(configuration: TestKafka.configuration(), logger: logger), try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)]
                 let relays = producers.map { OutboxRelay(client: core.database, producer: $0, partitions: 3, logger: logger, batchSize: 200) }
@@ -188,7 +189,7 @@ struct MessagingTests {
     @Test("events written while the broker is unreachable for 10 s are all delivered afterwards")
     func brokerOutage() async throws {
         try #require(TestKafka.tansuBinary != nil, "INKWELL_TANSU_BIN is not set")
-        let brokerPort = try await PrivateBroker.freePort()
+        let brokerPort = try await freePort()
         let proxy = try await TCPProxy(targetPort: brokerPort)
         let broker = try await PrivateBroker(listenPort: brokerPort, advertisedPort: proxy.port)
         let listening = try await eventually(timeout: .seconds(10)) { await PrivateBroker.isListening(on: brokerPort) }
@@ -209,7 +210,7 @@ struct MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1)], logger: logger).run()
+                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
                 let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
                 let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
                 try await whileRunning([relay]) {
@@ -400,6 +401,105 @@ struct MessagingTests {
                 #expect(dead.first?.header(EventHeaders.error)?.stringValue.contains("not an event envelope") == true)
                 #expect(dead.last?.header(EventHeaders.error)?.stringValue.contains("poisoned") == true)
                 #expect(dead.last?.header(EventHeaders.attempts)?.stringValue == "3")
+            }
+        }
+    }
+}
+
+/// An event larger than any broker takes.
+struct OversizeTestEvent: DomainEvent {
+    static let type = "test.oversize"
+    static let topic = EventTopic.users
+    var run: UUID
+    var padding: String
+    var key: String { run.uuidString }
+}
+
+extension MessagingTests {
+    @Test("an event the broker cannot accept is set aside, logged and counted, and the relay goes on")
+    func oversizeEventIsSetAside() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
+            try await withRunningClient(core.database) {
+                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
+                let run = UUID()
+                _ = try await core.database.withConnection { connection in
+                    try await connection.withTransaction(logger: logger) { transaction in
+                        try await Outbox.append(SequencedTestEvent(run: run, stream: "before-\(run)", sequence: 1), on: transaction, logger: logger)
+                        // librdkafka's own limit (message.max.bytes) is 1,000,000 bytes.
+                        try await Outbox.append(OversizeTestEvent(run: run, padding: String(repeating: "x", count: 1_200_000)), on: transaction, logger: logger)
+                        try await Outbox.append(SequencedTestEvent(run: run, stream: "after-\(run)", sequence: 2), on: transaction, logger: logger)
+                    }
+                }
+                let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+                let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
+                let received = try await whileRunning([relay]) {
+                    try await consume(EventTopic.users.rawValue, matching: { Self.event(in: $0, of: run) != nil }, count: 2)
+                }
+                await producer.close()
+                #expect(received.compactMap { Self.event(in: $0, of: run)?.1.sequence }.sorted() == [1, 2])
+                let rows = try await core.database.query(
+                    "SELECT event_type, sent_at IS NOT NULL, set_aside_at IS NOT NULL, coalesce(last_error, '') FROM outbox ORDER BY position", logger: logger
+                ).decode((String, Bool, Bool, String).self).collect()
+                #expect(rows.map(\.0) == [SequencedTestEvent.type, OversizeTestEvent.type, SequencedTestEvent.type])
+                #expect(rows.map(\.1) == [true, false, true], "sent")
+                #expect(rows.map(\.2) == [false, true, false], "set aside")
+                #expect(rows[1].3.contains("too large"), "\(rows[1].3)")
+            }
+        }
+    }
+
+    @Test("a consumer retrying an event while its database is away stops when the service shuts down")
+    func retryLoopsEndOnShutdown() async throws {
+        let topic = TestKafka.uniqueName("unreachable")
+        let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+        try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
+        try await produce([SequencedTestEvent(run: UUID(), stream: "s", sequence: 1)], to: topic, with: producer)
+        // Nothing listens on port 1: every attempt finds the database unreachable.
+        let away = PostgresClient(configuration: try DatabaseConfiguration(url: "postgres://x@127.0.0.1:1/x", variable: "test").postgresClientConfiguration)
+        let lines = LoggingTests.Lines()
+        let watched = Logger(label: "retry") { StructuredLogHandler(label: $0, format: .logfmt, level: .info, output: lines.output) }
+        let consumer = EventConsumer(
+            name: "effects", configuration: TestKafka.configuration(), groupID: TestKafka.uniqueName("away"), topics: [topic],
+            deadLetters: producer, client: away, handlers: [EventHandler(SequencedTestEvent.self) { _, _, _, _ in }], logger: watched
+        )
+        let group = ServiceGroup(configuration: .init(services: [away, consumer], logger: logger))
+        let running = Task { try await group.run() }
+        defer { running.cancel() }
+        let retrying = try await eventually(timeout: .seconds(120)) { lines.all.contains { $0.contains("database unreachable") } }
+        #expect(retrying, "the consumer retries the event: \(lines.all.suffix(5))")
+        await group.triggerGracefulShutdown()
+        // Before, the loop retried for ever and this never returned.
+        try await withDeadline(.seconds(120), "the consumer stopping") { try await running.value }
+        #expect(lines.all.contains { $0.contains("stopping while an event is retried") })
+        await producer.close()
+    }
+
+    @Test("sent outbox rows and handled event ids older than the retention period are swept, newer and pending ones kept")
+    func retentionSweep() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url, extra: ["RETENTION_DAYS": "7"]))
+            try await withRunningClient(core.database) {
+                _ = try await MigrationRunner(
+                    client: core.database,
+                    migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2), EventConsumer.migration(version: 3)], logger: logger
+                ).run()
+                _ = try await core.database.withConnection { connection in
+                    for (index, age) in [(0, "8 days"), (1, "6 days"), (2, "30 days")].map({ ($0.0, $0.1) }) {
+                        try await Outbox.append(SequencedTestEvent(run: UUID(), stream: "s", sequence: index), on: connection, logger: logger)
+                        try await connection.query(
+                            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('c', \(UUID()), now() - \(age)::interval)", logger: logger
+                        )
+                    }
+                    // Rows 1 and 2 were sent 8 and 6 days ago; row 3 (30 days old) never was.
+                    try await connection.query("UPDATE outbox SET sent_at = now() - interval '8 days' WHERE position = 1", logger: logger)
+                    try await connection.query("UPDATE outbox SET sent_at = now() - interval '6 days' WHERE position = 2", logger: logger)
+                    try await connection.query("UPDATE outbox SET created_at = now() - interval '30 days' WHERE position = 3", logger: logger)
+                }
+                let deleted = try await core.retentionSweep([.sentEvents, .processedEvents]).sweepOnce()
+                #expect(deleted == ["sent outbox events": 1, "processed event ids": 2])
+                let positions = try await core.database.query("SELECT position FROM outbox ORDER BY position", logger: logger).decode(Int64.self).collect()
+                #expect(positions == [2, 3])
             }
         }
     }

@@ -33,6 +33,13 @@ func makeTestApplication(core: ServiceCore) -> some ApplicationProtocol {
         try await connection.close()
         return "unreachable"
     }
+    router.get("/page") { request, _ -> String in
+        let page = try Page(request)
+        return "\(page.limit) \(page.offset) \(page.end)"
+    }
+    router.get("/echo/:word") { request, context -> String in
+        "\(try context.parameters.require("word")) \(request.uri.queryParameters.get("tag") ?? "")"
+    }
     router.get("/crash") { _, _ -> String in
         struct Secret: Error { let sql = "SELECT password FROM users" }
         throw Secret()

@@ -114,6 +114,40 @@ func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
         #expect(body.contains("token"))
     }
 
+    @Test func tokensOfAnotherIssuerOrAudienceAreRefused() async throws {
+        let cases: [(String, String)] = [
+            (factory.validClaimsJSON(issuer: "someone-else"), "not issued by Inkwell"),
+            (factory.validClaimsJSON(audience: "another-api"), "not meant for Inkwell"),
+            (factory.validClaimsJSON().replacingOccurrences(of: #""iss":"\#(AccessTokenClaims.issuer)","#, with: ""), "malformed"),
+        ]
+        for (claims, message) in cases {
+            let (status, body) = try await check(try factory.sign(claimsJSON: claims))
+            #expect(status == .unauthorized)
+            #expect(body.contains(message), "\(body)")
+        }
+        let (status, _) = try await check(try factory.sign(claimsJSON: factory.validClaimsJSON()))
+        #expect(status == .ok)
+    }
+
+    @Test func tokensIssuedBeforeTheUsersRevocationAreRefused() async throws {
+        struct Revocations: TokenRevocationSource {
+            let validAfter: [UUID: Date]
+            func tokensValidAfter(userID: UUID) async throws -> Date? { validAfter[userID] }
+        }
+        let revokedUser = UUID(), otherUser = UUID()
+        let revocationTime = Date()
+        let verifier = TokenVerifier(keySource: await factory.keySource, revocations: Revocations(validAfter: [revokedUser: revocationTime]))
+        let before = try await factory.sign(AccessTokenClaims(userID: revokedUser, username: "ada", issuedAt: revocationTime.addingTimeInterval(-5), lifetime: .seconds(3600)))
+        let after = try await factory.sign(AccessTokenClaims(userID: revokedUser, username: "ada", issuedAt: revocationTime, lifetime: .seconds(3600)))
+        let someoneElse = try await factory.sign(AccessTokenClaims(userID: otherUser, username: "bob", issuedAt: revocationTime.addingTimeInterval(-5), lifetime: .seconds(3600)))
+
+        let (beforeStatus, beforeBody) = try await check(before, verifier: verifier)
+        #expect(beforeStatus == .unauthorized)
+        #expect(beforeBody.contains("revoked"))
+        #expect(try await check(after, verifier: verifier).0 == .ok)
+        #expect(try await check(someoneElse, verifier: verifier).0 == .ok)
+    }
+
     @Test func foreignClaimsAndUnknownKeysAreRefused() async throws {
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: factory.key, kid: JWKIdentifier(string: factory.kid))
@@ -161,7 +195,8 @@ final class JWKSServer: Sendable {
     func source(_ urls: [String], refetch: Duration = .milliseconds(500)) -> TokenVerifier {
         var logger = Logger(label: "jwks-test")
         logger.logLevel = .critical
-        let configuration = TokenVerificationConfiguration(jwksURLs: urls, fetchTimeout: .seconds(1), minimumRefetchInterval: refetch, maximumAge: .seconds(300))
+        // A generous fetch timeout: these tests are about caching, not timeouts, and must pass on a busy machine.
+        let configuration = TokenVerificationConfiguration(jwksURLs: urls, fetchTimeout: .seconds(10), minimumRefetchInterval: refetch, maximumAge: .seconds(300))
         return TokenVerifier(keySource: JWKSKeySource(configuration: configuration, logger: logger))
     }
 

@@ -37,25 +37,7 @@ public final class PrivateBroker: Sendable {
         try? await channel.close()
         return true
     }
-
-    /// A port nothing listens on right now, below the ephemeral range: a port from that range can
-    /// be taken by an outgoing connection meanwhile, or even connect to itself when nothing listens.
-    public static func freePort() async throws -> Int {
-        // Each call takes the next port of a sequence, so that tests running at once never pick
-        // the same one before either has bound it.
-        for _ in 0..<50 {
-            let port = 21_000 + (nextPort.add(1, ordering: .relaxed).newValue % 3_000)
-            if let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: port).get() {
-                try? await channel.close()
-                return port
-            }
-        }
-        throw TimedOut(what: "finding a free port")
-    }
-
-    private static let nextPort = Atomic<Int>(Int.random(in: 0..<3_000))
 }
-
 
 extension PrivateBroker {
     /// A broker of the test's own on a free port, listening when this returns. A port that turns

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import JWTKit
 import Shared
@@ -45,9 +46,18 @@ public struct TokenFactory: Sendable {
         return input + "." + signature(input)
     }
 
-    public func validClaimsJSON(username: String = "jake") -> String {
+    public func validClaimsJSON(username: String = "jake", issuer: String = AccessTokenClaims.issuer, audience: String = AccessTokenClaims.audience) -> String {
         let now = Int(Date().timeIntervalSince1970)
-        return #"{"sub":"\#(UUID().uuidString.lowercased())","username":"\#(username)","iat":\#(now),"exp":\#(now + 3600)}"#
+        return #"{"iss":"\#(issuer)","aud":"\#(audience)","sub":"\#(UUID().uuidString.lowercased())","username":"\#(username)","iat":\#(now),"exp":\#(now + 3600)}"#
+    }
+
+    /// Signs claims given as JSON text with this factory's key, as a forger holding it would.
+    public func sign(claimsJSON: String) throws -> String {
+        let signer = try P256.Signing.PrivateKey(pemRepresentation: key.pemRepresentation)
+        let header = #"{"alg":"ES256","typ":"JWT","kid":"\#(kid)"}"#
+        return Self.craft(header: header, claims: claimsJSON) { input in
+            Self.base64URL((try? signer.signature(for: Data(input.utf8)).rawRepresentation) ?? Data())
+        }
     }
 }
 

@@ -24,6 +24,9 @@ LOG_DIR=$INKWELL_STATE/logs
 SECRETS_DIR=$INKWELL_STATE/secrets
 
 service_port() { echo $(( ${SERVICE_BASE_PORT[$1]} + $2 )); }
+# Posts also listens, 50 above, for the routes other services call (/internal/…); the gateway
+# never proxies there.
+INTERNAL_PORT_OFFSET=50
 
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user, who must
 # be able to reach the folder; a checkout under /root is not reachable, so it goes under /var/tmp then.
@@ -57,12 +60,14 @@ start_postgres() {
         [ "$(id -u)" -eq 0 ] && chown -R postgres: "$dir"
         as_pg_owner initdb -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
     fi
+    # Local connections are trusted, so only the cluster's owner may reach the socket; TCP takes passwords (SCRAM).
+    chmod 700 "$dir/socket"
     if postgres_running; then
         say "    PostgreSQL already running"
     else
         step "starting PostgreSQL on 127.0.0.1:$PG_PORT"
         as_pg_owner pg_ctl -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-            -o "-p $PG_PORT -k $dir/socket -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+            -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
             start >/dev/null
     fi
     ensure_databases
@@ -192,12 +197,13 @@ ensure_signing_key() {
     fi
 }
 
-# replica_urls SERVICE REPLICAS [PATH]: every replica's address (with PATH), comma-separated, so
-# that a service calling another one can turn to the next replica when one is down.
+# replica_urls SERVICE REPLICAS [PATH [OFFSET]]: every replica's address (with PATH, on its port
+# plus OFFSET), comma-separated, so that a service calling another one can turn to the next
+# replica when one is down.
 replica_urls() {
-    local service=$1 replicas=$2 path=${3:-} i urls=""
+    local service=$1 replicas=$2 path=${3:-} offset=${4:-0} i urls=""
     for ((i = 1; i <= replicas; i++)); do
-        urls+="${urls:+,}http://127.0.0.1:$(service_port "$service" "$i")$path"
+        urls+="${urls:+,}http://127.0.0.1:$(( $(service_port "$service" "$i") + offset ))$path"
     done
     printf '%s' "$urls"
 }
@@ -215,13 +221,13 @@ start_services() {
             local secrets=()
             [ "$service" = auth ] && secrets=(JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")")
             start_process "$service-$i" env "${secrets[@]}" \
-                HOST=127.0.0.1 PORT="$port" \
+                HOST=127.0.0.1 PORT="$port" INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))" \
                 DATABASE_URL="$(database_url "$service")" \
                 LOG_FORMAT="${LOG_FORMAT:-logfmt}" LOG_LEVEL="${LOG_LEVEL:-info}" \
                 KAFKA_BROKERS="127.0.0.1:$BROKER_PORT" \
                 AUTH_JWKS_URL="$(replica_urls auth "$replicas" /.well-known/jwks.json)" \
                 SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
-                POSTS_URL="$(replica_urls posts "$replicas")" \
+                POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")" \
                 "$binary"
         done
     done
@@ -296,4 +302,61 @@ build_services() {
     step "building the services ($configuration)" >&2
     (cd "$INKWELL_ROOT" && swift build -c "$configuration" >&2)
     (cd "$INKWELL_ROOT" && swift build -c "$configuration" --show-bin-path)
+}
+
+# The start time of process PID (in clock ticks since boot), which tells it apart from a later
+# process given the same pid; fails when PID is gone or a zombie.
+process_start_time() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    # shellcheck disable=SC2086 # the fields after the command name, one a word
+    set -- ${stat##*) }
+    [ "$1" != Z ] || return 1
+    echo "${20}"
+}
+
+# Every running service replica as "NAME PID START_TIME LOG_SIZE" lines, to compare with
+# replicas_unchanged.
+running_replicas() {
+    local file name pid start
+    for file in "$RUN_DIR"/*.pid; do
+        [ -f "$file" ] || continue
+        name=$(basename "$file" .pid)
+        case $name in auth-* | posts-* | comments-* | notifier-*) ;; *) continue ;; esac
+        pid=$(cat "$file")
+        start=$(process_start_time "$pid") && echo "$name $pid $start $(stat -c %s "$LOG_DIR/$name.log" 2>/dev/null || echo 0)"
+    done
+}
+
+# crash_report LOG FROM_BYTE: the crash that LOG shows after its first FROM_BYTE bytes (Swift's
+# backtrace: the failure and the crashed thread's top frames), or its last lines when it shows none.
+crash_report() {
+    local text failure frames
+    text=$(tail -c +"$(($2 + 1))" "$1" 2>/dev/null)
+    failure=$(grep -E '^\*\*\* .*(failure|Fatal error|Signal [0-9]+)' <<<"$text" | tail -n 2)
+    frames=$(grep -A4 -E '^Thread .* crashed:$' <<<"$text" | tail -n 5)
+    if [ -n "$failure$frames" ]; then
+        printf '%s\n%s\n' "$failure" "$frames" | grep -v '^$'
+    else
+        tail -n 5 <<<"$text"
+    fi
+}
+
+# replicas_unchanged SNAPSHOT: fails, naming each one, when a replica of SNAPSHOT (running_replicas'
+# lines) has died or been replaced by another process since.
+replicas_unchanged() {
+    local name pid start log_size now unchanged=0
+    while read -r name pid start log_size; do
+        [ -n "$name" ] || continue
+        now=$(cat "$RUN_DIR/$name.pid" 2>/dev/null || echo none)
+        if [ "$(process_start_time "$pid")" = "$start" ] && [ "$now" = "$pid" ]; then continue; fi
+        unchanged=1
+        if [ "$now" != "$pid" ]; then
+            say "    $name was replaced or stopped: pid $pid before, now $now"
+        else
+            say "    $name (pid $pid) died; from its log, $LOG_DIR/$name.log:"
+            crash_report "$LOG_DIR/$name.log" "$log_size" | sed 's/^/        /'
+        fi
+    done <<<"$1"
+    return "$unchanged"
 }

@@ -72,13 +72,6 @@ public struct KafkaConfiguration: Sendable {
     }
 }
 
-extension Duration {
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}
-
 /// An `rd_kafka_conf_t` filled from properties; librdkafka's message names a bad one.
 struct KafkaConf {
     let pointer: OpaquePointer

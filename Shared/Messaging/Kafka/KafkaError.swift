@@ -19,6 +19,17 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
     public var description: String { "Kafka error \(code): \(message)" }
 
     var isQueueFull: Bool { code == RD_KAFKA_RESP_ERR__QUEUE_FULL.rawValue }
+
+    /// Errors that say the message itself can never be accepted (too large, malformed), so that
+    /// retrying it is useless.
+    public var rejectsTheMessage: Bool {
+        Self.messageRejections.contains(code)
+    }
+
+    static let messageRejections: Set<Int32> = [
+        RD_KAFKA_RESP_ERR_INVALID_MSG.rawValue, RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE.rawValue, RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE.rawValue,
+        RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE.rawValue, RD_KAFKA_RESP_ERR_INVALID_RECORD.rawValue,
+    ]
 }
 
 extension String {
