@@ -74,7 +74,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             tls: .disable
         )
         configuration.options.maximumConnections = maxConnections
-        configuration.options.connectTimeout = TimeAmount(connectTimeout)
+        configuration.options.connectTimeout = connectTimeout
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
         return configuration
     }
