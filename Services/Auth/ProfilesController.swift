@@ -1,5 +1,6 @@
+import Authentication
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// `GET /api/profiles/{username}` (token optional) and `POST`/`DELETE /api/profiles/{username}/follow`.
 struct ProfilesController: Sendable {

@@ -1,7 +1,10 @@
+import Events
 import Foundation
+import HTTPKit
 import Logging
+import Messaging
+import Persistence
 import PostgresNIO
-import Shared
 
 /// The SQL of users and follows. Every change writes its event into the outbox in the same
 /// transaction, so a change and its event are stored together or not at all.

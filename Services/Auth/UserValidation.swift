@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import HTTPKit
 
 /// The rules for users' fields; each failure names the field, Conduit-style.
 enum UserValidation {

@@ -1,6 +1,7 @@
+import Authentication
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// Registration, login and the signed-in user: `POST /api/users`, `POST /api/users/login`,
 /// `GET /api/user`, `PUT /api/user`.

@@ -1,4 +1,7 @@
-import Shared
+import Authentication
+import Messaging
+import Persistence
+
 
 /// The comments service's schema, in order. Never edit an applied migration: add a new one.
 enum CommentsMigrations {

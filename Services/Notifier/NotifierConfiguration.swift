@@ -1,5 +1,6 @@
+import Basics
 import Foundation
-import Shared
+import Settings
 
 /// The notifier's own settings, read beside the shared ``ServiceConfiguration``.
 struct NotifierConfiguration: Sendable {
@@ -30,4 +31,7 @@ struct NotifierConfiguration: Sendable {
         self.pollInterval = try environment.seconds("NOTIFY_POLL_INTERVAL", default: 0.25, in: 0.01...60)
         self.recipientWait = try environment.seconds("NOTIFY_RECIPIENT_WAIT", default: 3600, in: 1...(7 * 86400))
     }
+
+    /// The waits between an email's attempts: `retryBase`, doubling up to a minute.
+    var emailRetries: Backoff { Backoff(initial: retryBase, maximum: .seconds(60)) }
 }

@@ -1,3 +1,4 @@
+import Basics
 import CCurl
 import Foundation
 import NIOPosix
@@ -72,7 +73,7 @@ struct SMTPMailer: Sendable {
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         let code = errorBuffer.withUnsafeMutableBufferPointer { errorText -> CURLcode in
-            let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = Int(timeout.milliseconds)
             let settings: [CURLcode] = [
                 inkwell_curl_set_string(handle, CURLOPT_URL, url),
                 inkwell_curl_set_string(handle, CURLOPT_MAIL_FROM, "<\(from)>"),

@@ -1,7 +1,10 @@
+import Events
 import Foundation
+import HTTPKit
 import Logging
+import Messaging
+import Persistence
 import PostgresNIO
-import Shared
 
 /// What a list of articles is narrowed to; nil fields do not narrow it.
 struct ArticleFilter: Sendable, Equatable {
@@ -110,8 +113,14 @@ struct ArticleRepository: Sendable {
         return nil
     }
 
+    /// The article as other services know it (posts' internal route, the article events).
     func reference(slug: String, logger: Logger) async throws -> ArticleReference? {
-        let rows = try await database.query("SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)", logger: logger)
+        try await reference(slug: slug, on: nil, logger: logger)
+    }
+
+    private func reference(slug: String, on connection: PostgresConnection?, logger: Logger) async throws -> ArticleReference? {
+        let query: PostgresQuery = "SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)"
+        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await database.query(query, logger: logger) }
         for try await (id, slug, authorID, title) in rows.decode((UUID, String, UUID, String).self) {
             return ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
         }
@@ -140,7 +149,7 @@ struct ArticleRepository: Sendable {
 
     func create(_ article: NewArticle, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> ArticleRecord {
         try await withFreeSlug(for: article.title, keeping: nil, logger: logger) { slug, connection in
-            try await UserProjection.ensureUser(author, on: connection, logger: logger)
+            try await UserProjection.ensureUser(id: author.id, username: author.username, on: connection, logger: logger)
             let id = UUID()
             let now = Date()
             try await connection.query(
@@ -224,13 +233,8 @@ struct ArticleRepository: Sendable {
     /// Nil when no article has that slug.
     func setFavorite(_ favorite: Bool, slug: String, user: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> ArticleRecord? {
         try await database.withTransaction(logger: logger) { connection -> ArticleRecord? in
-            try await UserProjection.ensureUser(user, on: connection, logger: logger)
-            let found = try await connection.query("SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)", logger: logger)
-            var article: ArticleReference?
-            for try await (id, slug, authorID, title) in found.decode((UUID, String, UUID, String).self) {
-                article = ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
-            }
-            guard let article else { return nil }
+            try await UserProjection.ensureUser(id: user.id, username: user.username, on: connection, logger: logger)
+            guard let article = try await reference(slug: slug, on: connection, logger: logger) else { return nil }
             let changed =
                 if favorite {
                     try await connection.query(

@@ -1,6 +1,7 @@
+import Authentication
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// `/api/articles…` but comments: lists, the feed, one article, writing and favoriting.
 struct ArticlesController: Sendable {

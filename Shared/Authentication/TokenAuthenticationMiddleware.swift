@@ -1,19 +1,6 @@
 import Foundation
+import HTTPKit
 import Hummingbird
-
-/// The signed-in user, as their access token names them.
-public struct AuthenticatedUser: Sendable, Equatable {
-    public let id: UUID
-    public let username: String
-    /// The token as the client sent it; Conduit echoes it in `GET /api/user`.
-    public let token: String
-
-    public init(id: UUID, username: String, token: String) {
-        self.id = id
-        self.username = username
-        self.token = token
-    }
-}
 
 /// Reads `Authorization: Token <jwt>` (Conduit's form) or `Bearer <jwt>`, checks the token and puts
 /// the user in `context.identity`. With `.required`, a request without a token gets a 401; with
@@ -70,12 +57,4 @@ extension TokenVerifier {
     public var required: TokenAuthenticationMiddleware { TokenAuthenticationMiddleware(verifier: self, requirement: .required) }
     /// Routes behind this middleware take a token when one is sent.
     public var optional: TokenAuthenticationMiddleware { TokenAuthenticationMiddleware(verifier: self, requirement: .optional) }
-}
-
-extension AppRequestContext {
-    /// The signed-in user; a 401 when the route's middleware let an anonymous request through.
-    public func requireIdentity() throws -> AuthenticatedUser {
-        guard let identity else { throw ConduitError.unauthorized() }
-        return identity
-    }
 }

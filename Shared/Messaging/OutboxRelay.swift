@@ -1,4 +1,7 @@
 import Foundation
+import Basics
+import Events
+import Kafka
 import Logging
 import Metrics
 import NIOCore
@@ -37,11 +40,9 @@ public struct OutboxRelay: Service {
         batchSize: Int = 500,
         idleInterval: Duration = .milliseconds(50)
     ) {
-        var logger = logger
-        logger[metadataKey: "component"] = "outbox-relay"
         self.client = client
         self.producer = producer
-        self.logger = logger
+        self.logger = logger.component("outbox-relay")
         self.batchSize = batchSize
         self.idleInterval = idleInterval
         self.partitions = partitions
@@ -49,18 +50,15 @@ public struct OutboxRelay: Service {
 
     public func run() async throws {
         guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), partitions: partitions, logger: logger) else { return }
-        var backoff = Backoff(initial: .milliseconds(100))
+        let backoff = Backoff(initial: .milliseconds(100))
         while !Backoff.isStopping {
-            do {
-                let count = try await publishBatch()
-                backoff.reset()
-                if count < batchSize { try await Task.sleep(for: idleInterval) }
-            } catch is CancellationError {
-                break
-            } catch {
+            let settled = await backoff.retry {
+                try await publishBatch()
+            } onFailure: { error, _, _ in
                 logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)"])
-                guard await backoff.wait() else { break }
             }
+            guard let settled else { break }
+            if settled < batchSize { _ = await Backoff.pause(idleInterval) }
         }
     }
 

@@ -1,8 +1,9 @@
+import Authentication
+import Events
 import Foundation
 import Hummingbird
 import JWTKit
 import Logging
-import Shared
 import Testing
 import TestSupport
 

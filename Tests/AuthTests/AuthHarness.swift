@@ -1,9 +1,10 @@
+import Events
 import Foundation
 import Hummingbird
 import HummingbirdTesting
 import JWTKit
+import Persistence
 import PostgresNIO
-import Shared
 import TestSupport
 
 @testable import Auth

@@ -1,7 +1,9 @@
+import Authentication
 import Foundation
+import HTTPKit
 import Hummingbird
 import JWTKit
-import Shared
+import Settings
 import Testing
 import TestSupport
 

@@ -1,6 +1,8 @@
+import Authentication
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 import Testing
 import TestSupport
 

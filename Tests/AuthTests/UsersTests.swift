@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 import JWTKit
-@testable import Shared
+@testable import Authentication
+@testable import Events
 import Testing
 import TestSupport
 

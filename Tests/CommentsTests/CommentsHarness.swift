@@ -1,9 +1,12 @@
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
 import HummingbirdTesting
+import Kafka
 import Logging
+import Persistence
 import PostgresNIO
-import Shared
 import TestSupport
 
 @testable import Comments

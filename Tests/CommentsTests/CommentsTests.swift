@@ -1,6 +1,7 @@
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 import Testing
 import TestSupport
 

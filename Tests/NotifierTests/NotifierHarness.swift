@@ -1,9 +1,14 @@
+import Basics
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
 import HummingbirdTesting
+import Kafka
 import Logging
+import Messaging
+import Persistence
 import PostgresNIO
-import Shared
 import TestSupport
 
 @testable import Notifier

@@ -1,7 +1,8 @@
+import Basics
+import Events
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Shared
 import Testing
 import TestSupport
 

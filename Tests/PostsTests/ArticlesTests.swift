@@ -1,6 +1,7 @@
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 import Testing
 import TestSupport
 
@@ -131,8 +132,8 @@ struct ArticlesTests {
             let article = try await posts.create("Internal", by: author)
             let reply = try await posts.sendInternal("/internal/articles/\(article.slug)")
             #expect(reply.status == 200)
-            let found = try JSONDecoder().decode(InternalArticle.self, from: reply.body)
-            #expect(found.authorId == author.id && found.slug == article.slug && found.title == "Internal")
+            let found = try JSONDecoder().decode(ArticleReference.self, from: reply.body)
+            #expect(found.authorID == author.id && found.slug == article.slug && found.title == "Internal")
             #expect(try await posts.sendInternal("/internal/articles/nothing-here").status == 404)
             // The public listener, the one the gateway proxies to, has no internal route at all,
             // however the path is encoded.

@@ -1,6 +1,6 @@
+import Events
 import Foundation
 import Hummingbird
-import Shared
 import Testing
 import TestSupport
 

@@ -2,7 +2,9 @@ import Logging
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import Persistence
+@testable import ServiceCore
+@testable import Settings
 
 @Suite struct ConfigurationTests {
     @Test func defaultsFitTheNativeStack() throws {

@@ -6,7 +6,8 @@ import PostgresNIO
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import Persistence
+@testable import ServiceCore
 
 /// Against the real PostgreSQL that scripts/test starts.
 @Suite(.enabled(if: TestDatabase.isAvailable, "needs INKWELL_TEST_DATABASE_URL (scripts/test sets it)"))

@@ -4,7 +4,8 @@ import HummingbirdTesting
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import HTTPKit
+@testable import ServiceCore
 
 @Suite struct HTTPBehaviourTests {
     let core: ServiceCore

@@ -4,7 +4,8 @@ import HummingbirdTesting
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import HTTPKit
+@testable import ServiceCore
 
 /// Input no request may turn into a crash or a 500: numbers out of range, U+0000, oversize text.
 @Suite struct InputHardeningTests {

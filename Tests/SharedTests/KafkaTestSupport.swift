@@ -7,7 +7,7 @@ import ServiceLifecycle
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import Events
 
 /// An event that only tests publish; service consumers ignore its type.
 struct SequencedTestEvent: DomainEvent {

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import ServiceCore
 
 @Suite struct LoggingTests {
     final class Lines: Sendable {

@@ -5,7 +5,14 @@ import ServiceLifecycle
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import Basics
+@testable import Events
+@testable import HTTPKit
+@testable import Kafka
+@testable import Messaging
+@testable import Persistence
+@testable import ServiceCore
+@testable import Settings
 
 @Suite("Events (no broker)")
 struct EventEnvelopeTests {

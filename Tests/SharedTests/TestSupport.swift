@@ -7,7 +7,8 @@ import PostgresNIO
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import HTTPKit
+@testable import ServiceCore
 
 struct Greeting: Codable, ResponseEncodable {
     struct Body: Codable {

@@ -8,7 +8,9 @@ import Synchronization
 import Testing
 import TestSupport
 
-@testable import Shared
+@testable import Authentication
+@testable import Basics
+@testable import HTTPKit
 
 /// A router with both kinds of protected route, behind the shared error middleware.
 func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {

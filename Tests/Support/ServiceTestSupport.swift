@@ -1,9 +1,14 @@
+import Basics
+import Events
 import Foundation
+import Kafka
 import Logging
 import NIOCore
+import Persistence
 import PostgresNIO
+import ServiceCore
 import ServiceLifecycle
-import Shared
+import Settings
 
 // Helpers for tests of Shared and of the services, against the PostgreSQL and the broker that
 // scripts/test starts.

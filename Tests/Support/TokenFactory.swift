@@ -1,7 +1,8 @@
+import Authentication
 import Crypto
 import Foundation
+import HTTPKit
 import JWTKit
-import Shared
 
 /// Signs tokens the way auth does, and every way an attacker might try instead.
 public struct TokenFactory: Sendable {

@@ -1,3 +1,4 @@
+import Basics
 import CRdkafka
 import Foundation
 import Logging
@@ -27,8 +28,7 @@ public final class KafkaProducer: Service, Sendable {
     }
 
     public init(configuration: KafkaConfiguration, logger: Logger) throws {
-        var logger = logger
-        logger[metadataKey: "component"] = "kafka-producer"
+        let logger = logger.component("kafka-producer")
         self.logger = logger
         let conf = try KafkaConf(configuration.producerProperties)
         let context = KafkaClientContext(logger: logger)
@@ -90,7 +90,7 @@ public final class KafkaProducer: Service, Sendable {
         }
     }
 
-    private func withHandle<T: Sendable>(_ body: (KafkaClientHandle) async throws -> T) async throws -> T {
+    private func withLiveHandle<T: Sendable>(_ body: (KafkaClientHandle) async throws -> T) async throws -> T {
         try state.withLock { state in
             guard case .running = state.phase else { throw Self.shutDown }
             state.users += 1
@@ -133,14 +133,16 @@ public final class KafkaProducer: Service, Sendable {
     /// queue is full it waits for room instead of failing.
     @discardableResult
     public func send(_ message: KafkaOutgoingMessage) async throws -> KafkaDeliveryReport {
-        while true {
-            do {
-                return try await enqueue(message).acknowledged()
-            } catch let error as KafkaError where error.isQueueFull {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+        let report = try await Self.roomInQueue.retry {
+            try await enqueue(message).acknowledged()
+        } onFailure: { error, _, _ in
+            guard (error as? KafkaError)?.isQueueFull == true else { throw error }
         }
+        guard let report else { throw CancellationError() }
+        return report
     }
+
+    private static let roomInQueue = Backoff(initial: .milliseconds(10), maximum: .milliseconds(10))
 
     public struct Delivery: Sendable {
         let id: UInt
@@ -153,12 +155,12 @@ public final class KafkaProducer: Service, Sendable {
 
     /// Whether the broker answers a metadata request within `timeout`.
     public func checkBroker(timeout: Duration = .seconds(2)) async throws {
-        try await withHandle { try await KafkaAdmin.checkBroker($0, timeout: timeout) }
+        try await withLiveHandle { try await KafkaAdmin.checkBroker($0, timeout: timeout) }
     }
 
     /// Creates the topics that do not exist yet.
     public func createTopics(_ names: [String], partitions: Int, timeout: Duration = .seconds(10)) async throws {
-        try await withHandle { try await KafkaAdmin.createTopics(names, partitions: partitions, on: $0, timeout: timeout) }
+        try await withLiveHandle { try await KafkaAdmin.createTopics(names, partitions: partitions, on: $0, timeout: timeout) }
     }
 
     public func run() async throws {

@@ -1,5 +1,9 @@
+import Authentication
 import Foundation
+import Kafka
 import Logging
+import Persistence
+import Settings
 
 /// What every service reads from its environment. A service adds its own settings beside it,
 /// read with the same ``EnvironmentReader``.
@@ -32,13 +36,7 @@ public struct ServiceConfiguration: Sendable {
         self.host = environment.string("HOST", default: "127.0.0.1")
         // 0: the system picks a free port (the tests start processes this way).
         self.port = try environment.integer("PORT", default: defaultPort, in: 0...65535)
-        let maxConnections = try environment.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500)
-        self.database = try DatabaseConfiguration(
-            url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
-            variable: "DATABASE_URL",
-            maxConnections: maxConnections,
-            statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600)
-        )
+        self.database = try DatabaseConfiguration(environment: environment, serviceName: serviceName)
         self.logLevel = try environment.logLevel("LOG_LEVEL", default: .info)
         self.logFormat = try environment.choice("LOG_FORMAT", default: .logfmt)
         self.maxBodyBytes = try environment.integer("MAX_BODY_BYTES", default: 1 << 20, in: 1024...(64 << 20))
@@ -65,16 +63,8 @@ public struct ServiceConfiguration: Sendable {
 extension ServiceConfiguration {
     /// Reads the configuration, or prints what is wrong and exits: a service must not start with a bad value.
     public static func loadOrExit(serviceName: String, defaultPort: Int) -> ServiceConfiguration {
-        do {
-            return try ServiceConfiguration(serviceName: serviceName, defaultPort: defaultPort)
-        } catch {
-            exitWithConfigurationError(error, serviceName: serviceName)
+        readSettingsOrExit(of: serviceName) { () throws(ConfigurationError) in
+            try ServiceConfiguration(serviceName: serviceName, defaultPort: defaultPort)
         }
     }
-}
-
-/// Prints a configuration error to standard error and stops the process with exit code 78 (EX_CONFIG).
-public func exitWithConfigurationError(_ error: ConfigurationError, serviceName: String) -> Never {
-    FileHandle.standardError.write(Data("\(serviceName): \(error.description)\n".utf8))
-    exit(78)
 }

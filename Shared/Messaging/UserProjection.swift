@@ -1,5 +1,7 @@
+import Events
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// A service's local copy of users (`users`: id, username, bio, image) and of who follows whom
@@ -7,9 +9,9 @@ import PostgresNIO
 ///
 /// Each row remembers the time of the event that wrote it (`synced_at`), and an older event never
 /// overwrites a newer one. A row can also be made on demand from a token's claims
-/// (``ensureUser(_:on:logger:)``) when a user acts before their `user.registered` has arrived;
+/// (``ensureUser(id:username:on:logger:)``) when a user acts before their `user.registered` has arrived;
 /// the event fills it in later. Each row also keeps when the user's earlier tokens were revoked
-/// (``ProjectedTokenRevocations``).
+/// (Authentication's `ProjectedTokenRevocations` reads it).
 public enum UserProjection {
     public static func migration(version: Int) -> Migration {
         Migration(version: version, name: "create_user_projection", statements: [
@@ -72,9 +74,9 @@ public enum UserProjection {
 
     /// Makes sure the signed-in user has a row, from their token's claims when no event has made
     /// one yet.
-    public static func ensureUser(_ user: AuthenticatedUser, on connection: PostgresConnection, logger: Logger) async throws {
+    public static func ensureUser(id: UUID, username: String, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query(
-            "INSERT INTO users (id, username) VALUES (\(user.id), \(user.username)) ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO users (id, username) VALUES (\(id), \(username)) ON CONFLICT (id) DO NOTHING",
             logger: logger
         )
     }

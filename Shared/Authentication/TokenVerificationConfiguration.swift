@@ -1,3 +1,6 @@
+import Foundation
+import Settings
+
 /// Where and how a service fetches the auth service's public keys.
 public struct TokenVerificationConfiguration: Sendable {
     /// JWKS addresses, tried in turn (`AUTH_JWKS_URL`, comma-separated: one per auth replica).
@@ -16,7 +19,8 @@ public struct TokenVerificationConfiguration: Sendable {
         self.maximumAge = maximumAge
     }
 
-    init(environment: EnvironmentReader) throws(ConfigurationError) {
+    /// Reads `AUTH_JWKS_URL`, `JWKS_FETCH_TIMEOUT`, `JWKS_REFETCH_INTERVAL` and `JWKS_MAX_AGE`.
+    public init(environment: EnvironmentReader) throws(ConfigurationError) {
         let urls = environment.string("AUTH_JWKS_URL", default: "http://127.0.0.1:8101/.well-known/jwks.json")
         let list = urls.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !list.isEmpty, list.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {

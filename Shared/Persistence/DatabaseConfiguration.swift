@@ -1,5 +1,7 @@
+import Basics
 import Foundation
 import PostgresNIO
+import Settings
 
 /// Where a service's PostgreSQL database is, parsed from a `postgres://user:password@host:port/database` URL.
 public struct DatabaseConfiguration: Sendable, Equatable {
@@ -45,6 +47,17 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             database: database,
             maxConnections: maxConnections,
             statementTimeout: statementTimeout
+        )
+    }
+
+    /// Reads `DATABASE_URL` (by default the native stack's database of `serviceName`),
+    /// `DATABASE_MAX_CONNECTIONS` and `DATABASE_STATEMENT_TIMEOUT`.
+    public init(environment: EnvironmentReader, serviceName: String) throws(ConfigurationError) {
+        try self.init(
+            url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
+            variable: "DATABASE_URL",
+            maxConnections: try environment.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500),
+            statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600)
         )
     }
 

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Hummingbird
 import Logging
@@ -22,7 +23,7 @@ public struct AccessLogMiddleware: RouterMiddleware {
                 "method": "\(request.method)",
                 "path": "\(path)",
                 "status": "\(response.status.code)",
-                "duration_ms": "\(String(format: "%.2f", Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000))",
+                "duration_ms": "\(String(format: "%.2f", elapsed.seconds * 1000))",
             ]
         )
         return response

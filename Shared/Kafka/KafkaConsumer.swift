@@ -1,3 +1,4 @@
+import Basics
 import CRdkafka
 import Logging
 import NIOPosix
@@ -18,8 +19,7 @@ public final class KafkaConsumer: Sendable {
     public let groupID: String
 
     public init(configuration: KafkaConfiguration, groupID: String, topics: [String], logger: Logger) throws {
-        var logger = logger
-        logger[metadataKey: "component"] = "kafka-consumer"
+        var logger = logger.component("kafka-consumer")
         logger[metadataKey: "group"] = "\(groupID)"
         self.logger = logger
         self.topics = topics

@@ -1,3 +1,5 @@
+import Authentication
+
 extension ServiceCore {
     /// Checks tokens locally with the auth service's public keys, fetched from its JWKS endpoint.
     public func makeTokenVerifier() -> TokenVerifier {

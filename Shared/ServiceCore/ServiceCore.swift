@@ -1,5 +1,17 @@
+// ServiceCore: what every service is built from, on top of the other shared targets. The
+// configuration every service reads (`ServiceConfiguration`), its structured logs, Prometheus
+// metrics and health routes, its database client and start-up migrations, and the router and
+// application builders that give every service the same middleware and behaviour; it also wires
+// Messaging (`makeMessaging`, `retentionSweep`) and Authentication (`makeTokenVerifier`) into a
+// service. Process-wide instrumentation (metrics today) is bootstrapped here.
+//
+// Depends on every other shared target, Hummingbird, PostgresNIO and swift-prometheus.
+
+import Basics
+import HTTPKit
 import Hummingbird
 import Logging
+import Persistence
 import PostgresNIO
 import ServiceLifecycle
 
@@ -14,9 +26,9 @@ public struct ServiceCore: Sendable {
     public init(configuration: ServiceConfiguration, logger: Logger? = nil) {
         self.configuration = configuration
         self.logger = logger ?? .service(configuration)
-        var databaseLogger = self.logger
-        databaseLogger[metadataKey: "component"] = "postgres"
-        self.database = PostgresClient(configuration: configuration.database.postgresClientConfiguration, backgroundLogger: databaseLogger)
+        self.database = PostgresClient(
+            configuration: configuration.database.postgresClientConfiguration, backgroundLogger: self.logger.component("postgres")
+        )
     }
 
     /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)
@@ -41,9 +53,9 @@ public struct ServiceCore: Sendable {
 
     /// The HTTP server of an internal router; list it among the application's services.
     public func internalListener(_ router: Router<AppRequestContext>, port: Int) -> some Service {
-        var logger = self.logger
-        logger[metadataKey: "component"] = "internal-listener"
-        return Application(router: router, configuration: .init(address: .hostname(configuration.host, port: port)), logger: logger)
+        Application(
+            router: router, configuration: .init(address: .hostname(configuration.host, port: port)), logger: logger.component("internal-listener")
+        )
     }
 
     private func makeBareRouter() -> Router<AppRequestContext> {
@@ -87,31 +99,25 @@ public struct ServiceCore: Sendable {
         return app
     }
 
-    /// Runs `operation` until it succeeds, backing off between attempts, for at most `timeout`.
+    /// Runs `operation` until it succeeds, backing off between attempts, for at most `timeout`;
+    /// throws its last error after that, or `CancellationError` when the service stops first.
     static func retrying(
         _ what: String,
         for timeout: Duration,
         logger: Logger,
         operation: @Sendable () async throws -> Void
     ) async throws {
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        var backoff = Backoff(initial: .milliseconds(250))
-        var attempt = 1
-        while true {
-            do {
-                return try await operation()
-            } catch {
-                let reason = DatabaseErrors.describe(error)
-                let delay = backoff.next()
-                guard clock.now + delay < deadline else {
-                    logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])
-                    throw error
-                }
-                logger.warning("\(what) failed, retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(reason)"])
-                try await Task.sleep(for: delay)
-                attempt += 1
+        let deadline = ContinuousClock.now + timeout
+        let done: Void? = try await Backoff(initial: .milliseconds(250)).retry {
+            try await operation()
+        } onFailure: { error, attempt, delay in
+            let reason = DatabaseErrors.describe(error)
+            guard ContinuousClock.now + delay < deadline else {
+                logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])
+                throw error
             }
+            logger.warning("\(what) failed, retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(reason)"])
         }
+        guard done != nil else { throw CancellationError() }
     }
 }

@@ -1,3 +1,4 @@
+import Basics
 import ServiceLifecycle
 import Synchronization
 
@@ -17,8 +18,7 @@ struct AfterMigrations: Service {
 
     func run() async throws {
         while !schema.isOpen {
-            if Task.isShuttingDownGracefully || Task.isCancelled { return }
-            try? await Task.sleep(for: .milliseconds(20))
+            guard await Backoff.pause(.milliseconds(20)) else { return }
         }
         try await base.run()
     }

@@ -1,5 +1,8 @@
 import Foundation
+import HTTPKit
 import Hummingbird
+import Kafka
+import Persistence
 import PostgresNIO
 
 /// Something `/health/ready` checks: it throws when its dependency cannot be used.
@@ -15,6 +18,13 @@ public struct ReadinessCheck: Sendable {
     public static func database(_ client: PostgresClient, logger: Logger) -> ReadinessCheck {
         ReadinessCheck(name: "database") {
             try await client.query("SELECT 1", logger: logger)
+        }
+    }
+
+    /// The broker answers a metadata request.
+    public static func broker(_ producer: KafkaProducer, timeout: Duration) -> ReadinessCheck {
+        ReadinessCheck(name: "broker") {
+            try await producer.checkBroker(timeout: timeout)
         }
     }
 }

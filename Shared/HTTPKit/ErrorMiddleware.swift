@@ -1,5 +1,5 @@
 import Hummingbird
-import PostgresNIO
+import Persistence
 
 /// Turns every error into a response with the Conduit error body, and never lets internals
 /// (SQL, stack traces, file paths) reach the client: those go to the log with the request id.

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 
+/// How log lines are written (`LOG_FORMAT`).
 public enum LogFormat: String, CaseIterable, Sendable {
     case logfmt
     case json

@@ -1,3 +1,4 @@
+import Basics
 import CRdkafka
 
 /// How to reach the broker, read from the environment by `ServiceConfiguration`.
