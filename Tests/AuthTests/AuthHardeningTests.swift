@@ -11,7 +11,7 @@ import TestSupport
 
 @Suite(.enabled(if: TestDatabase.isAvailable, "needs INKWELL_TEST_DATABASE_URL (scripts/test sets it)"))
 struct AuthHardeningTests {
-    func login(_ auth: AuthHarness, _ email: String, _ password: String) async throws -> AuthHarness.Reply {
+    func login(_ auth: AuthHarness, _ email: String, _ password: String) async throws -> Reply {
         try await auth.send(.post, "/api/users/login", json: #"{"user":{"email":"\#(email)","password":"\#(password)"}}"#)
     }
 

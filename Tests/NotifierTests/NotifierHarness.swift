@@ -76,19 +76,6 @@ struct NotifierWorld: Sendable {
         return try ChildProcess.spawn(binDirectory + "/Notifier", environment: environment, outputFile: log)
     }
 
-    func publish<Event: DomainEvent>(_ event: Event) async throws {
-        try await producer.publish(event)
-    }
-
-    /// Publishes many events without waiting for each delivery report.
-    func publishAll<Event: DomainEvent>(_ events: [Event]) async throws {
-        var deliveries: [KafkaProducer.Delivery] = []
-        for event in events {
-            deliveries.append(try producer.enqueue(KafkaOutgoingMessage(topic: Event.topic.rawValue, key: event.key, value: try EventEnvelope(event).encoded())))
-        }
-        for delivery in deliveries { _ = try await delivery.acknowledged() }
-    }
-
     func user(_ name: String) -> UserProfile {
         let id = UUID()
         return UserProfile(userID: id, username: "\(name)_\(id.uuidString.prefix(6).lowercased())", email: "\(name).\(id.uuidString.prefix(6).lowercased())@example.com", bio: nil, image: nil)

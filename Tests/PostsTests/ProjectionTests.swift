@@ -19,14 +19,14 @@ struct ProjectionTests {
             #expect(article.author.username == author.username)
 
             let profile = UserProfile(userID: author.id, username: author.username, email: "e@example.com", bio: "I was here first", image: "https://example.com/e.png")
-            try await posts.publish(UserRegistered(user: profile))
+            try await posts.producer.publish(UserRegistered(user: profile))
             #expect(try await eventually(timeout: Self.patience) {
                 try await posts.send(.get, "/api/articles/\(article.slug)").article?.author.bio == "I was here first"
             })
 
             var renamed = profile
             renamed.username = "renamed_\(UUID().uuidString.prefix(6).lowercased())"
-            try await posts.publish(UserUpdated(user: renamed))
+            try await posts.producer.publish(UserUpdated(user: renamed))
             #expect(try await eventually(timeout: Self.patience) {
                 try await posts.send(.get, "/api/articles/\(article.slug)").article?.author.username == renamed.username
             })
@@ -37,8 +37,8 @@ struct ProjectionTests {
             // An event older than what the row shows changes nothing.
             var stale = profile
             stale.username = "stale_name"
-            try await posts.publish(UserUpdated(user: stale), occurredAt: Date().addingTimeInterval(-3600))
-            try await posts.publish(UserUpdated(user: renamed))
+            try await posts.producer.publish(UserUpdated(user: stale), occurredAt: Date().addingTimeInterval(-3600))
+            try await posts.producer.publish(UserUpdated(user: renamed))
             try await Task.sleep(for: .seconds(2))
             #expect(try await posts.send(.get, "/api/articles/\(article.slug)").article?.author.username == renamed.username)
         }
@@ -55,7 +55,7 @@ struct ProjectionTests {
             #expect(empty.articles.isEmpty && empty.articlesCount == 0)
             #expect(try await posts.send(.get, "/api/articles/feed").status == .unauthorized)
 
-            try await posts.publish(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
+            try await posts.producer.publish(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
             #expect(try await eventually(timeout: Self.patience) {
                 try await posts.send(.get, "/api/articles/feed", as: reader).list?.articles.map(\.slug) == [article.slug]
             })
@@ -65,7 +65,7 @@ struct ProjectionTests {
             #expect(try await posts.send(.get, "/api/articles/\(article.slug)", as: reader).article?.author.following == true)
             #expect(try await posts.send(.get, "/api/articles/\(article.slug)", as: writer).article?.author.following == false)
 
-            try await posts.publish(UserUnfollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
+            try await posts.producer.publish(UserUnfollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
             #expect(try await eventually(timeout: Self.patience) {
                 try await posts.send(.get, "/api/articles/feed", as: reader).list?.articlesCount == 0
             })

@@ -288,14 +288,6 @@ struct MessagingTests {
         Migration(version: 2, name: "effects", statements: ["CREATE TABLE effects (event_id uuid NOT NULL, sequence integer NOT NULL)"]),
     ]
 
-    func produce(_ events: [SequencedTestEvent], to topic: String, with producer: KafkaProducer) async throws {
-        var deliveries: [KafkaProducer.Delivery] = []
-        for event in events {
-            deliveries.append(try producer.enqueue(KafkaOutgoingMessage(topic: topic, key: event.key, value: try EventEnvelope(event).encoded())))
-        }
-        for delivery in deliveries { _ = try await delivery.acknowledged() }
-    }
-
     @Test("a consumer killed in the middle of a stream and restarted applies every effect exactly once")
     func killedConsumer() async throws {
         try await TestDatabase.withScratchDatabase { url in
@@ -307,7 +299,7 @@ struct MessagingTests {
                 try await producer.createTopics([topic], partitions: 3)
                 let total = 2_000
                 let run = UUID()
-                try await produce((0..<total).map { SequencedTestEvent(run: run, stream: "k\($0 % 10)", sequence: $0) }, to: topic, with: producer)
+                try await producer.publishAll((0..<total).map { SequencedTestEvent(run: run, stream: "k\($0 % 10)", sequence: $0) }, to: topic)
 
                 let handlers = effectConsumer(client: core.database, topic: topic, producer: producer)
                 let group = TestKafka.uniqueName("killed")
@@ -387,11 +379,11 @@ struct MessagingTests {
                 let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
                 try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
                 let run = UUID()
-                try await produce([SequencedTestEvent(run: run, stream: "good", sequence: 1)], to: topic, with: producer)
+                try await producer.publishAll([SequencedTestEvent(run: run, stream: "good", sequence: 1)], to: topic)
                 try await producer.send(KafkaOutgoingMessage(topic: topic, key: "good", value: Array("not an envelope".utf8)))
-                try await produce(
+                try await producer.publishAll(
                     [SequencedTestEvent(run: run, stream: "poison", sequence: 2), SequencedTestEvent(run: run, stream: "good", sequence: 3)],
-                    to: topic, with: producer)
+                    to: topic)
 
                 let consumer = effectConsumer(client: core.database, topic: topic, producer: producer, maxAttempts: 3)
                 let dead = try await whileRunning([consumer]) {
@@ -461,7 +453,7 @@ extension MessagingTests {
         let topic = TestKafka.uniqueName("unreachable")
         let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
         try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
-        try await produce([SequencedTestEvent(run: UUID(), stream: "s", sequence: 1)], to: topic, with: producer)
+        try await producer.publishAll([SequencedTestEvent(run: UUID(), stream: "s", sequence: 1)], to: topic)
         // Nothing listens on port 1: every attempt finds the database unreachable.
         let away = PostgresClient(configuration: try DatabaseConfiguration(url: "postgres://x@127.0.0.1:1/x", variable: "test").postgresClientConfiguration)
         let lines = LoggingTests.Lines()

@@ -181,4 +181,15 @@ extension KafkaProducer {
         let envelope = EventEnvelope(event, occurredAt: occurredAt)
         _ = try await send(KafkaOutgoingMessage(topic: Event.topic.rawValue, key: event.key, value: try envelope.encoded()))
     }
+
+    /// Publishes `events` in order, on `topic` or else their own, waiting for the broker's
+    /// acknowledgements only once all are enqueued.
+    public func publishAll<Event: DomainEvent>(_ events: [Event], to topic: String? = nil) async throws {
+        var deliveries: [Delivery] = []
+        for event in events {
+            let message = KafkaOutgoingMessage(topic: topic ?? Event.topic.rawValue, key: event.key, value: try EventEnvelope(event).encoded())
+            deliveries.append(try enqueue(message))
+        }
+        for delivery in deliveries { _ = try await delivery.acknowledged() }
+    }
 }
