@@ -14,8 +14,13 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     /// The longest a statement may run before PostgreSQL cancels it (`statement_timeout`), so that
     /// no request or worker can hold a connection for ever.
     public var statementTimeout: Duration
+    /// How long opening one connection (TCP and authentication) may take.
+    public var connectTimeout: Duration
 
-    public init(host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30)) {
+    public init(
+        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10,
+        statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+    ) {
         self.host = host
         self.port = port
         self.username = username
@@ -23,10 +28,13 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         self.database = database
         self.maxConnections = maxConnections
         self.statementTimeout = statementTimeout
+        self.connectTimeout = connectTimeout
     }
 
     /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
-    public init(url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30)) throws(ConfigurationError) {
+    public init(
+        url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+    ) throws(ConfigurationError) {
         let expected = "a URL like postgres://user:password@host:5432/database"
         guard let components = URLComponents(string: text),
             ["postgres", "postgresql"].contains(components.scheme ?? ""),
@@ -46,18 +54,20 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             password: components.password?.removingPercentEncoding,
             database: database,
             maxConnections: maxConnections,
-            statementTimeout: statementTimeout
+            statementTimeout: statementTimeout,
+            connectTimeout: connectTimeout
         )
     }
 
     /// Reads `DATABASE_URL` (by default the native stack's database of `serviceName`),
-    /// `DATABASE_MAX_CONNECTIONS` and `DATABASE_STATEMENT_TIMEOUT`.
+    /// `DATABASE_MAX_CONNECTIONS`, `DATABASE_STATEMENT_TIMEOUT` and `DATABASE_CONNECT_TIMEOUT`.
     public init(environment: EnvironmentReader, serviceName: String) throws(ConfigurationError) {
         try self.init(
             url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
             variable: "DATABASE_URL",
             maxConnections: try environment.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500),
-            statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600)
+            statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600),
+            connectTimeout: try environment.seconds("DATABASE_CONNECT_TIMEOUT", default: 3, in: 0.1...300)
         )
     }
 
@@ -78,7 +88,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             tls: .disable
         )
         configuration.options.maximumConnections = maxConnections
-        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.connectTimeout = connectTimeout
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
         return configuration
     }
