@@ -4,7 +4,6 @@ import HTTPKit
 import Hummingbird
 import HummingbirdTesting
 import Logging
-import Persistence
 import PostgresNIO
 import ServiceCore
 import ServiceLifecycle
@@ -74,7 +73,7 @@ public struct TestService: Sendable {
         try await TestDatabase.withScratchDatabase { url in
             let configuration = try testConfiguration(serviceName: name, databaseURL: url, extra: environment)
             let app = try await build(configuration)
-            let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
+            let database = PostgresClient(configuration: configuration.database.postgresClientConfiguration)
             return try await whileRunning([database] + services) {
                 try await app.test(testing) { client in
                     try await body(TestService(client: client, database: database, configuration: configuration))
