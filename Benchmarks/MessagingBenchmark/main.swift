@@ -126,7 +126,10 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     print("events                      \(total)")
     print(String(format: "written in                  %.2f s", written.seconds))
     print(String(format: "outbox → consumer           %.0f events/s (%.2f s for all)", Double(total) / seconds, seconds))
-    print(String(format: "latency write → handled     p50 %.1f ms   p99 %.1f ms   max %.1f ms", percentile(sorted, 0.5), percentile(sorted, 0.99), sorted.last ?? .nan))
+    print(
+        String(
+            format: "latency write → handled     p50 %.1f ms   p99 %.1f ms   max %.1f ms", percentile(sorted, 0.5), percentile(sorted, 0.99),
+            sorted.last ?? .nan))
     group.cancelAll()
 }
 await producer.close()

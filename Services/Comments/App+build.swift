@@ -5,7 +5,9 @@ import Messaging
 import ServiceCore
 
 /// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, _ comments: CommentsConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
+func buildApplication(_ configuration: ServiceConfiguration, _ comments: CommentsConfiguration, verifier: TokenVerifier? = nil) throws
+    -> some ApplicationProtocol
+{
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
     let posts = ServiceClient(

@@ -10,7 +10,8 @@ enum CommentHandlers {
     static var articleDeleted: EventHandler {
         EventHandler(ArticleDeleted.self) { event, _, connection, logger in
             let removed = try await CommentRepository.forgetDeletedArticle(event.article.articleID, on: connection, logger: logger)
-            logger.info("removed the comments of a deleted article", metadata: ["article_id": "\(event.article.articleID)", "comments": "\(removed)"])
+            logger.info(
+                "removed the comments of a deleted article", metadata: ["article_id": "\(event.article.articleID)", "comments": "\(removed)"])
         }
     }
 }

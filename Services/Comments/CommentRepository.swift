@@ -28,16 +28,19 @@ struct CommentRepository: Sendable {
         var comments: [CommentRecord] = []
         for try await row in rows.decode((Int64, UUID, UUID, String, Date, Date, String, String, String, Bool).self) {
             let (id, articleID, authorID, body, created, updated, username, bio, image, following) = row
-            comments.append(CommentRecord(
-                id: id, articleID: articleID, authorID: authorID, body: body, createdAt: created, updatedAt: updated,
-                author: Profile(username: username, bio: bio, image: image, following: following)
-            ))
+            comments.append(
+                CommentRecord(
+                    id: id, articleID: articleID, authorID: authorID, body: body, createdAt: created, updatedAt: updated,
+                    author: Profile(username: username, bio: bio, image: image, following: following)
+                ))
         }
         return comments
     }
 
     /// Nil when the article has been deleted meanwhile.
-    func create(body: String, on article: ArticleReference, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> CommentRecord? {
+    func create(body: String, on article: ArticleReference, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws
+        -> CommentRecord?
+    {
         try await database.withTransaction(logger: logger) { connection -> CommentRecord? in
             let deleted = try await connection.query("SELECT 1 FROM deleted_articles WHERE article_id = \(article.articleID)", logger: logger)
             guard try await deleted.collect().isEmpty else { return nil }
@@ -83,7 +86,8 @@ struct CommentRepository: Sendable {
             guard let author else { return .notFound }
             guard author == user else { return .notAuthor }
             try await connection.query("DELETE FROM comments WHERE id = \(id)", logger: logger)
-            try await Outbox.append(CommentDeleted(commentID: id, articleID: articleID, authorID: author), on: connection, traceparent: traceparent, logger: logger)
+            try await Outbox.append(
+                CommentDeleted(commentID: id, articleID: articleID, authorID: author), on: connection, traceparent: traceparent, logger: logger)
             return .deleted
         }
     }

@@ -1,6 +1,5 @@
 import Settings
 
-
 /// The comments service's own settings, read beside the shared ``ServiceConfiguration``.
 struct CommentsConfiguration: Sendable {
     /// Posts' internal listeners, tried in turn (`POSTS_URL`, comma-separated; posts' `INTERNAL_PORT`).

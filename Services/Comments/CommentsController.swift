@@ -40,7 +40,8 @@ struct CommentsController: Sendable {
         try errors.throwIfAny()
 
         let article = try await article(context)
-        guard let comment = try await repository.create(body: body, on: article, by: author, traceparent: request.traceparent, logger: context.logger) else {
+        guard let comment = try await repository.create(body: body, on: article, by: author, traceparent: request.traceparent, logger: context.logger)
+        else {
             throw Self.articleNotFound
         }
         context.logger.info("comment created", metadata: ["comment_id": "\(comment.id)", "article_id": "\(article.articleID)"])

@@ -4,7 +4,9 @@ import Hummingbird
 import ServiceCore
 
 /// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, _ notifier: NotifierConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
+func buildApplication(_ configuration: ServiceConfiguration, _ notifier: NotifierConfiguration, verifier: TokenVerifier? = nil) throws
+    -> some ApplicationProtocol
+{
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
     let repository = NotificationRepository(database: core.database)
@@ -22,7 +24,9 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: NotificationRepository, verifier: TokenVerifier) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: NotificationRepository, verifier: TokenVerifier) -> Router<
+    AppRequestContext
+> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
     let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, table: .recipients, logger: core.logger))
     router.addRoutes(NotificationsController(repository: repository, verifier: verifier).endpoints, atPath: "/api")

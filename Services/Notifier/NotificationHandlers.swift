@@ -9,7 +9,8 @@ enum NotificationHandlers {
         [
             EventHandler(UserRegistered.self) { event, incoming, connection, logger in
                 try await NotificationRepository.upsertRecipient(event.user, at: incoming.occurredAt, on: connection, logger: logger)
-                try await NotificationRepository.record(.welcome, event: incoming.id, key: incoming.id.uuidString, recipient: event.user.userID, on: connection, logger: logger)
+                try await NotificationRepository.record(
+                    .welcome, event: incoming.id, key: incoming.id.uuidString, recipient: event.user.userID, on: connection, logger: logger)
             },
             EventHandler(UserUpdated.self) { event, incoming, connection, logger in
                 try await NotificationRepository.upsertRecipient(event.user, at: incoming.occurredAt, on: connection, logger: logger)

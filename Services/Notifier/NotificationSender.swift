@@ -90,7 +90,8 @@ struct NotificationSender: Service {
                 } else {
                     let wait = settings.emailRetries.delay(afterFailure: attempt)
                     Counter(label: "inkwell_notifications_total", dimensions: [("outcome", "retried")]).increment()
-                    logger.warning("email not sent, will retry", metadata: ["attempt": "\(attempt)", "retry_in_s": "\(wait.seconds)", "error": "\(error)"])
+                    logger.warning(
+                        "email not sent, will retry", metadata: ["attempt": "\(attempt)", "retry_in_s": "\(wait.seconds)", "error": "\(error)"])
                     try await NotificationRepository.retry(due.id, after: wait, attempt: attempt, error: "\(error)", on: connection, logger: logger)
                 }
             }

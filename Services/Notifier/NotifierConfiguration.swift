@@ -18,7 +18,8 @@ struct NotifierConfiguration: Sendable {
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         let url = environment.string("SMTP_URL", default: "smtp://127.0.0.1:2525")
         guard let components = URLComponents(string: url), ["smtp", "smtps"].contains(components.scheme), components.host?.isEmpty == false else {
-            throw ConfigurationError(variable: "SMTP_URL", value: url, expected: "smtp://[user:password@]host:port[?starttls=required|try] or smtps://…")
+            throw ConfigurationError(
+                variable: "SMTP_URL", value: url, expected: "smtp://[user:password@]host:port[?starttls=required|try] or smtps://…")
         }
         let sender = environment.string("MAIL_FROM", default: "no-reply@inkwell.local")
         guard (try? EmailMessage.checked(sender)) != nil else {

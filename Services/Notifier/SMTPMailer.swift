@@ -30,11 +30,12 @@ struct SMTPMailer: Sendable {
         self.configuration = configuration
         var components = URLComponents(string: configuration.url)
         let mode = components?.queryItems?.first { $0.name == "starttls" }?.value
-        self.startTLS = switch mode {
-        case "required": Int(CURLUSESSL_ALL.rawValue)
-        case "try": Int(CURLUSESSL_TRY.rawValue)
-        default: Int(CURLUSESSL_NONE.rawValue)
-        }
+        self.startTLS =
+            switch mode {
+            case "required": Int(CURLUSESSL_ALL.rawValue)
+            case "try": Int(CURLUSESSL_TRY.rawValue)
+            default: Int(CURLUSESSL_NONE.rawValue)
+            }
         components?.query = nil
         self.serverURL = components?.string ?? configuration.url
     }

@@ -5,7 +5,9 @@ import Messaging
 import ServiceCore
 
 /// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, _ posts: PostsConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
+func buildApplication(_ configuration: ServiceConfiguration, _ posts: PostsConfiguration, verifier: TokenVerifier? = nil) throws
+    -> some ApplicationProtocol
+{
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
     let repository = ArticleRepository(database: core.database)
@@ -21,7 +23,9 @@ func buildApplication(_ configuration: ServiceConfiguration, _ posts: PostsConfi
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<
+    AppRequestContext
+> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
     let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
     router.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")

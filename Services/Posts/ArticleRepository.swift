@@ -53,11 +53,12 @@ struct ArticleRepository: Sendable {
         var articles: [ArticleRecord] = []
         for try await row in rows.decode((UUID, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self) {
             let (id, slug, title, description, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) = row
-            articles.append(ArticleRecord(
-                id: id, slug: slug, title: title, description: description, body: nil, tagList: tags, createdAt: created, updatedAt: updated,
-                favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
-                favorited: favorited
-            ))
+            articles.append(
+                ArticleRecord(
+                    id: id, slug: slug, title: title, description: description, body: nil, tagList: tags, createdAt: created, updatedAt: updated,
+                    favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
+                    favorited: favorited
+                ))
         }
         return (articles, try await count(filter, logger: logger))
     }
@@ -102,7 +103,9 @@ struct ArticleRepository: Sendable {
             WHERE a.slug = \(slug)
             """
         let rows = if let connection { try await connection.query(query, logger: logger) } else { try await database.query(query, logger: logger) }
-        for try await row in rows.decode((UUID, String, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self) {
+        for try await row in rows.decode(
+            (UUID, String, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self)
+        {
             let (id, slug, title, description, body, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) = row
             return ArticleRecord(
                 id: id, slug: slug, title: title, description: description, body: body, tagList: tags, createdAt: created, updatedAt: updated,
@@ -249,11 +252,14 @@ struct ArticleRepository: Sendable {
                 }
             if changed {
                 let delta = favorite ? 1 : -1
-                try await connection.query("UPDATE articles SET favorites_count = favorites_count + \(delta) WHERE id = \(article.articleID)", logger: logger)
+                try await connection.query(
+                    "UPDATE articles SET favorites_count = favorites_count + \(delta) WHERE id = \(article.articleID)", logger: logger)
                 if favorite {
-                    try await Outbox.append(ArticleFavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
+                    try await Outbox.append(
+                        ArticleFavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
                 } else {
-                    try await Outbox.append(ArticleUnfavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
+                    try await Outbox.append(
+                        ArticleUnfavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
                 }
             }
             return try await find(slug: slug, viewer: user.id, on: connection, logger: logger)
@@ -298,7 +304,7 @@ struct ArticleRepository: Sendable {
                     if taken || attempt > 0 { slug = Slug.withSuffix(slug) }
                     return try await body(slug, connection)
                 }
-            } catch where DatabaseErrors.violatedUniqueConstraint(error) == Self.slugConstraint {
+            } catch  where DatabaseErrors.violatedUniqueConstraint(error) == Self.slugConstraint {
                 continue
             }
         }

@@ -1,6 +1,5 @@
 import Settings
 
-
 /// The posts service's own settings, read beside the shared ``ServiceConfiguration``.
 struct PostsConfiguration: Sendable {
     /// Where the routes for other services (`/internal/…`) listen (`INTERNAL_PORT`); the gateway

@@ -36,7 +36,9 @@ public struct TokenAuthenticationMiddleware: RouterMiddleware {
             context.logger.debug("token rejected", metadata: ["reason": "\(rejection)"])
             throw ConduitError.unauthorized(rejection.description)
         }
-        guard let userID = claims.userID else { throw ConduitError.unauthorized(TokenRejection.malformed("its subject is not a user id").description) }
+        guard let userID = claims.userID else {
+            throw ConduitError.unauthorized(TokenRejection.malformed("its subject is not a user id").description)
+        }
         var context = context
         context.identity = AuthenticatedUser(id: userID, username: claims.username, token: token)
         context.logger[metadataKey: "user_id"] = .string(userID.uuidString.lowercased())

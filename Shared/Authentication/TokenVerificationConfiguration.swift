@@ -12,7 +12,10 @@ public struct TokenVerificationConfiguration: Sendable {
     /// A cached set older than this is refreshed on its next use (`JWKS_MAX_AGE`).
     public var maximumAge: Duration
 
-    public init(jwksURLs: [String], fetchTimeout: Duration = .seconds(2), minimumRefetchInterval: Duration = .seconds(10), maximumAge: Duration = .seconds(300)) {
+    public init(
+        jwksURLs: [String], fetchTimeout: Duration = .seconds(2), minimumRefetchInterval: Duration = .seconds(10),
+        maximumAge: Duration = .seconds(300)
+    ) {
         self.jwksURLs = jwksURLs
         self.fetchTimeout = fetchTimeout
         self.minimumRefetchInterval = minimumRefetchInterval
@@ -24,7 +27,8 @@ public struct TokenVerificationConfiguration: Sendable {
         let urls = environment.string("AUTH_JWKS_URL", default: "http://127.0.0.1:8101/.well-known/jwks.json")
         let list = urls.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard !list.isEmpty, list.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
-            throw ConfigurationError(variable: "AUTH_JWKS_URL", value: urls, expected: "http(s) URLs of the auth service's /.well-known/jwks.json, comma-separated")
+            throw ConfigurationError(
+                variable: "AUTH_JWKS_URL", value: urls, expected: "http(s) URLs of the auth service's /.well-known/jwks.json, comma-separated")
         }
         self.init(
             jwksURLs: list,

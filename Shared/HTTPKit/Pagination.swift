@@ -22,7 +22,11 @@ public struct Page: Sendable, Equatable {
         let parameters = request.uri.queryParameters
         var limit = Self.defaultLimit
         if let text = parameters.get("limit") {
-            if let value = Int(text), value >= 1 { limit = min(value, Self.maximumLimit) } else { errors.add("limit", "must be an integer of 1 or more") }
+            if let value = Int(text), value >= 1 {
+                limit = min(value, Self.maximumLimit)
+            } else {
+                errors.add("limit", "must be an integer of 1 or more")
+            }
         }
         var offset = 0
         if let text = parameters.get("offset") {

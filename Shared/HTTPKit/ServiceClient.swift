@@ -58,7 +58,9 @@ public struct ServiceClient: Sendable {
             }
             if attempt + 1 < attempts { try await Task.sleep(for: min(.milliseconds(100), max(.zero, end - clock.now))) }
         }
-        logger.warning("\(service) did not answer", metadata: ["service": "\(service)", "attempts": "\(failures.count)", "errors": "\(failures.joined(separator: "; "))"])
+        logger.warning(
+            "\(service) did not answer",
+            metadata: ["service": "\(service)", "attempts": "\(failures.count)", "errors": "\(failures.joined(separator: "; "))"])
         throw ConduitError.unavailable("the \(service) service is unavailable, try again")
     }
 }

@@ -183,7 +183,9 @@ public final class KafkaConsumer: Sendable {
         }
         if sawRebalance {
             let settled = context.isAssigned.load(ordering: .relaxed)
-            logger.info(settled ? "rebalance finished before leaving the group" : "leaving the group during a rebalance", metadata: ["waited": "\(ContinuousClock.now - start)"])
+            logger.info(
+                settled ? "rebalance finished before leaving the group" : "leaving the group during a rebalance",
+                metadata: ["waited": "\(ContinuousClock.now - start)"])
         }
     }
 }

@@ -84,7 +84,8 @@ public struct EventConsumer: Service {
 
     public func run() async throws {
         let names = topics
-        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), partitions: configuration.partitions, logger: logger) else { return }
+        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), partitions: configuration.partitions, logger: logger)
+        else { return }
         let consumer = try KafkaConsumer(configuration: configuration, groupID: groupID, topics: names, logger: logger)
         logger.info("consuming", metadata: ["topics": "\(names.joined(separator: ","))", "group": "\(groupID)"])
         await withGracefulShutdownHandler {
@@ -145,7 +146,8 @@ public struct EventConsumer: Service {
                 logger.info("stopping while an event is retried; it will be delivered again")
                 return .interrupted
             }
-            Counter(label: "inkwell_events_consumed_total", dimensions: [("consumer", name), ("outcome", applied ? "applied" : "duplicate")]).increment()
+            Counter(label: "inkwell_events_consumed_total", dimensions: [("consumer", name), ("outcome", applied ? "applied" : "duplicate")])
+                .increment()
             return applied ? .applied : .duplicate
         } catch {
             return await deadLetter(message, reason: error.reason, attempts: failures) ? .deadLettered : .interrupted
@@ -179,12 +181,14 @@ public struct EventConsumer: Service {
     /// the service began to stop first.
     private func deadLetter(_ message: KafkaMessage, reason: String, attempts: Int) async -> Bool {
         let topic = EventTopic.deadLetterTopic(of: message.topic)
-        let headers = message.headers + [
-            KafkaHeader(name: EventHeaders.error, string: reason),
-            KafkaHeader(name: EventHeaders.originalTopic, string: message.topic),
-            KafkaHeader(name: EventHeaders.attempts, string: String(attempts)),
-        ]
-        logger.error("moving a message to the dead-letter topic", metadata: ["topic": "\(topic)", "offset": "\(message.offset)", "reason": "\(reason)"])
+        let headers =
+            message.headers + [
+                KafkaHeader(name: EventHeaders.error, string: reason),
+                KafkaHeader(name: EventHeaders.originalTopic, string: message.topic),
+                KafkaHeader(name: EventHeaders.attempts, string: String(attempts)),
+            ]
+        logger.error(
+            "moving a message to the dead-letter topic", metadata: ["topic": "\(topic)", "offset": "\(message.offset)", "reason": "\(reason)"])
         let sent = await Backoff(initial: .milliseconds(100)).retry {
             try await deadLetters.send(KafkaOutgoingMessage(topic: topic, key: message.key, value: message.value, headers: headers))
         } onFailure: { error, _, _ in

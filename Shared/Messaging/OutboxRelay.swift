@@ -1,6 +1,6 @@
-import Foundation
 import Basics
 import Events
+import Foundation
 import Kafka
 import Logging
 import Metrics
@@ -76,7 +76,9 @@ public struct OutboxRelay: Service {
         try await client.withConnection { connection in
             try await connection.withTransaction(logger: logger) { transaction in
                 var locked = false
-                for try await granted in try await transaction.query("SELECT pg_try_advisory_xact_lock(\(Self.advisoryLockKey))", logger: logger).decode(Bool.self) {
+                for try await granted in try await transaction.query("SELECT pg_try_advisory_xact_lock(\(Self.advisoryLockKey))", logger: logger)
+                    .decode(Bool.self)
+                {
                     locked = granted
                 }
                 guard locked else { return 0 }
@@ -88,7 +90,10 @@ public struct OutboxRelay: Service {
                 for try await (position, eventType, topic, key, payload, traceparent) in try await transaction.query(query, logger: logger)
                     .decode((Int64, String, String, String, ByteBuffer, String?).self)
                 {
-                    rows.append(PendingRow(position: position, eventType: eventType, topic: topic, key: key, payload: Array(payload.readableBytesView), traceparent: traceparent))
+                    rows.append(
+                        PendingRow(
+                            position: position, eventType: eventType, topic: topic, key: key, payload: Array(payload.readableBytesView),
+                            traceparent: traceparent))
                 }
                 guard !rows.isEmpty else { return 0 }
 
@@ -126,7 +131,8 @@ public struct OutboxRelay: Service {
                     logger.error(
                         "the broker cannot accept this event; it is set aside and the relay goes on",
                         metadata: [
-                            "position": "\(position)", "event_type": "\(row?.eventType ?? "?")", "bytes": "\(row?.payload.count ?? 0)", "error": "\(error)",
+                            "position": "\(position)", "event_type": "\(row?.eventType ?? "?")", "bytes": "\(row?.payload.count ?? 0)",
+                            "error": "\(error)",
                         ]
                     )
                     setAside.increment()
@@ -138,7 +144,8 @@ public struct OutboxRelay: Service {
                         "UPDATE outbox SET attempts = attempts + 1, last_error = \(String(describing: failure)) WHERE position = ANY(\(failed))",
                         logger: logger
                     )
-                    logger.warning("some events were not delivered; they stay pending", metadata: ["undelivered": "\(failed.count)", "error": "\(failure)"])
+                    logger.warning(
+                        "some events were not delivered; they stay pending", metadata: ["undelivered": "\(failed.count)", "error": "\(failure)"])
                 }
                 logger.debug("published outbox batch", metadata: ["sent": "\(sent.count)"])
                 return sent.count + rejected.count

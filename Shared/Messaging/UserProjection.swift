@@ -14,25 +14,27 @@ import PostgresNIO
 /// (Authentication's `ProjectedTokenRevocations` reads it).
 public enum UserProjection {
     public static func migration(version: Int) -> Migration {
-        Migration(version: version, name: "create_user_projection", statements: [
-            """
-            CREATE TABLE users (
-                id uuid PRIMARY KEY,
-                username text NOT NULL,
-                bio text NOT NULL DEFAULT '',
-                image text NOT NULL DEFAULT '',
-                synced_at timestamptz NOT NULL DEFAULT '-infinity'
-            )
-            """,
-            "CREATE INDEX users_username ON users (lower(username))",
-            """
-            CREATE TABLE follows (
-                follower_id uuid NOT NULL,
-                followee_id uuid NOT NULL,
-                PRIMARY KEY (follower_id, followee_id)
-            )
-            """,
-        ])
+        Migration(
+            version: version, name: "create_user_projection",
+            statements: [
+                """
+                CREATE TABLE users (
+                    id uuid PRIMARY KEY,
+                    username text NOT NULL,
+                    bio text NOT NULL DEFAULT '',
+                    image text NOT NULL DEFAULT '',
+                    synced_at timestamptz NOT NULL DEFAULT '-infinity'
+                )
+                """,
+                "CREATE INDEX users_username ON users (lower(username))",
+                """
+                CREATE TABLE follows (
+                    follower_id uuid NOT NULL,
+                    followee_id uuid NOT NULL,
+                    PRIMARY KEY (follower_id, followee_id)
+                )
+                """,
+            ])
     }
 
     /// Handlers for `user.registered`, `user.updated`, `user.followed` and `user.unfollowed`.

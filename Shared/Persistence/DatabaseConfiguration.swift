@@ -33,7 +33,8 @@ public struct DatabaseConfiguration: Sendable, Equatable {
 
     /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
     public init(
-        url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+        url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30),
+        connectTimeout: Duration = .seconds(3)
     ) throws(ConfigurationError) {
         let expected = "a URL like postgres://user:password@host:5432/database"
         guard let components = URLComponents(string: text),

@@ -4,8 +4,8 @@ import Foundation
 import Hummingbird
 import JWTKit
 import Logging
-import Testing
 import TestSupport
+import Testing
 
 @testable import Auth
 
@@ -90,7 +90,8 @@ struct AuthHardeningTests {
             // A new email revokes too; a new bio does not.
             let bio = try await auth.send(.put, "/api/user", token: newToken, json: #"{"user":{"bio":"still me"}}"#)
             #expect(try bio.json(UserBody.self).user.token == newToken)
-            let email = try await auth.send(.put, "/api/user", token: newToken, json: #"{"user":{"email":"moved.\#(UUID().uuidString.prefix(6))@example.com"}}"#)
+            let email = try await auth.send(
+                .put, "/api/user", token: newToken, json: #"{"user":{"email":"moved.\#(UUID().uuidString.prefix(6))@example.com"}}"#)
             let third = try email.json(UserBody.self).user.token
             #expect(third != newToken)
             #expect(try await auth.send(.get, "/api/user", token: newToken).status == .unauthorized)

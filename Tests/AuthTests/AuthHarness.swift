@@ -9,7 +9,9 @@ struct AuthHarness: ServiceHarness {
     let service: TestService
     let signingKey: ES256PrivateKey
 
-    static func run(previousKeys: [ES256PublicKey] = [], environment: [String: String] = [:], _ body: @Sendable (AuthHarness) async throws -> Void) async throws {
+    static func run(previousKeys: [ES256PublicKey] = [], environment: [String: String] = [:], _ body: @Sendable (AuthHarness) async throws -> Void)
+        async throws
+    {
         let key = ES256PrivateKey()
         let settings = [
             "JWT_PRIVATE_KEY": key.pemRepresentation, "BCRYPT_COST": "4",

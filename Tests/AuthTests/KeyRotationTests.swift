@@ -4,8 +4,8 @@ import HTTPKit
 import Hummingbird
 import JWTKit
 import Settings
-import Testing
 import TestSupport
+import Testing
 
 @testable import Auth
 
@@ -34,7 +34,8 @@ struct KeyRotationTests {
     }
 
     @Test func aBadKeyInTheEnvironmentStopsTheServiceWithAClearMessage() async throws {
-        let configuration = try testConfiguration(serviceName: "auth", extra: ["JWT_PRIVATE_KEY": "-----BEGIN EC PRIVATE KEY-----\nnope\n-----END EC PRIVATE KEY-----"])
+        let configuration = try testConfiguration(
+            serviceName: "auth", extra: ["JWT_PRIVATE_KEY": "-----BEGIN EC PRIVATE KEY-----\nnope\n-----END EC PRIVATE KEY-----"])
         let error = await #expect(throws: SigningKeys.InvalidKey.self) {
             _ = try await SigningKeys.load(try AuthConfiguration(environment: configuration.environment))
         }

@@ -45,7 +45,8 @@ import Testing
         #expect(errors { UserValidation.password("1234567", into: &$0) } == ["password": ["is too short (minimum is 8 characters)"]])
         // 36 characters of two bytes each: 72 bytes pass, one more character does not.
         #expect(errors { UserValidation.password(String(repeating: "é", count: 36), into: &$0) }.isEmpty)
-        #expect(errors { UserValidation.password(String(repeating: "é", count: 37), into: &$0) } == ["password": ["is too long (maximum is 72 bytes)"]])
+        #expect(
+            errors { UserValidation.password(String(repeating: "é", count: 37), into: &$0) } == ["password": ["is too long (maximum is 72 bytes)"]])
     }
 
     @Test func imagesAreEmptyOrHTTPURLs() {
@@ -60,7 +61,9 @@ import Testing
         let second = ES256PrivateKey().publicKey.pemRepresentation
         let blocks = AuthConfiguration.pemBlocks("\n  \(first)\n\n\(second)  \n")
         #expect(blocks.count == 2)
-        #expect(blocks.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) } == [first, second].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(
+            blocks.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+                == [first, second].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) })
         #expect(blocks.allSatisfy { (try? ES256PublicKey(pem: $0)) != nil })
         #expect(AuthConfiguration.pemBlocks("  \n ").isEmpty)
     }

@@ -22,7 +22,8 @@ struct CommentsHarness: ServiceHarness {
     static func run(postsURL: String? = nil, _ body: @Sendable (CommentsHarness) async throws -> Void) async throws {
         let tokens = TokenFactory()
         let internalPort = try await freePort()
-        try await TestService.run(TestKafka.uniqueName("posts"), environment: ["INTERNAL_PORT": String(internalPort)], testing: .live) { configuration in
+        try await TestService.run(TestKafka.uniqueName("posts"), environment: ["INTERNAL_PORT": String(internalPort)], testing: .live) {
+            configuration in
             try Posts.buildApplication(
                 configuration, try PostsConfiguration(environment: configuration.environment, publicPort: 0), verifier: await tokens.verifier
             )
@@ -35,7 +36,8 @@ struct CommentsHarness: ServiceHarness {
             ]
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
             try await TestService.run(TestKafka.uniqueName("comments"), environment: environment, beside: [producer]) { configuration in
-                try Comments.buildApplication(configuration, try CommentsConfiguration(environment: configuration.environment), verifier: await tokens.verifier)
+                try Comments.buildApplication(
+                    configuration, try CommentsConfiguration(environment: configuration.environment), verifier: await tokens.verifier)
             } _: { service in
                 try await body(CommentsHarness(service: service, posts: posts.client, postsProxy: proxy, tokens: tokens, producer: producer))
             }

@@ -2,8 +2,8 @@ import Events
 import Foundation
 import HTTPKit
 import Hummingbird
-import Testing
 import TestSupport
+import Testing
 
 @testable import Comments
 
@@ -52,7 +52,8 @@ struct CommentsTests {
             let blank = try await harness.send(.post, "/api/articles/\(slug)/comments", as: user, json: #"{"comment":{"body":"  "}}"#)
             #expect(blank.status == .unprocessableContent)
             #expect(blank.errors == ["body": ["can't be blank"]])
-            let long = try await harness.send(.post, "/api/articles/\(slug)/comments", as: user, json: #"{"comment":{"body":"\#(String(repeating: "x", count: 10_001))"}}"#)
+            let long = try await harness.send(
+                .post, "/api/articles/\(slug)/comments", as: user, json: #"{"comment":{"body":"\#(String(repeating: "x", count: 10_001))"}}"#)
             #expect(long.errors == ["body": ["is too long (maximum is 10000 characters)"]])
             let missing = try await harness.send(.post, "/api/articles/\(slug)/comments", as: user, json: #"{"comment":{}}"#)
             #expect(missing.errors == ["body": ["can't be blank"]])
@@ -61,7 +62,9 @@ struct CommentsTests {
             let nowhere = try await harness.send(.get, "/api/articles/no-such-article/comments")
             #expect(nowhere.status == .notFound)
             #expect(nowhere.errors == ["article": ["not found"]])
-            #expect(try await harness.send(.post, "/api/articles/no-such-article/comments", as: user, json: #"{"comment":{"body":"hi"}}"#).status == .notFound)
+            #expect(
+                try await harness.send(.post, "/api/articles/no-such-article/comments", as: user, json: #"{"comment":{"body":"hi"}}"#).status
+                    == .notFound)
             #expect(try await harness.events(CommentCreated.self).isEmpty)
         }
     }
@@ -121,12 +124,14 @@ struct CommentsTests {
             _ = try await harness.comment("Hello", on: slug, by: writer)
 
             let renamed = "renamed_\(UUID().uuidString.prefix(6).lowercased())"
-            try await harness.producer.publish(UserUpdated(user: UserProfile(userID: writer.id, username: renamed, email: "w@example.com", bio: "new bio", image: nil)))
+            try await harness.producer.publish(
+                UserUpdated(user: UserProfile(userID: writer.id, username: renamed, email: "w@example.com", bio: "new bio", image: nil)))
             try await harness.producer.publish(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
-            #expect(try await eventually(timeout: .seconds(30)) {
-                let author = try await harness.send(.get, "/api/articles/\(slug)/comments", as: reader).comments?.first?.author
-                return author == Profile(username: renamed, bio: "new bio", image: "", following: true)
-            })
+            #expect(
+                try await eventually(timeout: .seconds(30)) {
+                    let author = try await harness.send(.get, "/api/articles/\(slug)/comments", as: reader).comments?.first?.author
+                    return author == Profile(username: renamed, bio: "new bio", image: "", following: true)
+                })
             #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").comments?.first?.author.following == false)
         }
     }

@@ -66,7 +66,9 @@ import Testing
         #expect(try EmailMessage.checked(address) == address)
     }
 
-    @Test(arguments: ["ann", "a@b@c", "ann@example.com>\r\nBcc: x@y.z", "<ann@example.com>", "ann @example.com", String(repeating: "a", count: 250) + "@b.co"])
+    @Test(arguments: [
+        "ann", "a@b@c", "ann@example.com>\r\nBcc: x@y.z", "<ann@example.com>", "ann @example.com", String(repeating: "a", count: 250) + "@b.co",
+    ])
     func anAddressThatCouldAddAHeaderIsRefused(_ address: String) {
         #expect(throws: EmailMessage.InvalidAddress.self) { try EmailMessage.checked(address) }
     }
@@ -90,6 +92,9 @@ import Testing
 
     @Test func aFailedEmailWaitsTheRetryBaseDoublingUpToAMinute() throws {
         let settings = try NotifierConfiguration(environment: EnvironmentReader(["NOTIFY_RETRY_BASE": "5"]))
-        #expect((1...6).map { settings.emailRetries.delay(afterFailure: $0) } == [.seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60)])
+        #expect(
+            (1...6).map { settings.emailRetries.delay(afterFailure: $0) } == [
+                .seconds(5), .seconds(10), .seconds(20), .seconds(40), .seconds(60), .seconds(60),
+            ])
     }
 }

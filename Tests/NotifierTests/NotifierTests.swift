@@ -3,8 +3,8 @@ import Events
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
 @testable import Notifier
 
@@ -42,16 +42,19 @@ struct NotifierTests {
                 #expect(sent(to: ann, "\(bob.username) favorited Dragons").count == 1)
                 #expect(emails.allSatisfy { $0.header("From")?.contains("<no-reply@inkwell.local>") == true && $0.header("Date") != nil })
 
-                let feed = try await client.send(.get, "/api/notifications", as: try await world.token(for: ann)).json(NotificationsController.ListResponse.self)
+                let feed = try await client.send(.get, "/api/notifications", as: try await world.token(for: ann)).json(
+                    NotificationsController.ListResponse.self)
                 // Events of different topics arrive in any order; the feed is newest first.
                 #expect(feed.notificationsCount == 4)
                 #expect(Set(feed.notifications.map(\.kind)) == ["favorited", "commented", "followed", "welcome"])
                 #expect(feed.notifications.map(\.createdAt) == feed.notifications.map(\.createdAt).sorted(by: >))
                 #expect(feed.notifications.first { $0.kind == "favorited" }?.message == "\(bob.username) favorited Dragons")
                 #expect(feed.notifications.allSatisfy { $0.email == "sent" })
-                let page = try await client.send(.get, "/api/notifications?limit=2&offset=1", as: try await world.token(for: ann)).json(NotificationsController.ListResponse.self)
+                let page = try await client.send(.get, "/api/notifications?limit=2&offset=1", as: try await world.token(for: ann)).json(
+                    NotificationsController.ListResponse.self)
                 #expect(page.notifications == Array(feed.notifications[1...2]) && page.notificationsCount == 4)
-                let bobs = try await client.send(.get, "/api/notifications", as: try await world.token(for: bob)).json(NotificationsController.ListResponse.self)
+                let bobs = try await client.send(.get, "/api/notifications", as: try await world.token(for: bob)).json(
+                    NotificationsController.ListResponse.self)
                 #expect(bobs.notifications.map(\.kind) == ["welcome"])
                 #expect(try await client.send(.get, "/api/notifications").status == .unauthorized)
             }

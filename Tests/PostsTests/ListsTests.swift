@@ -2,8 +2,8 @@ import Events
 import Foundation
 import HTTPKit
 import Hummingbird
-import Testing
 import TestSupport
+import Testing
 
 @testable import Posts
 

@@ -1,8 +1,8 @@
 import Events
 import Foundation
 import Hummingbird
-import Testing
 import TestSupport
+import Testing
 
 @testable import Posts
 
@@ -18,18 +18,21 @@ struct ProjectionTests {
             let article = try await posts.create("Before the author", by: author)
             #expect(article.author.username == author.username)
 
-            let profile = UserProfile(userID: author.id, username: author.username, email: "e@example.com", bio: "I was here first", image: "https://example.com/e.png")
+            let profile = UserProfile(
+                userID: author.id, username: author.username, email: "e@example.com", bio: "I was here first", image: "https://example.com/e.png")
             try await posts.producer.publish(UserRegistered(user: profile))
-            #expect(try await eventually(timeout: Self.patience) {
-                try await posts.send(.get, "/api/articles/\(article.slug)").article?.author.bio == "I was here first"
-            })
+            #expect(
+                try await eventually(timeout: Self.patience) {
+                    try await posts.send(.get, "/api/articles/\(article.slug)").article?.author.bio == "I was here first"
+                })
 
             var renamed = profile
             renamed.username = "renamed_\(UUID().uuidString.prefix(6).lowercased())"
             try await posts.producer.publish(UserUpdated(user: renamed))
-            #expect(try await eventually(timeout: Self.patience) {
-                try await posts.send(.get, "/api/articles/\(article.slug)").article?.author.username == renamed.username
-            })
+            #expect(
+                try await eventually(timeout: Self.patience) {
+                    try await posts.send(.get, "/api/articles/\(article.slug)").article?.author.username == renamed.username
+                })
             #expect(try await posts.send(.get, "/api/articles?author=\(renamed.username)").list?.articlesCount == 1)
             #expect(try await posts.send(.get, "/api/articles?author=\(author.username)").list?.articlesCount == 0)
             #expect(try await posts.send(.get, "/api/articles").list?.articles.first?.author.image == "https://example.com/e.png")
@@ -56,9 +59,10 @@ struct ProjectionTests {
             #expect(try await posts.send(.get, "/api/articles/feed").status == .unauthorized)
 
             try await posts.producer.publish(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
-            #expect(try await eventually(timeout: Self.patience) {
-                try await posts.send(.get, "/api/articles/feed", as: reader).list?.articles.map(\.slug) == [article.slug]
-            })
+            #expect(
+                try await eventually(timeout: Self.patience) {
+                    try await posts.send(.get, "/api/articles/feed", as: reader).list?.articles.map(\.slug) == [article.slug]
+                })
             let feed = try #require(try await posts.send(.get, "/api/articles/feed", as: reader).list)
             #expect(feed.articlesCount == 1)
             #expect(feed.articles.first?.author.following == true)
@@ -66,9 +70,10 @@ struct ProjectionTests {
             #expect(try await posts.send(.get, "/api/articles/\(article.slug)", as: writer).article?.author.following == false)
 
             try await posts.producer.publish(UserUnfollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
-            #expect(try await eventually(timeout: Self.patience) {
-                try await posts.send(.get, "/api/articles/feed", as: reader).list?.articlesCount == 0
-            })
+            #expect(
+                try await eventually(timeout: Self.patience) {
+                    try await posts.send(.get, "/api/articles/feed", as: reader).list?.articlesCount == 0
+                })
         }
     }
 }

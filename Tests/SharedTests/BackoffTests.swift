@@ -43,7 +43,10 @@ import Testing
 
     @Test func retryingEndsWhenTheTaskIsCancelled() async throws {
         let retrying = Task {
-            await Backoff(initial: .seconds(60)).retry { () async throws -> Int in throw Flaky() } onFailure: { _, _, _ in }
+            await Backoff(initial: .seconds(60)).retry { () async throws -> Int in
+                throw Flaky()
+            } onFailure: { _, _, _ in
+            }
         }
         retrying.cancel()
         #expect(await retrying.value == nil, "a cancelled retry gives up at once instead of waiting a minute")

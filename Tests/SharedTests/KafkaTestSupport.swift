@@ -2,10 +2,10 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 import ServiceLifecycle
-import Testing
+import Synchronization
 import TestSupport
+import Testing
 
 @testable import Events
 
@@ -18,4 +18,3 @@ struct SequencedTestEvent: DomainEvent {
     var sequence: Int
     var key: String { stream }
 }
-

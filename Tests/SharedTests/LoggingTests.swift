@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-import Testing
 import TestSupport
+import Testing
 
 @testable import ServiceCore
 

@@ -2,8 +2,8 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 
 @testable import Basics
 @testable import Events
@@ -45,7 +45,9 @@ struct EventEnvelopeTests {
 
     @Test("a comment event keeps the first 200 characters of the body")
     func commentExcerpt() {
-        let event = CommentCreated(commentID: 7, articleID: UUID(), articleSlug: "a", articleAuthorID: UUID(), articleTitle: "A", authorID: UUID(), body: String(repeating: "é", count: 300))
+        let event = CommentCreated(
+            commentID: 7, articleID: UUID(), articleSlug: "a", articleAuthorID: UUID(), articleTitle: "A", authorID: UUID(),
+            body: String(repeating: "é", count: 300))
         #expect(event.excerpt.count == 200)
         #expect(event.key == "7")
     }
@@ -98,7 +100,8 @@ struct MessagingTests {
         matching: @escaping @Sendable (KafkaMessage) -> Bool = { _ in true },
         count: Int
     ) async throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(configuration: TestKafka.configuration(brokers: brokers), groupID: TestKafka.uniqueName("reader"), topics: [topic], logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: TestKafka.configuration(brokers: brokers), groupID: TestKafka.uniqueName("reader"), topics: [topic], logger: logger)
         let received = try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { group in
             group.addTask {
                 var received: [KafkaMessage] = []
@@ -135,7 +138,10 @@ struct MessagingTests {
         let topic = TestKafka.uniqueName("roundtrip")
         let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
         try await producer.createTopics([topic], partitions: 1)
-        let headers = [KafkaHeader(name: "traceparent", string: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), KafkaHeader(name: "bin", value: [0, 1, 2, 255])]
+        let headers = [
+            KafkaHeader(name: "traceparent", string: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+            KafkaHeader(name: "bin", value: [0, 1, 2, 255]),
+        ]
         let report = try await producer.send(KafkaOutgoingMessage(topic: topic, key: "key-1", value: Array("hello".utf8), headers: headers))
         #expect(report.topic == topic)
         #expect(report.offset >= 0)
@@ -153,9 +159,14 @@ struct MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
+                _ = try await MigrationRunner(
+                    client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger
+                ).run()
                 let run = UUID()
-                let producers = [try KafkaProducer(configuration: TestKafka.configuration(), logger: logger), try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)]
+                let producers = [
+                    try KafkaProducer(configuration: TestKafka.configuration(), logger: logger),
+                    try KafkaProducer(configuration: TestKafka.configuration(), logger: logger),
+                ]
                 let relays = producers.map { OutboxRelay(client: core.database, producer: $0, partitions: 3, logger: logger, batchSize: 200) }
                 let total = 10_000
                 let streams = 50
@@ -175,7 +186,8 @@ struct MessagingTests {
                     let received = try await consume(EventTopic.users.rawValue, matching: { Self.event(in: $0, of: run) != nil }, count: total)
                     let mine = received.compactMap { Self.event(in: $0, of: run) }
                     let sent = try await eventually(timeout: .seconds(30)) {
-                        try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect() == [0]
+                        try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect()
+                            == [0]
                     }
                     #expect(sent, "every outbox row is marked sent")
                     return (mine.map(\.1), mine.map(\.0))
@@ -217,7 +229,9 @@ struct MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
+                _ = try await MigrationRunner(
+                    client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger
+                ).run()
                 let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
                 let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
                 try await whileRunning([relay]) {
@@ -239,7 +253,8 @@ struct MessagingTests {
                         }
                         _ = try await core.database.withConnection { connection in
                             try await connection.withTransaction(logger: logger) { transaction in
-                                try await Outbox.append(SequencedTestEvent(run: run, stream: "k\(index % 7)", sequence: index), on: transaction, logger: logger)
+                                try await Outbox.append(
+                                    SequencedTestEvent(run: run, stream: "k\(index % 7)", sequence: index), on: transaction, logger: logger)
                             }
                         }
                         try await Task.sleep(for: .milliseconds(50))
@@ -248,11 +263,13 @@ struct MessagingTests {
                     proxy.restore()
 
                     let sent = try await eventually(timeout: .seconds(90), every: .milliseconds(500)) {
-                        try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect() == [0]
+                        try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect()
+                            == [0]
                     }
                     #expect(sent, "every outbox row was eventually marked sent")
                     let received = try await consume(
-                        EventTopic.users.rawValue, brokers: brokers, timeout: .seconds(90), matching: { Self.event(in: $0, of: run) != nil }, count: total)
+                        EventTopic.users.rawValue, brokers: brokers, timeout: .seconds(90), matching: { Self.event(in: $0, of: run) != nil },
+                        count: total)
                     let sequences = Set(received.compactMap { Self.event(in: $0, of: run)?.1.sequence })
                     #expect(sequences == Set(0..<total), "none lost")
                     #expect(received.count >= total)
@@ -323,7 +340,10 @@ struct MessagingTests {
                     for try await message in second.messages {
                         if await handlers.process(message) == .duplicate { duplicates += 1 }
                         try second.storeOffset(of: message)
-                        let done = try await core.database.query("SELECT count(*) FROM processed_events", logger: logger).decode(Int.self).collect() == [total]
+                        let done =
+                            try await core.database.query("SELECT count(*) FROM processed_events", logger: logger).decode(Int.self).collect() == [
+                                total
+                            ]
                         if done { break }
                     }
                     return duplicates
@@ -331,7 +351,9 @@ struct MessagingTests {
                 await second.close()
                 await producer.close()
 
-                let counts = try await core.database.query("SELECT count(*), count(DISTINCT event_id) FROM effects", logger: logger).decode((Int, Int).self).collect()
+                let counts = try await core.database.query("SELECT count(*), count(DISTINCT event_id) FROM effects", logger: logger).decode(
+                    (Int, Int).self
+                ).collect()
                 #expect(counts.first?.0 == total, "no effect lost or doubled")
                 #expect(counts.first?.1 == total)
                 #expect(duplicates >= 100, "the restarted consumer saw the events whose offsets were not stored, and skipped them")
@@ -388,7 +410,8 @@ struct MessagingTests {
                 let consumer = effectConsumer(client: core.database, topic: topic, producer: producer, maxAttempts: 3)
                 let dead = try await whileRunning([consumer]) {
                     let handled = try await eventually(timeout: .seconds(60)) {
-                        try await core.database.query("SELECT sequence FROM effects ORDER BY sequence", logger: logger).decode(Int.self).collect() == [1, 3]
+                        try await core.database.query("SELECT sequence FROM effects ORDER BY sequence", logger: logger).decode(Int.self).collect()
+                            == [1, 3]
                     }
                     #expect(handled, "the good messages on both sides of the poison were handled")
                     return try await consume(EventTopic.deadLetterTopic(of: topic), timeout: .seconds(60), count: 2)
@@ -420,13 +443,16 @@ extension MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
+                _ = try await MigrationRunner(
+                    client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger
+                ).run()
                 let run = UUID()
                 _ = try await core.database.withConnection { connection in
                     try await connection.withTransaction(logger: logger) { transaction in
                         try await Outbox.append(SequencedTestEvent(run: run, stream: "before-\(run)", sequence: 1), on: transaction, logger: logger)
                         // librdkafka's own limit (message.max.bytes) is 1,000,000 bytes.
-                        try await Outbox.append(OversizeTestEvent(run: run, padding: String(repeating: "x", count: 1_200_000)), on: transaction, logger: logger)
+                        try await Outbox.append(
+                            OversizeTestEvent(run: run, padding: String(repeating: "x", count: 1_200_000)), on: transaction, logger: logger)
                         try await Outbox.append(SequencedTestEvent(run: run, stream: "after-\(run)", sequence: 2), on: transaction, logger: logger)
                     }
                 }
@@ -438,7 +464,8 @@ extension MessagingTests {
                 await producer.close()
                 #expect(received.compactMap { Self.event(in: $0, of: run)?.1.sequence }.sorted() == [1, 2])
                 let rows = try await core.database.query(
-                    "SELECT event_type, sent_at IS NOT NULL, set_aside_at IS NOT NULL, coalesce(last_error, '') FROM outbox ORDER BY position", logger: logger
+                    "SELECT event_type, sent_at IS NOT NULL, set_aside_at IS NOT NULL, coalesce(last_error, '') FROM outbox ORDER BY position",
+                    logger: logger
                 ).decode((String, Bool, Bool, String).self).collect()
                 #expect(rows.map(\.0) == [SequencedTestEvent.type, OversizeTestEvent.type, SequencedTestEvent.type])
                 #expect(rows.map(\.1) == [true, false, true], "sent")
@@ -455,7 +482,8 @@ extension MessagingTests {
         try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
         try await producer.publishAll([SequencedTestEvent(run: UUID(), stream: "s", sequence: 1)], to: topic)
         // Nothing listens on port 1: every attempt finds the database unreachable.
-        let away = PostgresClient(configuration: try DatabaseConfiguration(url: "postgres://x@127.0.0.1:1/x", variable: "test").postgresClientConfiguration)
+        let away = PostgresClient(
+            configuration: try DatabaseConfiguration(url: "postgres://x@127.0.0.1:1/x", variable: "test").postgresClientConfiguration)
         let lines = LoggingTests.Lines()
         let watched = Logger(label: "retry") { StructuredLogHandler(label: $0, format: .logfmt, level: .info, output: lines.output) }
         let consumer = EventConsumer(
@@ -481,13 +509,15 @@ extension MessagingTests {
             try await withRunningClient(core.database) {
                 _ = try await MigrationRunner(
                     client: core.database,
-                    migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2), EventConsumer.migration(version: 3)], logger: logger
+                    migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2), EventConsumer.migration(version: 3)],
+                    logger: logger
                 ).run()
                 _ = try await core.database.withConnection { connection in
                     for (index, age) in [(0, "8 days"), (1, "6 days"), (2, "30 days")].map({ ($0.0, $0.1) }) {
                         try await Outbox.append(SequencedTestEvent(run: UUID(), stream: "s", sequence: index), on: connection, logger: logger)
                         try await connection.query(
-                            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('c', \(UUID()), now() - \(age)::interval)", logger: logger
+                            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('c', \(UUID()), now() - \(age)::interval)",
+                            logger: logger
                         )
                     }
                     // Rows 1 and 2 were sent 8 and 6 days ago; row 3 (30 days old) never was.
@@ -497,7 +527,8 @@ extension MessagingTests {
                 }
                 let deleted = try await core.retentionSweep([.sentEvents, .processedEvents]).sweepOnce()
                 #expect(deleted == ["sent outbox events": 1, "processed event ids": 2])
-                let positions = try await core.database.query("SELECT position FROM outbox ORDER BY position", logger: logger).decode(Int64.self).collect()
+                let positions = try await core.database.query("SELECT position FROM outbox ORDER BY position", logger: logger).decode(Int64.self)
+                    .collect()
                 #expect(positions == [2, 3])
             }
         }

@@ -4,8 +4,8 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
 @testable import HTTPKit
 @testable import ServiceCore
@@ -47,4 +47,3 @@ func makeTestApplication(core: ServiceCore) -> some ApplicationProtocol {
     }
     return Application(router: router, logger: core.logger)
 }
-

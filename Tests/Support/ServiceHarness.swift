@@ -35,7 +35,9 @@ extension TestClientProtocol {
     /// Sends a request, with `Authorization: <scheme> <token>` when there is a token, and `json` as
     /// its body.
     @discardableResult
-    public func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, scheme: String = "Token", json: String? = nil) async throws -> Reply {
+    public func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, scheme: String = "Token", json: String? = nil) async throws
+        -> Reply
+    {
         var headers: HTTPFields = [:]
         if let token { headers[.authorization] = "\(scheme) \(token)" }
         if json != nil { headers[.contentType] = "application/json" }
@@ -97,7 +99,9 @@ extension ServiceHarness {
     public var database: PostgresClient { service.database }
 
     @discardableResult
-    public func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, scheme: String = "Token", json: String? = nil) async throws -> Reply {
+    public func send(_ method: HTTPRequest.Method, _ uri: String, token: String? = nil, scheme: String = "Token", json: String? = nil) async throws
+        -> Reply
+    {
         try await client.send(method, uri, token: token, scheme: scheme, json: json)
     }
 

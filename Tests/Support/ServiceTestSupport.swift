@@ -20,10 +20,12 @@ public struct TestFailure: Error, CustomStringConvertible {
 
 /// A configuration for tests: the database is the one scripts/test started (INKWELL_TEST_DATABASE_URL),
 /// or a placeholder for tests that never reach it.
-public func testConfiguration(serviceName: String = "test", databaseURL: String? = nil, extra: [String: String] = [:]) throws -> ServiceConfiguration {
+public func testConfiguration(serviceName: String = "test", databaseURL: String? = nil, extra: [String: String] = [:]) throws -> ServiceConfiguration
+{
     // Connections may be slow to open on a busy machine (SCRAM costs CPU): the tests wait for them.
     var environment = [
-        "LOG_LEVEL": "warning", "DATABASE_STARTUP_TIMEOUT": "60", "DATABASE_CONNECT_TIMEOUT": "30", "READINESS_TIMEOUT": "1", "MAX_BODY_BYTES": "2048",
+        "LOG_LEVEL": "warning", "DATABASE_STARTUP_TIMEOUT": "60", "DATABASE_CONNECT_TIMEOUT": "30", "READINESS_TIMEOUT": "1",
+        "MAX_BODY_BYTES": "2048",
     ]
     environment["DATABASE_URL"] = databaseURL ?? TestDatabase.adminURL ?? "postgres://nobody@127.0.0.1:1/none"
     if let brokers = TestKafka.brokers { environment["KAFKA_BROKERS"] = brokers }
@@ -64,7 +66,8 @@ public enum TestDatabase {
 
     private static func withAdminConnection(_ admin: DatabaseConfiguration, _ body: (PostgresConnection) async throws -> Void) async throws {
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: admin.host, port: admin.port, username: admin.username, password: admin.password, database: admin.database, tls: .disable),
+            configuration: .init(
+                host: admin.host, port: admin.port, username: admin.username, password: admin.password, database: admin.database, tls: .disable),
             id: 1,
             logger: Logger(label: "test")
         )
@@ -170,7 +173,8 @@ public func conduitErrors(_ body: ByteBuffer) throws -> [String: [String]] {
 
 /// The events of `Event`'s type that a service wrote into its outbox, oldest first.
 public func outboxEvents<Event: DomainEvent>(_: Event.Type, in database: PostgresClient) async throws -> [Event] {
-    let rows = try await database.query("SELECT payload FROM outbox WHERE event_type = \(Event.type) ORDER BY position", logger: Logger(label: "test"))
+    let rows = try await database.query(
+        "SELECT payload FROM outbox WHERE event_type = \(Event.type) ORDER BY position", logger: Logger(label: "test"))
     var events: [Event] = []
     for try await payload in rows.decode(ByteBuffer.self) {
         events.append(try IncomingEvent(payload: Array(payload.readableBytesView)).decode(Event.self))
