@@ -73,7 +73,10 @@ try await withThrowingTaskGroup(of: Void.self) { group in
 
     _ = try await MigrationRunner(
         client: core.database,
-        migrations: [Outbox.migration(version: 1), EventConsumer.migration(version: 2), Outbox.setAsideMigration(version: 3)],
+        migrations: [
+            Outbox.migration(version: 1), EventConsumer.migration(version: 2), Outbox.setAsideMigration(version: 3),
+            Outbox.topicIncarnationsMigration(version: 4),
+        ],
         logger: logger
     ).run()
     try await core.database.query("TRUNCATE outbox", logger: logger)

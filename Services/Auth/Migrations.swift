@@ -51,5 +51,6 @@ enum AuthMigrations {
                 )
                 """
             ]),
+        Outbox.topicIncarnationsMigration(version: 6),
     ]
 }

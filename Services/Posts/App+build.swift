@@ -4,10 +4,13 @@ import Hummingbird
 import Messaging
 import ServiceCore
 
-/// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, _ posts: PostsConfiguration, verifier: TokenVerifier? = nil) throws
-    -> some ApplicationProtocol
-{
+/// - Parameters:
+///   - verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
+///   - onInternalListening: learns the internal listener's port once it listens.
+func buildApplication(
+    _ configuration: ServiceConfiguration, _ posts: PostsConfiguration, verifier: TokenVerifier? = nil,
+    onInternalListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
     let repository = ArticleRepository(database: core.database)
@@ -17,7 +20,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ posts: PostsConfi
         migrations: PostsMigrations.all,
         services: [
             messaging.producer, messaging.outboxRelay(), messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
-            core.internalListener(buildInternalRouter(core, repository: repository), port: posts.internalPort),
+            core.internalListener(buildInternalRouter(core, repository: repository), port: posts.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),
         ]
     )

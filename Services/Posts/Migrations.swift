@@ -55,5 +55,6 @@ enum PostsMigrations {
             ]),
         Outbox.setAsideMigration(version: 5),
         ProjectedTokenRevocations.migration(version: 6),
+        Outbox.topicIncarnationsMigration(version: 7),
     ]
 }

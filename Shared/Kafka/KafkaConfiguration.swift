@@ -45,9 +45,17 @@ public struct KafkaConfiguration: Sendable {
         ]
     }
 
+    /// Not librdkafka's idempotent producer: its producer id dies with a broker that loses its state
+    /// (Tansu's memory storage, restarted), and with messages in flight that is a fatal error, after
+    /// which the client never produces again. One request in flight keeps each partition's order
+    /// through retries instead; a retry may still write a message twice, which consumers, recording
+    /// the events they handled, ignore. Topics are created by `ensureTopics` only, with the
+    /// configured partitions, never by a broker on first use.
     var producerProperties: [String: String] {
         commonProperties.merging([
-            "enable.idempotence": "true",
+            "enable.idempotence": "false",
+            "max.in.flight.requests.per.connection": "1",
+            "allow.auto.create.topics": "false",
             "acks": "all",
             "linger.ms": "5",
             "message.timeout.ms": "\(messageTimeout.milliseconds)",

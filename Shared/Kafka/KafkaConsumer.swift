@@ -17,6 +17,17 @@ public final class KafkaConsumer: Sendable {
     private let configuration: KafkaConfiguration
     public let topics: [String]
     public let groupID: String
+    /// What `readRecreatedTopicsFromTheStart` knows: the topics' descriptions when last looked at,
+    /// when that was, the topics still to be committed from the start, and how often it restarted.
+    private let incarnations = Mutex(Incarnations())
+    private let restarts = Atomic<Int>(0)
+
+    private struct Incarnations {
+        var known: [String: KafkaAdmin.TopicDescription] = [:]
+        var lastCheck: ContinuousClock.Instant?
+        var uncommitted: [String: KafkaAdmin.TopicDescription] = [:]
+    }
+    static let incarnationCheckInterval = Duration.seconds(2)
 
     public init(configuration: KafkaConfiguration, groupID: String, topics: [String], logger: Logger) throws {
         var logger = logger.component("kafka-consumer")
@@ -95,6 +106,7 @@ public final class KafkaConsumer: Sendable {
         do {
             return try await thread.runIfActive { [self] in
                 if lifecycle.withLock({ $0 != .open }) { return .closed }
+                readRecreatedTopicsFromTheStart()
                 guard let message = rd_kafka_consumer_poll(handle.pointer, 100) else { return .nothing }
                 defer { rd_kafka_message_destroy(message) }
                 let error = message.pointee.err
@@ -107,7 +119,9 @@ public final class KafkaConsumer: Sendable {
                     logger.debug("consumer event", metadata: ["error": "\(text)"])
                     return .nothing
                 }
-                return .message(KafkaMessage(copying: message))
+                var copy = KafkaMessage(copying: message)
+                copy.restarts = restarts.load(ordering: .relaxed)
+                return .message(copy)
             }
         } catch is NIOThreadPoolError.ThreadPoolInactive {
             return .closed
@@ -126,6 +140,8 @@ public final class KafkaConsumer: Sendable {
     }
 
     private func store(_ message: KafkaMessage) throws -> Bool {
+        // Polled before its topic was read again from the start: its offset belongs to the old topic.
+        guard message.restarts == restarts.load(ordering: .relaxed) else { return false }
         let list = rd_kafka_topic_partition_list_new(1)
         defer { rd_kafka_topic_partition_list_destroy(list) }
         rd_kafka_topic_partition_list_add(list, message.topic, message.partition).pointee.offset = message.offset + 1
@@ -138,6 +154,78 @@ public final class KafkaConsumer: Sendable {
         guard error == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(error, context: "storing an offset") }
         guard partitionError == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(partitionError, context: "storing an offset") }
         return true
+    }
+
+    /// A topic created anew (by a broker that lost its log: it has a new topic id) starts again at
+    /// offset 0, while this consumer's positions and the offsets the group committed still point
+    /// into the old one. Tansu answers a fetch past a partition's end with nothing rather than
+    /// "out of range", so the consumer would wait there and skip what the new topic holds. Every
+    /// few seconds (on the poll thread) this compares the topics' ids with those seen before; for
+    /// a topic created anew it reads the partitions it holds from the start and commits offset 0
+    /// for every partition of the topic, for the whole group (handlers are idempotent: what is
+    /// read twice changes nothing). A commit refused (a rebalance under way) is tried again.
+    private func readRecreatedTopicsFromTheStart() {
+        let now = ContinuousClock.now
+        let due = incarnations.withLock { state in
+            guard state.lastCheck.map({ now - $0 >= Self.incarnationCheckInterval }) ?? true else { return false }
+            state.lastCheck = now
+            return true
+        }
+        guard due, let current = try? KafkaAdmin.describeTopicsBlocking(topics, on: handle, timeout: .seconds(2)) else { return }
+        let (recreated, uncommitted) = incarnations.withLock { state -> (Set<String>, [String: KafkaAdmin.TopicDescription]) in
+            var recreated: Set<String> = []
+            for (topic, description) in current {
+                if let known = state.known[topic], known.id != description.id {
+                    recreated.insert(topic)
+                    state.uncommitted[topic] = description
+                }
+                state.known[topic] = description
+            }
+            return (recreated, state.uncommitted)
+        }
+        if !recreated.isEmpty { restart(recreated) }
+        guard !uncommitted.isEmpty else { return }
+        let everyPartition = rd_kafka_topic_partition_list_new(Int32(uncommitted.values.map(\.partitions).reduce(0, +)))
+        defer { rd_kafka_topic_partition_list_destroy(everyPartition) }
+        for (topic, description) in uncommitted {
+            for partition in 0..<description.partitions {
+                rd_kafka_topic_partition_list_add(everyPartition, topic, Int32(partition)).pointee.offset = 0
+            }
+        }
+        let committed = rd_kafka_commit(handle.pointer, everyPartition, 0)
+        if committed == RD_KAFKA_RESP_ERR_NO_ERROR {
+            incarnations.withLock { state in for topic in uncommitted.keys { state.uncommitted[topic] = nil } }
+        }
+        logger.warning(
+            "topics created anew on the broker (it lost its log): reading them again from the start",
+            metadata: [
+                "topics": "\(uncommitted.keys.sorted())",
+                "committed": "\(committed == RD_KAFKA_RESP_ERR_NO_ERROR ? "yes" : "\(KafkaError(committed)); trying again")",
+            ]
+        )
+    }
+
+    /// Moves the partitions of `recreated` this consumer holds to their start.
+    private func restart(_ recreated: Set<String>) {
+        restarts.add(1, ordering: .relaxed)
+
+        var assignment: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+        if rd_kafka_assignment(handle.pointer, &assignment) == RD_KAFKA_RESP_ERR_NO_ERROR, let assignment {
+            defer { rd_kafka_topic_partition_list_destroy(assignment) }
+            let held = rd_kafka_topic_partition_list_new(assignment.pointee.cnt)
+            defer { rd_kafka_topic_partition_list_destroy(held) }
+            for index in 0..<Int(assignment.pointee.cnt) {
+                let element = assignment.pointee.elems[index]
+                guard recreated.contains(String(cString: element.topic)) else { continue }
+                rd_kafka_topic_partition_list_add(held, element.topic, element.partition).pointee.offset = Int64(RD_KAFKA_OFFSET_BEGINNING)
+            }
+            if held!.pointee.cnt > 0 {
+                if let error = rd_kafka_seek_partitions(handle.pointer, held, 2000) { rd_kafka_error_destroy(error) }
+                // What was stored for the old topic must not be committed after the offsets below.
+                for index in 0..<Int(held!.pointee.cnt) { held!.pointee.elems[index].offset = 0 }
+                _ = rd_kafka_offsets_store(handle.pointer, held)
+            }
+        }
     }
 
     /// Commits the stored offsets, leaves the group and frees the client. `messages` ends.

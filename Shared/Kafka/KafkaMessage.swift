@@ -50,6 +50,9 @@ public struct KafkaMessage: Sendable {
     public let key: [UInt8]
     public let value: [UInt8]
     public let headers: [KafkaHeader]
+    /// The consumer's count of topics read again from the start when this message was polled
+    /// (see `KafkaConsumer.readRecreatedTopicsFromTheStart`).
+    var restarts = 0
 
     public var keyString: String { String(decoding: key, as: UTF8.self) }
 

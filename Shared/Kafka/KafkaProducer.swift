@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-/// An idempotent producer (`enable.idempotence=true`, `acks=all`): `send` returns once the broker
+/// A producer with `acks=all` and ordered retries (see `KafkaConfiguration`): `send` returns once the broker
 /// acknowledged the message, or throws librdkafka's error. librdkafka's callbacks are served by a
 /// dedicated thread, never by Swift's cooperative pool. Run it as a service so that it flushes on shutdown.
 public final class KafkaProducer: Service, Sendable {
@@ -161,6 +161,11 @@ public final class KafkaProducer: Service, Sendable {
     /// Creates the topics that do not exist yet.
     public func createTopics(_ names: [String], partitions: Int, timeout: Duration = .seconds(10)) async throws {
         try await withLiveHandle { try await KafkaAdmin.createTopics(names, partitions: partitions, on: $0, timeout: timeout) }
+    }
+
+    /// The broker's id of each of `names` it knows (see `KafkaAdmin.TopicDescription`).
+    public func topicIDs(_ names: [String], timeout: Duration = .seconds(5)) async throws -> [String: String] {
+        try await withLiveHandle { try await KafkaAdmin.describeTopics(names, on: $0, timeout: timeout) }.mapValues(\.id)
     }
 
     public func run() async throws {

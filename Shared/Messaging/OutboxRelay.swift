@@ -31,6 +31,7 @@ public struct OutboxRelay: Service {
     let partitions: Int
     private let published = Counter(label: "inkwell_outbox_published_total")
     private let setAside = Counter(label: "inkwell_outbox_set_aside_total")
+    let incarnations: TopicIncarnations
 
     public init(
         client: PostgresClient,
@@ -46,6 +47,7 @@ public struct OutboxRelay: Service {
         self.batchSize = batchSize
         self.idleInterval = idleInterval
         self.partitions = partitions
+        self.incarnations = TopicIncarnations(producer: producer, partitions: partitions)
     }
 
     public func run() async throws {
@@ -95,6 +97,7 @@ public struct OutboxRelay: Service {
                             position: position, eventType: eventType, topic: topic, key: key, payload: Array(payload.readableBytesView),
                             traceparent: traceparent))
                 }
+                if try await incarnations.replayLostEvents(before: Set(rows.map(\.topic)), on: transaction, logger: logger) > 0 { return 0 }
                 guard !rows.isEmpty else { return 0 }
 
                 // Enqueue in order, then wait: librdkafka keeps the order within each partition.

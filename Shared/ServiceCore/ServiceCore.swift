@@ -52,10 +52,17 @@ public struct ServiceCore: Sendable {
     }
 
     /// The HTTP server of an internal router; list it among the application's services.
-    public func internalListener(_ router: Router<AppRequestContext>, port: Int) -> some Service {
-        Application(
-            router: router, configuration: .init(address: .hostname(configuration.host, port: port)), logger: logger.component("internal-listener")
+    /// `onListening` learns the port it listens on (the system's choice when `port` is 0).
+    public func internalListener(
+        _ router: Router<AppRequestContext>, port: Int, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some Service {
+        let logger = logger.component("internal-listener")
+        let application = Application(
+            router: router, configuration: .init(address: .hostname(configuration.host, port: port)),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            logger: logger
         )
+        return InternalListener(application: application, port: port, logger: logger)
     }
 
     private func makeBareRouter() -> Router<AppRequestContext> {
@@ -119,5 +126,22 @@ public struct ServiceCore: Sendable {
             logger.warning("\(what) failed, retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(reason)"])
         }
         guard done != nil else { throw CancellationError() }
+    }
+}
+
+/// Runs an internal router's server, and says in the log why it stopped if it failed (a port
+/// already taken, most likely), since that stops the whole service.
+struct InternalListener<Base: ApplicationProtocol>: Service {
+    let application: Base
+    let port: Int
+    let logger: Logger
+
+    func run() async throws {
+        do {
+            try await application.run()
+        } catch {
+            logger.critical("the internal listener failed", metadata: ["port": "\(port)", "error": "\(error)"])
+            throw error
+        }
     }
 }

@@ -21,15 +21,15 @@ struct CommentsHarness: ServiceHarness {
     /// - Parameter postsURL: where comments finds posts; by default a proxy to posts' internal listener.
     static func run(postsURL: String? = nil, _ body: @Sendable (CommentsHarness) async throws -> Void) async throws {
         let tokens = TokenFactory()
-        let internalPort = try await freePort()
-        try await TestService.run(TestKafka.uniqueName("posts"), environment: ["INTERNAL_PORT": String(internalPort)], testing: .live) {
-            configuration in
+        let internalPort = ListeningPort()
+        try await TestService.run(TestKafka.uniqueName("posts"), testing: .live) { configuration in
             try Posts.buildApplication(
-                configuration, try PostsConfiguration(environment: configuration.environment, publicPort: 0), verifier: await tokens.verifier
+                configuration, try PostsConfiguration(environment: configuration.environment, publicPort: 0), verifier: await tokens.verifier,
+                onInternalListening: internalPort.record
             )
         } _: { posts in
             // Comments asks posts' internal listener, as in the stack.
-            let proxy = try await TCPProxy(targetPort: internalPort)
+            let proxy = try await TCPProxy(targetPort: try await internalPort.wait())
             let environment = [
                 "POSTS_URL": postsURL ?? "http://127.0.0.1:\(proxy.port)",
                 "POSTS_TIMEOUT": "0.5", "POSTS_DEADLINE": "1.5", "ARTICLE_CACHE_SECONDS": "0", "MAX_BODY_BYTES": "1048576",

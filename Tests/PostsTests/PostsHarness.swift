@@ -14,26 +14,27 @@ struct PostsHarness: ServiceHarness {
     let tokens: TokenFactory
     let producer: KafkaProducer
     /// The internal listener, where other services ask about articles.
-    let internalURL: String
+    let internalPort: ListeningPort
 
     static func run(_ body: @Sendable (PostsHarness) async throws -> Void) async throws {
         let tokens = TokenFactory()
-        let internalPort = try await freePort()
+        let internalPort = ListeningPort()
         let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
-        try await TestService.run(
-            TestKafka.uniqueName("posts"), environment: ["MAX_BODY_BYTES": "1048576", "INTERNAL_PORT": String(internalPort)], beside: [producer]
-        ) { configuration in
+        try await TestService.run(TestKafka.uniqueName("posts"), environment: ["MAX_BODY_BYTES": "1048576"], beside: [producer]) { configuration in
             let posts = try PostsConfiguration(environment: configuration.environment, publicPort: configuration.port)
-            return try buildApplication(configuration, posts, verifier: await tokens.verifier)
+            return try buildApplication(configuration, posts, verifier: await tokens.verifier, onInternalListening: internalPort.record)
         } _: { service in
-            try await body(PostsHarness(service: service, tokens: tokens, producer: producer, internalURL: "http://127.0.0.1:\(internalPort)"))
+            try await body(PostsHarness(service: service, tokens: tokens, producer: producer, internalPort: internalPort))
         }
     }
 
-    /// Asks the internal listener, as comments does (waiting for it to be up: it starts after the migrations).
+    /// Asks the internal listener, as comments does (once it listens: it starts after the migrations).
     func sendInternal(_ path: String) async throws -> ServiceClient.Reply {
-        try await ServiceClient(service: "posts", baseURLs: [internalURL], attemptTimeout: .seconds(2), deadline: .seconds(10), attempts: 20)
-            .get(path, logger: Logger(label: "test"))
+        let port = try await internalPort.wait()
+        return try await ServiceClient(
+            service: "posts", baseURLs: ["http://127.0.0.1:\(port)"], attemptTimeout: .seconds(30), deadline: .seconds(60), attempts: 2
+        )
+        .get(path, logger: Logger(label: "test"))
     }
 
     /// Creates an article and returns it; fails the test on anything but a 201.

@@ -159,9 +159,7 @@ struct MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(
-                    client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger
-                ).run()
+                _ = try await MigrationRunner(client: core.database, migrations: outboxMigrations, logger: logger).run()
                 let run = UUID()
                 let producers = [
                     try KafkaProducer(configuration: TestKafka.configuration(), logger: logger),
@@ -229,9 +227,7 @@ struct MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(
-                    client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger
-                ).run()
+                _ = try await MigrationRunner(client: core.database, migrations: outboxMigrations, logger: logger).run()
                 let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
                 let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
                 try await whileRunning([relay]) {
@@ -443,9 +439,7 @@ extension MessagingTests {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
             try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(
-                    client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger
-                ).run()
+                _ = try await MigrationRunner(client: core.database, migrations: outboxMigrations, logger: logger).run()
                 let run = UUID()
                 _ = try await core.database.withConnection { connection in
                     try await connection.withTransaction(logger: logger) { transaction in
@@ -509,8 +503,7 @@ extension MessagingTests {
             try await withRunningClient(core.database) {
                 _ = try await MigrationRunner(
                     client: core.database,
-                    migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2), EventConsumer.migration(version: 3)],
-                    logger: logger
+                    migrations: outboxMigrations + [EventConsumer.migration(version: 4)], logger: logger
                 ).run()
                 _ = try await core.database.withConnection { connection in
                     for (index, age) in [(0, "8 days"), (1, "6 days"), (2, "30 days")].map({ ($0.0, $0.1) }) {
