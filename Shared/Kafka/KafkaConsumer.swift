@@ -238,14 +238,16 @@ public final class KafkaConsumer: Sendable {
         guard first else { return }
         do {
             let logger = self.logger
-            try await thread.runIfActive { [self] in
+            // Runs even when the calling task is cancelled (a service stopping): a client left
+            // undestroyed would go on calling back into this consumer's context after it is freed.
+            try await thread.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.any()) { [self] in
                 settleBeforeLeaving()
                 let error = rd_kafka_consumer_close(handle.pointer)
                 if error != RD_KAFKA_RESP_ERR_NO_ERROR {
                     logger.warning("leaving the group was not clean", metadata: ["error": "\(KafkaError(error))"])
                 }
                 rd_kafka_destroy(handle.pointer)
-            }
+            }.get()
         } catch {
             logger.warning("closing the consumer failed", metadata: ["error": "\(error)"])
         }

@@ -469,6 +469,26 @@ extension MessagingTests {
         }
     }
 
+    @Test("a consumer closed by a task already cancelled still leaves its group and frees its client")
+    func closingWhenCancelled() async throws {
+        // A client left open would call back into the consumer after it is freed (a crash, once
+        // librdkafka's poll-interval timer fires).
+        let topic = TestKafka.uniqueName("cancelled-close")
+        let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+        try await producer.createTopics([topic], partitions: 1)
+        await producer.close()
+        let lines = LoggingTests.Lines()
+        let watched = Logger(label: "close") { StructuredLogHandler(label: $0, format: .logfmt, level: .info, output: lines.output) }
+        let consumer = try KafkaConsumer(configuration: TestKafka.configuration(), groupID: TestKafka.uniqueName("cancelled"), topics: [topic], logger: watched)
+        let closing = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await consumer.close()
+        }
+        await closing.value
+        #expect(lines.all.contains { $0.contains("consumer closed") })
+        #expect(!lines.all.contains { $0.contains("closing the consumer failed") }, "\(lines.all)")
+    }
+
     @Test("a consumer retrying an event while its database is away stops when the service shuts down")
     func retryLoopsEndOnShutdown() async throws {
         let topic = TestKafka.uniqueName("unreachable")
