@@ -81,6 +81,23 @@ public enum TestDatabase {
     }
 }
 
+extension TestDatabase {
+    /// A ``ServiceCore`` configured for tests (``testConfiguration(serviceName:databaseURL:extra:)``
+    /// with `environment`) on a scratch database, with `migrations` applied and its database client
+    /// running while `body` runs.
+    public static func withScratchCore<T: Sendable>(
+        migrations: [Migration], environment: [String: String] = [:], _ body: (ServiceCore) async throws -> T
+    ) async throws -> T {
+        try await withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url, extra: environment))
+            return try await withRunningClient(core.database) {
+                try await MigrationRunner(client: core.database, migrations: migrations, logger: core.logger).run()
+                return try await body(core)
+            }
+        }
+    }
+}
+
 /// The broker that scripts/test started (INKWELL_TEST_KAFKA_BROKERS), and Tansu's binary for
 /// tests that need a broker of their own (INKWELL_TANSU_BIN).
 public enum TestKafka {
