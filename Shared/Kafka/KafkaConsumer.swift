@@ -238,8 +238,8 @@ public final class KafkaConsumer: Sendable {
         guard first else { return }
         do {
             let logger = self.logger
-            // Runs even when the calling task is cancelled (a service stopping): a client left
-            // undestroyed would go on calling back into this consumer's context after it is freed.
+            // Not the cancellable form of runIfActive: a consumer closed from a cancelled task must
+            // still be destroyed, or librdkafka's threads go on calling back into freed memory.
             try await thread.runIfActive(eventLoop: MultiThreadedEventLoopGroup.singleton.any()) { [self] in
                 settleBeforeLeaving()
                 let error = rd_kafka_consumer_close(handle.pointer)

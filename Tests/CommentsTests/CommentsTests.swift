@@ -110,7 +110,7 @@ struct CommentsTests {
             _ = try await harness.comment("Stays", on: kept, by: writer)
 
             #expect(try await harness.posts.send(.delete, "/api/articles/\(slug)", as: writer).status == .noContent)
-            #expect(try await eventually(timeout: .seconds(30)) { try await harness.storedComments() == 1 })
+            #expect(try await eventually(timeout: .seconds(120)) { try await harness.storedComments() == 1 })
             #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").status == .notFound)
             #expect(try await harness.send(.get, "/api/articles/\(kept)/comments").comments?.count == 1)
         }
@@ -128,7 +128,7 @@ struct CommentsTests {
                 UserUpdated(user: UserProfile(userID: writer.id, username: renamed, email: "w@example.com", bio: "new bio", image: nil)))
             try await harness.producer.publish(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
             #expect(
-                try await eventually(timeout: .seconds(30)) {
+                try await eventually(timeout: .seconds(120)) {
                     let author = try await harness.send(.get, "/api/articles/\(slug)/comments", as: reader).comments?.first?.author
                     return author == Profile(username: renamed, bio: "new bio", image: "", following: true)
                 })

@@ -78,7 +78,7 @@ extension EndToEnd {
             #expect(missing.status == 404)
         }
 
-        @Test func everyAuthReplicaPublishesTheSameKeySet() async throws {
+        @Test(.nativeStackOnly) func everyAuthReplicaPublishesTheSameKeySet() async throws {
             let sets = try await Stack.replicaURLs.filter { $0.service == "auth" }.asyncMap {
                 try await request(.GET, $0.url + "/.well-known/jwks.json").body
             }

@@ -10,7 +10,8 @@ import Testing
 /// articles' own writes.
 @Suite(.enabled(if: TestKafka.isAvailable, "needs the test PostgreSQL and broker (scripts/test starts them)"))
 struct ProjectionTests {
-    static let patience = Duration.seconds(30)
+    // A consumer group's first join and the events' way through the broker: generous, for a busy machine.
+    static let patience = Duration.seconds(120)
 
     @Test func anArticleBeforeItsAuthorsEventRendersAndTheEventsFillItIn() async throws {
         try await PostsHarness.run { posts in

@@ -50,17 +50,27 @@ public enum TestDatabase {
         let url = "postgres://\(admin.username):\(admin.password ?? "")@\(admin.host):\(admin.port)/\(name)"
         do {
             let result = try await body(url)
-            try await drop(name, admin: admin)
+            await drop(name, admin: admin)
             return result
         } catch {
-            try? await drop(name, admin: admin)
+            await drop(name, admin: admin)
             throw error
         }
     }
 
-    private static func drop(_ name: some StringProtocol, admin: DatabaseConfiguration) async throws {
-        try await withAdminConnection(admin) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Logger(label: "test"))
+    /// Drops a scratch database, trying a few times: `WITH (FORCE)` cannot end an autovacuum
+    /// worker that happens to be in it. One left behind is harmless (the test cluster is scratch).
+    private static func drop(_ name: some StringProtocol, admin: DatabaseConfiguration) async {
+        for _ in 0..<10 {
+            do {
+                try await withAdminConnection(admin) { connection in
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Logger(label: "test"))
+                }
+                return
+            } catch {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
         }
     }
 
