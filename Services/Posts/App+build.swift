@@ -1,5 +1,8 @@
+import Authentication
+import HTTPKit
 import Hummingbird
-import Shared
+import Messaging
+import ServiceCore
 
 /// - Parameters:
 ///   - verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
@@ -23,7 +26,9 @@ func buildApplication(
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<
+    AppRequestContext
+> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
     let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
     router.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")

@@ -1,5 +1,8 @@
+import Events
+import Kafka
 import Logging
 import Metrics
+import Persistence
 import PostgresNIO
 import Synchronization
 
@@ -35,7 +38,9 @@ final class TopicIncarnations: Sendable {
         let due = lastCheck.withLock { last in last.map { now - $0 >= idleCheckInterval } ?? true }
         guard !topics.isEmpty || due else { return 0 }
         var recorded: [String: String] = [:]
-        for try await (topic, id) in try await connection.query("SELECT topic, topic_id FROM outbox_topics", logger: logger).decode((String, String).self) {
+        for try await (topic, id) in try await connection.query("SELECT topic, topic_id FROM outbox_topics", logger: logger).decode(
+            (String, String).self)
+        {
             recorded[topic] = id
         }
         let checked = topics.union(recorded.keys)
@@ -44,7 +49,8 @@ final class TopicIncarnations: Sendable {
         if current.count < checked.count {
             logger.warning("topics missing on the broker; creating them", metadata: ["topics": "\(checked.subtracting(current.keys).sorted())"])
             let eventTopics = EventTopic.allCases.map(\.rawValue)
-            try await producer.createTopics(Array(checked.union(eventTopics + eventTopics.map(EventTopic.deadLetterTopic(of:)))), partitions: partitions)
+            try await producer.createTopics(
+                Array(checked.union(eventTopics + eventTopics.map(EventTopic.deadLetterTopic(of:)))), partitions: partitions)
             current = try await producer.topicIDs(Array(checked))
             guard current.count == checked.count else {
                 throw KafkaError(code: -1, message: "topics still missing after creating them: \(checked.subtracting(current.keys).sorted())")

@@ -20,7 +20,9 @@ extension EndToEnd {
             let run = UUID().uuidString.prefix(6)
             let titles = (0..<Self.comments).map { "Crash \(run) \($0)" }
             let slugs = try await Self.concurrently(titles) { title in
-                let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"\#(title)","description":"d","body":"b"}}"#)
+                let created = try await request(
+                    .POST, Stack.gateway + "/api/articles", headers: writer.headers,
+                    body: #"{"article":{"title":"\#(title)","description":"d","body":"b"}}"#)
                 return try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug: \(created.body)")
             }
 
@@ -36,7 +38,9 @@ extension EndToEnd {
                 }
                 group.addTask {
                     try await Self.concurrently(slugs) { slug in
-                        let reply = try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers, body: #"{"comment":{"body":"before, during or after the crash"}}"#)
+                        let reply = try await request(
+                            .POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers,
+                            body: #"{"comment":{"body":"before, during or after the crash"}}"#)
                         progress.answered.add(1, ordering: .relaxed)
                         return reply.status
                     }
@@ -52,7 +56,9 @@ extension EndToEnd {
             let all = try await eventually(timeout: .seconds(150), every: .seconds(1)) { try Set(delivered()) == expected }
             try await Task.sleep(for: .seconds(2))
             let received = try delivered()
-            print("fault figures: broker killed after \(Self.comments / 2) of \(Self.comments) comments: \(Set(received).count) emails of \(Self.comments) arrived, \(received.count - Set(received).count) twice")
+            print(
+                "fault figures: broker killed after \(Self.comments / 2) of \(Self.comments) comments: \(Set(received).count) emails of \(Self.comments) arrived, \(received.count - Set(received).count) twice"
+            )
             #expect(all, "every email arrives: \(expected.subtracting(received).count) missing")
             #expect(received.count == expected.count, "each email once")
 

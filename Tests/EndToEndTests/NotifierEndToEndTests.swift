@@ -10,9 +10,12 @@ extension EndToEnd {
             let writer = try await registerMember("nwriter")
             let reader = try await registerMember("nreader")
             let title = "Notify \(UUID().uuidString.prefix(6))"
-            let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"\#(title)","description":"d","body":"b"}}"#)
+            let created = try await request(
+                .POST, Stack.gateway + "/api/articles", headers: writer.headers,
+                body: #"{"article":{"title":"\#(title)","description":"d","body":"b"}}"#)
             let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")
-            let commented = try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers, body: #"{"comment":{"body":"Hello!"}}"#)
+            let commented = try await request(
+                .POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers, body: #"{"comment":{"body":"Hello!"}}"#)
             #expect(commented.status == 200)
 
             let subject = "\(reader.username) commented on \(title)"
