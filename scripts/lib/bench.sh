@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench-* scripts: wrk runs through the gateway, collected into one table.
 # Needs GATEWAY (the gateway's URL); wrk's Lua scripts are in scripts/lib/wrk.
 
@@ -6,28 +7,54 @@ BENCH_ERRORS=0
 BENCH_DURATION=${BENCH_DURATION:-10}
 BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
 
-# bench_wrk LABEL PATH SCRIPT: runs wrk, prints its report and keeps a row for bench_table.
-bench_wrk() {
-    local label=$1 path=$2 script=$3 output
-    step "$label: wrk, $BENCH_CONNECTIONS connections, ${BENCH_DURATION}s" >&2
+# The machine's load (1-minute average): other work on the machine moves every figure.
+load_average() { cut -d' ' -f1 /proc/loadavg; }
+
+# bench_run LABEL PATH [SCRIPT]: runs wrk (with SCRIPT from scripts/lib/wrk, if given), prints its
+# report to stderr and "REQ/S P50 P99 FAILED LOAD" on stdout.
+bench_run() {
+    local label=$1 path=$2 script=${3:-} output load
+    local options=(-t2 -c"$BENCH_CONNECTIONS" -d"${BENCH_DURATION}s" --timeout 30s --latency)
+    [ -n "$script" ] && options+=(-s "$INKWELL_ROOT/scripts/lib/wrk/$script")
+    load=$(load_average)
+    step "$label: wrk, $BENCH_CONNECTIONS connections, ${BENCH_DURATION}s (load $load)" >&2
     # wrk gives up on a request after 2 s by default; logins queue longer than that at 128 connections.
-    output=$(wrk -t2 -c"$BENCH_CONNECTIONS" -d"${BENCH_DURATION}s" --timeout 30s --latency -s "$INKWELL_ROOT/scripts/lib/wrk/$script" "$GATEWAY$path")
+    output=$(wrk "${options[@]}" "$GATEWAY$path")
     echo "$output" >&2
-    local rps p50 p99 non2xx sock failed
+    local rps p50 p99 non2xx sock
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$output")
     p50=$(awk '$1 == "50%" {print $2}' <<<"$output")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$output")
     non2xx=$(awk '/Non-2xx or 3xx responses:/ {print $NF}' <<<"$output")
     sock=$(awk '/Socket errors:/ {gsub(",", ""); print $4 + $6 + $8 + $10}' <<<"$output")
-    failed=$((${non2xx:-0} + ${sock:-0}))
+    echo "${rps:-0} ${p50:-?} ${p99:-?} $((${non2xx:-0} + ${sock:-0})) $load"
+}
+
+# bench_wrk LABEL PATH [SCRIPT]: runs wrk, prints its report and keeps a row for bench_table.
+bench_wrk() {
+    local label=$1 rps p50 p99 failed load
+    read -r rps p50 p99 failed load < <(bench_run "$@")
     BENCH_ERRORS=$((BENCH_ERRORS + failed))
-    BENCH_ROWS+=("$(printf '| %-40s | %10s | %9s | %9s | %6s |' "$label" "$rps" "$p50" "$p99" "$failed")")
+    BENCH_ROWS+=("$(printf '| %-40s | %10s | %9s | %9s | %6s | %5s |' "$label" "$rps" "$p50" "$p99" "$failed" "$load")")
 }
 
 bench_table() {
-    printf '| %-40s | %10s | %9s | %9s | %6s |\n' route "req/s" p50 p99 errors
-    printf '|%s|%s|%s|%s|%s|\n' "------------------------------------------" "------------" "-----------" "-----------" "--------"
+    printf '| %-40s | %10s | %9s | %9s | %6s | %5s |\n' route "req/s" p50 p99 errors load
+    printf '|%s|%s|%s|%s|%s|%s|\n' "------------------------------------------" "------------" "-----------" "-----------" "--------" "-------"
     printf '%s\n' "${BENCH_ROWS[@]}"
+}
+
+# wrk's latency ("443.00us", "3.18ms", "1.05s") in milliseconds.
+latency_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0
+        if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000
+        printf "%.2f", n }'
+}
+
+# median NUMBER...: the middle value (the lower middle of an even count).
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'
 }
 
 # bench_register NAME: registers a user through the gateway; sets BENCH_EMAIL, BENCH_PASSWORD,
@@ -41,4 +68,25 @@ bench_register() {
         "$GATEWAY/api/users" | python3 -c 'import json,sys; print(json.load(sys.stdin)["user"]["token"])') ||
         die "registering the benchmark's user failed"
     export BENCH_TOKEN
+}
+
+# bench_seed: registers the benchmark's user (bench_register) and seeds every service's database
+# with BENCH_USERS users, BENCH_ARTICLES articles and 2 comments on each of BENCH_COMMENTED
+# articles (scripts/lib/seed-*.sql). Needs stack.sh and a running stack.
+bench_seed() {
+    local bench_user service started=$SECONDS
+    bench_register bench
+    bench_user=$(python3 -c 'import base64,json,sys; p=sys.argv[1].split(".")[1]; print(json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))["sub"])' "$BENCH_TOKEN")
+    wait_until "the bench user's projection in posts" 60 \
+        psql -qtA "$(database_url posts)" -c "SELECT 1 / count(*) FROM users WHERE id = '$bench_user'"
+    step "seeding $BENCH_USERS users, $BENCH_ARTICLES articles, $((BENCH_COMMENTED * 2)) comments"
+    say "  posts:"
+    psql -q "$(database_url posts)" -v users="$BENCH_USERS" -v articles="$BENCH_ARTICLES" -v bench_user="$bench_user" \
+        -f "$INKWELL_ROOT/scripts/lib/seed-posts.sql"
+    for service in auth comments notifier; do
+        say "  $service"
+        psql -q "$(database_url "$service")" -v service="$service" -v users="$BENCH_USERS" -v commented="$BENCH_COMMENTED" \
+            -f "$INKWELL_ROOT/scripts/lib/seed-others.sql"
+    done
+    say "    seeded in $((SECONDS - started))s"
 }

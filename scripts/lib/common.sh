@@ -63,3 +63,18 @@ debian_mirror() {
     done
     return 1
 }
+
+# The benchmarks' ports (scripts/bench*), each movable with INKWELL_BENCH_…, so that a benchmark
+# can run beside another one or beside scripts/test-compose, which uses the same defaults.
+use_bench_ports() {
+    export INKWELL_GATEWAY_PORT=${INKWELL_BENCH_GATEWAY_PORT:-28080}
+    export INKWELL_PG_PORT=${INKWELL_BENCH_PG_PORT:-25433}
+    export INKWELL_BROKER_PORT=${INKWELL_BENCH_BROKER_PORT:-29092}
+    export INKWELL_SMTP_PORT=${INKWELL_BENCH_SMTP_PORT:-22525}
+    export INKWELL_AUTH_BASE_PORT=${INKWELL_BENCH_AUTH_BASE_PORT:-28100}
+    export INKWELL_POSTS_BASE_PORT=${INKWELL_BENCH_POSTS_BASE_PORT:-28200}
+    export INKWELL_COMMENTS_BASE_PORT=${INKWELL_BENCH_COMMENTS_BASE_PORT:-28300}
+    export INKWELL_NOTIFIER_BASE_PORT=${INKWELL_BENCH_NOTIFIER_BASE_PORT:-28400}
+    # nginx alone, for the ceilings.
+    export INKWELL_CEILING_PORT=${INKWELL_BENCH_CEILING_PORT:-28090}
+}
