@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "HTTPKit",
             dependencies: [
-                "Persistence", "Basics", logging, hummingbird, nioCore, httpClient,
+                "Persistence", "Basics", logging, hummingbird, nioCore, httpClient, crypto,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Shared/HTTPKit",

@@ -10,6 +10,7 @@ struct ProfilesController: Sendable {
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.group("profiles/:username")
+            .add(middleware: HTTPCachingMiddleware())
             .add(middleware: verifier.optional)
             .get(use: show)
         routes.group("profiles/:username/follow")

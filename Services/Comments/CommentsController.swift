@@ -15,6 +15,7 @@ struct CommentsController: Sendable {
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.group("articles/:slug/comments")
+            .add(middleware: HTTPCachingMiddleware())
             .add(middleware: verifier.optional)
             .get(use: list)
         routes.group("articles/:slug/comments")

@@ -11,6 +11,7 @@ struct ArticlesController: Sendable {
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.group("articles")
+            .add(middleware: HTTPCachingMiddleware())
             .add(middleware: verifier.optional)
             .get(use: list)
             .get(":slug", use: show)

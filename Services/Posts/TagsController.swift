@@ -8,7 +8,7 @@ struct TagsController: Sendable {
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
-        routes.get("tags") { _, context in
+        routes.group("tags").add(middleware: HTTPCachingMiddleware()).get { _, context in
             TagsResponse(tags: try await repository.popularTags(limit: Self.limit, logger: context.logger))
         }
         return routes
