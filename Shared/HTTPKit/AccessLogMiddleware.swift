@@ -4,7 +4,9 @@ import Hummingbird
 import Logging
 import NIOCore
 
-/// One log line per request: method, path, status and duration. Health and metrics probes log at debug.
+/// One log line per request: method, path, status and duration; at debug level but for server
+/// errors, since the gateway's access log already has a line for every request (with its request
+/// id, status and timings), and a second one in the service cost as much as a short read.
 public struct AccessLogMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
 
@@ -15,7 +17,7 @@ public struct AccessLogMiddleware: RouterMiddleware {
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
         let path = request.uri.path
-        let level: Logger.Level = path.hasPrefix("/health/") || path == "/metrics" ? .debug : .info
+        let level: Logger.Level = response.status.code >= 500 ? .info : .debug
         context.logger.log(
             level: level,
             "\(request.method) \(path) \(response.status.code)",
