@@ -301,10 +301,13 @@ stop_stack() {
 
 # build_services CONFIGURATION (release | debug); prints the folder holding the binaries.
 build_services() {
-    local configuration=$1
+    local configuration=$1 scratch=()
+    # SwiftPM locks its build folder: a benchmark's release build beside a test run's debug one
+    # needs a folder of its own (INKWELL_SWIFT_SCRATCH=.build-release).
+    [ -n "${INKWELL_SWIFT_SCRATCH:-}" ] && scratch=(--scratch-path "$INKWELL_SWIFT_SCRATCH")
     step "building the services ($configuration)" >&2
-    (cd "$INKWELL_ROOT" && swift build -c "$configuration" >&2)
-    (cd "$INKWELL_ROOT" && swift build -c "$configuration" --show-bin-path)
+    (cd "$INKWELL_ROOT" && swift build -c "$configuration" "${scratch[@]}" >&2)
+    (cd "$INKWELL_ROOT" && swift build -c "$configuration" "${scratch[@]}" --show-bin-path)
 }
 
 # The start time of process PID (in clock ticks since boot), which tells it apart from a later
