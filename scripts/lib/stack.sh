@@ -218,11 +218,8 @@ start_services() {
         for ((i = 1; i <= replicas; i++)); do
             port=$(service_port "$service" "$i")
             if pid_alive "$service-$i"; then continue; fi
-            local secrets=() wrapper=()
+            local secrets=()
             [ "$service" = auth ] && secrets=(JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")")
-            # scripts/profile runs one replica under a profiler: INKWELL_WRAPPED=posts-1 INKWELL_WRAPPER="valgrind …".
-            # shellcheck disable=SC2206 # the wrapper's words
-            [ "$service-$i" = "${INKWELL_WRAPPED:-}" ] && wrapper=($INKWELL_WRAPPER)
             start_process "$service-$i" env "${secrets[@]}" \
                 HOST=127.0.0.1 PORT="$port" INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))" \
                 DATABASE_URL="$(database_url "$service")" \
@@ -231,7 +228,7 @@ start_services() {
                 AUTH_JWKS_URL="$(replica_urls auth "$replicas" /.well-known/jwks.json)" \
                 SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
                 POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")" \
-                "${wrapper[@]}" "$binary"
+                "$binary"
         done
     done
     step "waiting for $((replicas * ${#SERVICES[@]})) service replicas to be ready"
