@@ -82,6 +82,11 @@ struct ArticleController: Sendable {
             commentsUnavailable = true
         }
         let viewer = visit.session.username
+        // Posts learns of follows from auth's events, a moment later; auth itself knows at once.
+        var following = article.author.following ?? false
+        if let viewer, viewer != article.author.username, let profile = try? await site.api.profile(article.author.username, visit.caller) {
+            following = profile.following ?? following
+        }
         let path = Paths.article(article.slug)
         let view = ArticleView(
             title: article.title,
@@ -90,7 +95,7 @@ struct ArticleController: Sendable {
             author: AuthorView(article.author),
             date: DateView(article.createdAt),
             favorite: FavoriteButton(article, signedIn: viewer != nil),
-            follow: FollowButton(username: article.author.username, following: article.author.following ?? false),
+            follow: FollowButton(username: article.author.username, following: following),
             canFollow: viewer != nil && viewer != article.author.username,
             isAuthor: viewer == article.author.username,
             editPath: Paths.editor(article.slug),

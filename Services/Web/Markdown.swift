@@ -12,7 +12,8 @@ enum Markdown {
         let parser = MarkdownParser(modifiers: [
             Modifier(target: .html) { _, markdown in SafeHTML.escape(String(markdown)) }
         ])
-        let html = parser.html(from: markdown)
+        // Ink reads only LF line ends (with CRLF, a code block never closes).
+        let html = parser.html(from: markdown.replacingOccurrences(of: "\r\n", with: "\n"))
         let highest = (1...6).first { html.contains("<h\($0)>") } ?? topHeading
         return SafeHTML.sanitize(html, headingShift: topHeading - highest)
     }

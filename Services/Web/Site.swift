@@ -35,9 +35,11 @@ struct Site: Sendable {
             throw WebError.crossSite
         }
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        guard let fields = try? URLEncodedFormDecoder().decode([String: String].self, from: String(buffer: body)) else {
+        guard let decoded = try? URLEncodedFormDecoder().decode([String: String].self, from: String(buffer: body)) else {
             throw WebError.badRequest("The form could not be read.")
         }
+        // Browsers send a textarea's lines ended with CRLF; what is stored, and what Markdown reads, has LF.
+        let fields = decoded.mapValues { $0.replacingOccurrences(of: "\r\n", with: "\n") }
         guard !visit.session.seedIsNew, CSRF.isValid(fields[CSRF.field], seed: visit.session.seed, session: visit.session.token) else {
             context.logger.notice("form refused: missing or wrong CSRF token")
             throw WebError.crossSite

@@ -17,6 +17,10 @@ import Testing
         #expect(html.contains(#"<a href="https://example.com/a?b=1&amp;c=2" rel="nofollow noopener noreferrer">docs</a>"#))
     }
 
+    @Test func windowsLineEndsAreRead() {
+        #expect(Markdown.html("```\r\ncode\r\n```\r\n\r\nafter") == "<pre><code>code\n</code></pre><p>after</p>")
+    }
+
     @Test func rawHTMLIsShownAsText() {
         let html = Markdown.html("Hello <b>bold</b> and <script>alert(1)</script>\n\n<div onclick=\"x()\">block</div>")
         #expect(html.contains("&lt;b&gt;bold&lt;/b&gt;"))

@@ -185,3 +185,20 @@ import TestSupport
         }
     }
 }
+
+/// What the templates make of values (rendered without a server).
+@Suite struct TemplateTests {
+    @Test func aTextareaKeepsItsValueExactly() throws {
+        let body = "## Heading\n\n    indented code\n<b>&amp;</b>\n"
+        let view = EditorController.EditorView(
+            heading: "Edit article", action: "/editor/x", submitLabel: "Save", fields: [FieldView("body", label: "Article", value: body, rows: 8)],
+            fixedTags: [], hasFixedTags: false, formErrors: [], hasFormErrors: false
+        )
+        let page = PageView(
+            title: "Edit", stylesheet: "/s.css", csrf: "t", returnTo: "/", viewer: nil, isSignedIn: false, nav: Navigation(nil), content: view
+        )
+        let html = try Templates().render(page, "editor")
+        let escaped = "## Heading\n\n    indented code\n&lt;b&gt;&amp;amp;&lt;/b&gt;\n"
+        #expect(html.contains(">\n\(escaped)</textarea>"), "\(html)")
+    }
+}
