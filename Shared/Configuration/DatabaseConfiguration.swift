@@ -12,8 +12,13 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     /// The longest a statement may run before PostgreSQL cancels it (`statement_timeout`), so that
     /// no request or worker can hold a connection for ever.
     public var statementTimeout: Duration
+    /// How long opening one connection (TCP and authentication) may take.
+    public var connectTimeout: Duration
 
-    public init(host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30)) {
+    public init(
+        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10,
+        statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+    ) {
         self.host = host
         self.port = port
         self.username = username
@@ -21,10 +26,13 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         self.database = database
         self.maxConnections = maxConnections
         self.statementTimeout = statementTimeout
+        self.connectTimeout = connectTimeout
     }
 
     /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
-    public init(url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30)) throws(ConfigurationError) {
+    public init(
+        url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+    ) throws(ConfigurationError) {
         let expected = "a URL like postgres://user:password@host:5432/database"
         guard let components = URLComponents(string: text),
             ["postgres", "postgresql"].contains(components.scheme ?? ""),
@@ -44,7 +52,8 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             password: components.password?.removingPercentEncoding,
             database: database,
             maxConnections: maxConnections,
-            statementTimeout: statementTimeout
+            statementTimeout: statementTimeout,
+            connectTimeout: connectTimeout
         )
     }
 
@@ -65,7 +74,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             tls: .disable
         )
         configuration.options.maximumConnections = maxConnections
-        configuration.options.connectTimeout = .seconds(3)
+        configuration.options.connectTimeout = connectTimeout
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
         return configuration
     }

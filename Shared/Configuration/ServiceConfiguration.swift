@@ -37,7 +37,8 @@ public struct ServiceConfiguration: Sendable {
             url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
             variable: "DATABASE_URL",
             maxConnections: maxConnections,
-            statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600)
+            statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600),
+            connectTimeout: try environment.seconds("DATABASE_CONNECT_TIMEOUT", default: 3, in: 0.1...300)
         )
         self.logLevel = try environment.logLevel("LOG_LEVEL", default: .info)
         self.logFormat = try environment.choice("LOG_FORMAT", default: .logfmt)

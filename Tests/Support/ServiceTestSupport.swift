@@ -16,7 +16,10 @@ public struct TestFailure: Error, CustomStringConvertible {
 /// A configuration for tests: the database is the one scripts/test started (INKWELL_TEST_DATABASE_URL),
 /// or a placeholder for tests that never reach it.
 public func testConfiguration(serviceName: String = "test", databaseURL: String? = nil, extra: [String: String] = [:]) throws -> ServiceConfiguration {
-    var environment = ["LOG_LEVEL": "warning", "DATABASE_STARTUP_TIMEOUT": "5", "READINESS_TIMEOUT": "1", "MAX_BODY_BYTES": "2048"]
+    // Connections may be slow to open on a busy machine (SCRAM costs CPU): the tests wait for them.
+    var environment = [
+        "LOG_LEVEL": "warning", "DATABASE_STARTUP_TIMEOUT": "60", "DATABASE_CONNECT_TIMEOUT": "30", "READINESS_TIMEOUT": "1", "MAX_BODY_BYTES": "2048",
+    ]
     environment["DATABASE_URL"] = databaseURL ?? TestDatabase.adminURL ?? "postgres://nobody@127.0.0.1:1/none"
     if let brokers = TestKafka.brokers { environment["KAFKA_BROKERS"] = brokers }
     environment.merge(extra) { _, new in new }
