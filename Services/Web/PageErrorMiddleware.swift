@@ -56,6 +56,10 @@ struct PageErrorMiddleware: RouterMiddleware {
             (status, heading, message) = Self.notFound
         case let error as HTTPError where error.status == .methodNotAllowed:
             (status, heading, message) = (.methodNotAllowed, "Not possible here", "This page cannot be used that way.")
+        case let error as HTTPError where error.status == .contentTooLarge:
+            (status, heading, message) = (.contentTooLarge, "Too large", "What you sent is larger than this site accepts.")
+        case let error as HTTPError where (400..<500).contains(error.status.code):
+            (status, heading, message) = (error.status, "That request could not be read", error.body ?? "")
         case WebError.badRequest(let reason):
             (status, heading, message) = (.badRequest, "That request could not be read", reason)
         case let error as APIError where error.status == 429:
