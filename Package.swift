@@ -3,6 +3,25 @@ import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let lifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
+let postgres = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let jwt = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+
+/// What a service is built on: the top of the shared library, and the targets below it whose types
+/// the service names itself.
+let sharedForServices: [Target.Dependency] = [
+    "ServiceCore", "Messaging", "Authentication", "HTTPKit", "Persistence", "Settings", "Events", "Basics",
+    logging, lifecycle, metrics, postgres, hummingbird,
+]
+
 let package = Package(
     name: "Inkwell",
     platforms: [.macOS(.v15)],
@@ -30,48 +49,75 @@ let package = Package(
         .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
     ],
     targets: [
+        // The shared library (Shared/), one folder per target, bottom up: each target depends only on
+        // targets listed before it. Shared/<Target>/<Target>.swift says what the target is for.
+        .target(name: "Events", path: "Shared/Events", swiftSettings: swiftSettings),
+        .target(name: "Settings", dependencies: [logging], path: "Shared/Settings", swiftSettings: swiftSettings),
+        .target(name: "Basics", dependencies: [logging, lifecycle], path: "Shared/Basics", swiftSettings: swiftSettings),
         // librdkafka 2.8 or newer, found through pkg-config (scripts/setup builds it).
         .systemLibrary(name: "CRdkafka", path: "Shared/CRdkafka", pkgConfig: "rdkafka"),
         .target(
-            name: "Shared",
-            dependencies: [
-                "CRdkafka",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                // Its ConnectionPoolError says when the pool gave up reaching the database.
-                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-            ],
-            path: "Shared",
-            exclude: ["CRdkafka"],
+            name: "Kafka",
+            dependencies: ["CRdkafka", "Basics", logging, lifecycle, nioPosix],
+            path: "Shared/Kafka",
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Persistence",
+            dependencies: [
+                "Settings", "Basics", logging, postgres,
+                // Its ConnectionPoolError says when the pool gave up reaching the database.
+                .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
+            ],
+            path: "Shared/Persistence",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HTTPKit",
+            dependencies: [
+                "Persistence", "Basics", logging, hummingbird, nioCore, httpClient,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Shared/HTTPKit",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Authentication",
+            dependencies: ["HTTPKit", "Persistence", "Settings", "Basics", logging, hummingbird, postgres, httpClient, jwt],
+            path: "Shared/Authentication",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Messaging",
+            dependencies: ["Events", "Kafka", "Persistence", "Basics", logging, lifecycle, metrics, nioCore, postgres],
+            path: "Shared/Messaging",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "ServiceCore",
+            dependencies: [
+                "Events", "Settings", "Basics", "Kafka", "Persistence", "HTTPKit", "Authentication", "Messaging",
+                logging, lifecycle, metrics, nioCore, postgres, hummingbird,
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            path: "Shared/ServiceCore",
+            swiftSettings: swiftSettings
+        ),
+
+        // The services, one executable each.
         .executableTarget(
             name: "Auth",
-            dependencies: [
-                "Shared",
-                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: sharedForServices + [.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), jwt, crypto, nioPosix],
             path: "Services/Auth",
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "Posts", dependencies: ["Shared"], path: "Services/Posts", swiftSettings: swiftSettings),
-        .executableTarget(name: "Comments", dependencies: ["Shared"], path: "Services/Comments", swiftSettings: swiftSettings),
+        .executableTarget(name: "Posts", dependencies: sharedForServices, path: "Services/Posts", swiftSettings: swiftSettings),
+        .executableTarget(name: "Comments", dependencies: sharedForServices, path: "Services/Comments", swiftSettings: swiftSettings),
         // libcurl's SMTP client, found through pkg-config (scripts/setup installs libcurl4-openssl-dev).
         .systemLibrary(name: "CCurl", path: "Services/Notifier/CCurl", pkgConfig: "libcurl"),
         .executableTarget(
             name: "Notifier",
-            dependencies: ["Shared", "CCurl"],
+            dependencies: sharedForServices + ["CCurl", nioPosix],
             path: "Services/Notifier",
             exclude: ["CCurl"],
             swiftSettings: swiftSettings
@@ -81,104 +127,69 @@ let package = Package(
         .executableTarget(
             name: "Web",
             dependencies: [
-                "Shared",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "ServiceCore", "HTTPKit", "Settings",
+                hummingbird, httpClient, lifecycle, logging, crypto,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Ink", package: "Ink"),
-                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Services/Web",
             resources: [.embedInCode("Templates"), .embedInCode("Assets")],
             swiftSettings: swiftSettings
         ),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
-        .executableTarget(name: "MessagingBenchmark", dependencies: ["Shared"], path: "Benchmarks/MessagingBenchmark", swiftSettings: swiftSettings),
-        // Helpers that both test targets use.
+        .executableTarget(
+            name: "MessagingBenchmark",
+            dependencies: ["ServiceCore", "Messaging", "Kafka", "Persistence", "Events", "Settings", "Basics", logging, lifecycle, postgres],
+            path: "Benchmarks/MessagingBenchmark",
+            swiftSettings: swiftSettings
+        ),
+
+        // Tests. TestSupport: the harness every test target uses (a scratch database and app, request
+        // helpers, a private broker, an SMTP sink, token forging).
         .target(
             name: "TestSupport",
-            dependencies: [
-                "Shared",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
+            dependencies: ["Kafka"] + sharedForServices + [hummingbirdTesting, nioCore, nioPosix, jwt, crypto],
             path: "Tests/Support",
             exclude: ["smtp_sink.py"],
             swiftSettings: swiftSettings
         ),
+        // The shared library's tests, one target for all its targets: most of them meet in a
+        // ServiceCore (its router, its database, its messaging), so they share one harness.
         .testTarget(
             name: "SharedTests",
-            dependencies: [
-                "Shared",
-                "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-            ],
+            dependencies: ["TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting, nioCore, nioPosix, jwt, crypto],
             path: "Tests/SharedTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "AuthTests",
-            dependencies: [
-                "Auth",
-                "Shared",
-                "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "JWTKit", package: "jwt-kit"),
-            ],
+            dependencies: ["Auth", "TestSupport"] + sharedForServices + [hummingbirdTesting, jwt],
             path: "Tests/AuthTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PostsTests",
-            dependencies: [
-                "Posts",
-                "Shared",
-                "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
+            dependencies: ["Posts", "TestSupport"] + sharedForServices + [hummingbirdTesting],
             path: "Tests/PostsTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CommentsTests",
-            dependencies: [
-                "Comments",
-                "Posts",
-                "Shared",
-                "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
+            dependencies: ["Comments", "Posts", "TestSupport"] + sharedForServices + [hummingbirdTesting],
             path: "Tests/CommentsTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "NotifierTests",
-            dependencies: [
-                "Notifier",
-                "Shared",
-                "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
+            dependencies: ["Notifier", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting],
             path: "Tests/NotifierTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web",
-                "Shared",
-                "TestSupport",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Web", "TestSupport", "ServiceCore", "HTTPKit", "Settings", hummingbirdTesting,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/WebTests",
@@ -188,9 +199,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
+                "TestSupport", httpClient, nioCore,
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/EndToEndTests",

@@ -1,8 +1,14 @@
+import Basics
+import Events
 import Foundation
+import Kafka
 import Logging
+import Messaging
+import Persistence
 import PostgresNIO
+import ServiceCore
 import ServiceLifecycle
-import Shared
+import Settings
 import Synchronization
 
 // Outbox → relay → broker → idempotent consumer, on the native stack's PostgreSQL and broker:
@@ -67,7 +73,10 @@ try await withThrowingTaskGroup(of: Void.self) { group in
 
     _ = try await MigrationRunner(
         client: core.database,
-        migrations: [Outbox.migration(version: 1), EventConsumer.migration(version: 2), Outbox.setAsideMigration(version: 3)],
+        migrations: [
+            Outbox.migration(version: 1), EventConsumer.migration(version: 2), Outbox.setAsideMigration(version: 3),
+            Outbox.topicIncarnationsMigration(version: 4),
+        ],
         logger: logger
     ).run()
     try await core.database.query("TRUNCATE outbox", logger: logger)
@@ -115,12 +124,15 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     }
     let elapsed = (lastHandled.withLock { $0 } ?? .now) - start
     let sorted = latencies.withLock { $0 }.sorted()
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let seconds = elapsed.seconds
     print("")
     print("events                      \(total)")
-    print(String(format: "written in                  %.2f s", Double(written.components.seconds) + Double(written.components.attoseconds) / 1e18))
+    print(String(format: "written in                  %.2f s", written.seconds))
     print(String(format: "outbox → consumer           %.0f events/s (%.2f s for all)", Double(total) / seconds, seconds))
-    print(String(format: "latency write → handled     p50 %.1f ms   p99 %.1f ms   max %.1f ms", percentile(sorted, 0.5), percentile(sorted, 0.99), sorted.last ?? .nan))
+    print(
+        String(
+            format: "latency write → handled     p50 %.1f ms   p99 %.1f ms   max %.1f ms", percentile(sorted, 0.5), percentile(sorted, 0.99),
+            sorted.last ?? .nan))
     group.cancelAll()
 }
 await producer.close()

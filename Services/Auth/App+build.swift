@@ -1,5 +1,7 @@
+import Authentication
+import HTTPKit
 import Hummingbird
-import Shared
+import ServiceCore
 
 func buildApplication(_ configuration: ServiceConfiguration, _ auth: AuthConfiguration) async throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
@@ -18,7 +20,9 @@ func buildApplication(_ configuration: ServiceConfiguration, _ auth: AuthConfigu
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging, keys: SigningKeys, hasher: PasswordHasher, auth: AuthConfiguration) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, keys: SigningKeys, hasher: PasswordHasher, auth: AuthConfiguration) -> Router<
+    AppRequestContext
+> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
     let repository = UserRepository(database: core.database)
     let verifier = keys.verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))

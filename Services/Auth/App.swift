@@ -1,17 +1,13 @@
 import Foundation
 import Hummingbird
-import Shared
+import ServiceCore
+import Settings
 
 @main
 struct App {
     static func main() async throws {
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "auth", defaultPort: 8101)
-        let auth: AuthConfiguration
-        do {
-            auth = try AuthConfiguration(environment: configuration.environment)
-        } catch {
-            exitWithConfigurationError(error, serviceName: "auth")
-        }
+        let auth = readSettingsOrExit(of: "auth") { () throws(ConfigurationError) in try AuthConfiguration(environment: configuration.environment) }
         let app: any ApplicationProtocol
         do {
             app = try await buildApplication(configuration, auth)

@@ -1,4 +1,4 @@
-import Shared
+import Settings
 
 /// The auth service's own settings, read beside the shared ``ServiceConfiguration``.
 struct AuthConfiguration: Sendable {
@@ -20,7 +20,9 @@ struct AuthConfiguration: Sendable {
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         guard let pem = environment.raw("JWT_PRIVATE_KEY") else {
-            throw ConfigurationError(variable: "JWT_PRIVATE_KEY", value: "", expected: "the PEM of an EC P-256 private key (scripts/stack makes one; openssl ecparam -name prime256v1 -genkey)")
+            throw ConfigurationError(
+                variable: "JWT_PRIVATE_KEY", value: "",
+                expected: "the PEM of an EC P-256 private key (scripts/stack makes one; openssl ecparam -name prime256v1 -genkey)")
         }
         self.signingKeyPEM = pem
         self.previousPublicKeyPEMs = Self.pemBlocks(environment.raw("JWT_PREVIOUS_PUBLIC_KEYS") ?? "")

@@ -1,6 +1,6 @@
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// `GET /.well-known/jwks.json`: the public keys that verify auth's tokens, for the other services.
 struct KeysController: Sendable {

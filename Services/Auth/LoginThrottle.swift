@@ -1,8 +1,10 @@
+import Basics
 import Foundation
+import HTTPKit
 import HTTPTypes
 import Logging
+import Messaging
 import PostgresNIO
-import Shared
 
 /// Slows password guessing per account. After `freeFailures` failed logins for an email (known or
 /// not, so that being throttled tells nothing about the account), each further failure locks that
@@ -72,4 +74,3 @@ struct LoginThrottle: Sendable {
         """
     }
 }
-

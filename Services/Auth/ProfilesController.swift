@@ -1,5 +1,6 @@
+import Authentication
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// `GET /api/profiles/{username}` (token optional) and `POST`/`DELETE /api/profiles/{username}/follow`.
 struct ProfilesController: Sendable {
@@ -37,7 +38,10 @@ struct ProfilesController: Sendable {
     private func change(_ change: UserRepository.FollowChange, request: Request, context: AppRequestContext) async throws -> ProfileResponse {
         let identity = try context.requireIdentity()
         let username = try context.parameters.require("username")
-        guard let followee = try await repository.setFollow(change, follower: identity.id, username: username, traceparent: request.traceparent, logger: context.logger) else {
+        guard
+            let followee = try await repository.setFollow(
+                change, follower: identity.id, username: username, traceparent: request.traceparent, logger: context.logger)
+        else {
             throw ConduitError.notFound("profile")
         }
         return ProfileResponse(profile: followee.profile(following: change == .follow))

@@ -1,7 +1,7 @@
+import Authentication
 import Crypto
 import Foundation
 import JWTKit
-import Shared
 
 /// The key that signs tokens, the earlier keys whose tokens are still accepted, and the JWKS that
 /// publishes all their public halves. A key's `kid` is its RFC 7638 thumbprint, so the same key

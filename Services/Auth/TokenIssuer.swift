@@ -1,5 +1,5 @@
+import Authentication
 import Foundation
-import Shared
 
 /// Makes access tokens for users.
 struct TokenIssuer: Sendable {

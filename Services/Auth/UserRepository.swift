@@ -1,7 +1,10 @@
+import Events
 import Foundation
+import HTTPKit
 import Logging
+import Messaging
+import Persistence
 import PostgresNIO
-import Shared
 
 /// The SQL of users and follows. Every change writes its event into the outbox in the same
 /// transaction, so a change and its event are stored together or not at all.
@@ -93,8 +96,12 @@ struct UserRepository: Sendable {
             """,
             logger: logger
         )
-        for try await (id, name, email, hash, bio, image, validAfter, following) in rows.decode((UUID, String, String, String, String, String, Date?, Bool).self) {
-            return (UserRecord(id: id, username: name, email: email, passwordHash: hash, bio: bio, image: image, tokensValidAfter: validAfter), following)
+        for try await (id, name, email, hash, bio, image, validAfter, following) in rows.decode(
+            (UUID, String, String, String, String, String, Date?, Bool).self)
+        {
+            return (
+                UserRecord(id: id, username: name, email: email, passwordHash: hash, bio: bio, image: image, tokensValidAfter: validAfter), following
+            )
         }
         return nil
     }
@@ -108,7 +115,8 @@ struct UserRepository: Sendable {
     /// Nil when no user has that name.
     func setFollow(_ change: FollowChange, follower: UUID, username: String, traceparent: String?, logger: Logger) async throws -> UserRecord? {
         try await database.withTransaction(logger: logger) { connection -> UserRecord? in
-            let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM users WHERE lower(username) = lower(\(username))", logger: logger)
+            let rows = try await connection.query(
+                "SELECT \(unescaped: Self.columns) FROM users WHERE lower(username) = lower(\(username))", logger: logger)
             guard let followee = try await first(rows) else { return nil }
             if change == .follow && followee.id == follower {
                 throw ConduitError.invalid("username", "you cannot follow yourself")

@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import HTTPKit
 
 /// The rules for users' fields; each failure names the field, Conduit-style.
 enum UserValidation {
@@ -22,7 +22,8 @@ enum UserValidation {
     static func email(_ value: String, into errors: inout FieldErrors) {
         guard errors.check("email", value, length: emailLength, maximumBytes: emailLength.upperBound) else { return }
         let parts = value.split(separator: "@", omittingEmptySubsequences: false)
-        let valid = parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
+        let valid =
+            parts.count == 2 && !parts[0].isEmpty && parts[1].contains(".")
             && !parts[1].hasPrefix(".") && !parts[1].hasSuffix(".")
             && !value.contains(where: { $0.isWhitespace || $0.isNewline })
         if !valid { errors.add("email", "is invalid") }

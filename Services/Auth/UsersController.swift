@@ -1,6 +1,7 @@
+import Authentication
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// Registration, login and the signed-in user: `POST /api/users`, `POST /api/users/login`,
 /// `GET /api/user`, `PUT /api/user`.
@@ -32,7 +33,8 @@ struct UsersController: Sendable {
         try await repository.taken(email: body.email, username: body.username, logger: context.logger).throwIfAny()
 
         let user = try await repository.create(
-            UserRecord(id: UUID(), username: body.username, email: body.email, passwordHash: try await hasher.hash(body.password), bio: "", image: ""),
+            UserRecord(
+                id: UUID(), username: body.username, email: body.email, passwordHash: try await hasher.hash(body.password), bio: "", image: ""),
             traceparent: request.traceparent,
             logger: context.logger
         )
@@ -50,7 +52,9 @@ struct UsersController: Sendable {
 
         let user = try await repository.find(email: body.email, logger: context.logger)
         let matches =
-            if let user { try await hasher.verify(body.password, against: user.passwordHash) } else { try await hasher.verifyAgainstDecoy(body.password) }
+            if let user { try await hasher.verify(body.password, against: user.passwordHash) } else {
+                try await hasher.verifyAgainstDecoy(body.password)
+            }
         guard let user, matches else {
             try await throttle.recordFailure(email: body.email, logger: context.logger)
             throw Self.invalidCredentials

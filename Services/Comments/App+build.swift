@@ -1,8 +1,13 @@
+import Authentication
+import HTTPKit
 import Hummingbird
-import Shared
+import Messaging
+import ServiceCore
 
 /// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, _ comments: CommentsConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
+func buildApplication(_ configuration: ServiceConfiguration, _ comments: CommentsConfiguration, verifier: TokenVerifier? = nil) throws
+    -> some ApplicationProtocol
+{
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
     let posts = ServiceClient(
@@ -15,13 +20,13 @@ func buildApplication(_ configuration: ServiceConfiguration, _ comments: Comment
         migrations: CommentsMigrations.all,
         services: [
             messaging.producer, messaging.outboxRelay(),
-            messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + [CommentRepository.articleDeletedHandler]),
+            messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + CommentHandlers.all),
             core.retentionSweep([.sentEvents, .processedEvents]),
         ]
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
     let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
     let controller = CommentsController(repository: CommentRepository(database: core.database), articles: articles, verifier: verifier)

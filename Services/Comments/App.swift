@@ -1,15 +1,13 @@
 import Hummingbird
-import Shared
+import ServiceCore
+import Settings
 
 @main
 struct App {
     static func main() async throws {
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "comments", defaultPort: 8301)
-        let comments: CommentsConfiguration
-        do {
-            comments = try CommentsConfiguration(environment: configuration.environment)
-        } catch {
-            exitWithConfigurationError(error, serviceName: "comments")
+        let comments = readSettingsOrExit(of: "comments") { () throws(ConfigurationError) in
+            try CommentsConfiguration(environment: configuration.environment)
         }
         let app = try buildApplication(configuration, comments)
         try await app.runService()

@@ -1,15 +1,8 @@
+import Events
 import Foundation
+import HTTPKit
 import Logging
-import Shared
 import Synchronization
-
-/// What comments needs to know of an article, from posts' internal route.
-struct ArticleSummary: Codable, Sendable, Equatable {
-    var id: UUID
-    var slug: String
-    var authorId: UUID
-    var title: String
-}
 
 /// Asks posts whether an article exists (`GET /internal/articles/{slug}`), through a
 /// ``ServiceClient`` (short timeouts, bounded retry, keep-alive; 503 when posts cannot answer).
@@ -23,7 +16,7 @@ final class ArticleLookup: Sendable {
     let client: ServiceClient
     let cacheLifetime: Duration
     let cacheCapacity = 10_000
-    private let cache = Mutex<[String: (article: ArticleSummary, until: ContinuousClock.Instant)]>([:])
+    private let cache = Mutex<[String: (article: ArticleReference, until: ContinuousClock.Instant)]>([:])
 
     init(client: ServiceClient, cacheLifetime: Duration = .seconds(5)) {
         self.client = client
@@ -31,14 +24,14 @@ final class ArticleLookup: Sendable {
     }
 
     /// The article with `slug`, or nil when posts says there is none.
-    func article(slug: String, logger: Logger) async throws -> ArticleSummary? {
+    func article(slug: String, logger: Logger) async throws -> ArticleReference? {
         let now = ContinuousClock.now
         if let cached = cache.withLock({ $0[slug] }), cached.until > now { return cached.article }
         let path = "/internal/articles/" + (slug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? slug)
         let reply = try await client.get(path, logger: logger)
         switch reply.status {
         case 200:
-            let article = try JSONDecoder().decode(ArticleSummary.self, from: reply.body)
+            let article = try JSONDecoder().decode(ArticleReference.self, from: reply.body)
             cache.withLock { cache in
                 if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
                 cache[slug] = (article, now + cacheLifetime)

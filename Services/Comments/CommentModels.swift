@@ -1,6 +1,7 @@
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 // Request and response bodies, as Conduit's openapi.yml (v1.1.0) names them.
 

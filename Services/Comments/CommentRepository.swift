@@ -1,10 +1,12 @@
+import Events
 import Foundation
+import HTTPKit
 import Logging
+import Messaging
 import PostgresNIO
-import Shared
 
 /// The SQL of comments. Creating and deleting write their events into the outbox in the same
-/// transaction; the article.deleted handler removes an article's comments.
+/// transaction; ``CommentHandlers`` remove a deleted article's comments with it.
 struct CommentRepository: Sendable {
     let database: PostgresClient
 
@@ -26,41 +28,40 @@ struct CommentRepository: Sendable {
         var comments: [CommentRecord] = []
         for try await row in rows.decode((Int64, UUID, UUID, String, Date, Date, String, String, String, Bool).self) {
             let (id, articleID, authorID, body, created, updated, username, bio, image, following) = row
-            comments.append(CommentRecord(
-                id: id, articleID: articleID, authorID: authorID, body: body, createdAt: created, updatedAt: updated,
-                author: Profile(username: username, bio: bio, image: image, following: following)
-            ))
+            comments.append(
+                CommentRecord(
+                    id: id, articleID: articleID, authorID: authorID, body: body, createdAt: created, updatedAt: updated,
+                    author: Profile(username: username, bio: bio, image: image, following: following)
+                ))
         }
         return comments
     }
 
     /// Nil when the article has been deleted meanwhile.
-    func create(body: String, on article: ArticleSummary, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> CommentRecord? {
+    func create(body: String, on article: ArticleReference, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws
+        -> CommentRecord?
+    {
         try await database.withTransaction(logger: logger) { connection -> CommentRecord? in
-            let deleted = try await connection.query("SELECT 1 FROM deleted_articles WHERE article_id = \(article.id)", logger: logger)
+            let deleted = try await connection.query("SELECT 1 FROM deleted_articles WHERE article_id = \(article.articleID)", logger: logger)
             guard try await deleted.collect().isEmpty else { return nil }
-            try await UserProjection.ensureUser(author, on: connection, logger: logger)
+            try await UserProjection.ensureUser(id: author.id, username: author.username, on: connection, logger: logger)
             let now = Date()
             let rows = try await connection.query(
                 """
                 INSERT INTO comments (article_id, author_id, body, created_at, updated_at)
-                VALUES (\(article.id), \(author.id), \(body), \(now), \(now)) RETURNING id
+                VALUES (\(article.articleID), \(author.id), \(body), \(now), \(now)) RETURNING id
                 """,
                 logger: logger
             )
             var id: Int64 = 0
             for try await inserted in rows.decode(Int64.self) { id = inserted }
             try await Outbox.append(
-                CommentCreated(
-                    commentID: id, articleID: article.id, articleSlug: article.slug, articleAuthorID: article.authorId,
-                    articleTitle: article.title, authorID: author.id, body: body
-                ),
-                on: connection, traceparent: traceparent, logger: logger
+                CommentCreated(commentID: id, on: article, authorID: author.id, body: body), on: connection, traceparent: traceparent, logger: logger
             )
             let profile = try await connection.query("SELECT username, bio, image FROM users WHERE id = \(author.id)", logger: logger)
             for try await (username, bio, image) in profile.decode((String, String, String).self) {
                 return CommentRecord(
-                    id: id, articleID: article.id, authorID: author.id, body: body, createdAt: now, updatedAt: now,
+                    id: id, articleID: article.articleID, authorID: author.id, body: body, createdAt: now, updatedAt: now,
                     author: Profile(username: username, bio: bio, image: image, following: false)
                 )
             }
@@ -85,21 +86,16 @@ struct CommentRepository: Sendable {
             guard let author else { return .notFound }
             guard author == user else { return .notAuthor }
             try await connection.query("DELETE FROM comments WHERE id = \(id)", logger: logger)
-            try await Outbox.append(CommentDeleted(commentID: id, articleID: articleID, authorID: author), on: connection, traceparent: traceparent, logger: logger)
+            try await Outbox.append(
+                CommentDeleted(commentID: id, articleID: articleID, authorID: author), on: connection, traceparent: traceparent, logger: logger)
             return .deleted
         }
     }
 
-    /// `article.deleted`: removes the article's comments and remembers the article, so that no
-    /// comment can be added to it afterwards. Applying it twice changes nothing.
-    static var articleDeletedHandler: EventHandler {
-        EventHandler(ArticleDeleted.self) { event, _, connection, logger in
-            try await connection.query(
-                "INSERT INTO deleted_articles (article_id) VALUES (\(event.article.articleID)) ON CONFLICT DO NOTHING",
-                logger: logger
-            )
-            let removed = try await connection.query("DELETE FROM comments WHERE article_id = \(event.article.articleID) RETURNING id", logger: logger).collect().count
-            logger.info("removed the comments of a deleted article", metadata: ["article_id": "\(event.article.articleID)", "comments": "\(removed)"])
-        }
+    /// Removes a deleted article's comments and remembers the article, so that no comment can be
+    /// added to it afterwards; returns how many comments went. Doing it twice changes nothing.
+    static func forgetDeletedArticle(_ articleID: UUID, on connection: PostgresConnection, logger: Logger) async throws -> Int {
+        try await connection.query("INSERT INTO deleted_articles (article_id) VALUES (\(articleID)) ON CONFLICT DO NOTHING", logger: logger)
+        return try await connection.query("DELETE FROM comments WHERE article_id = \(articleID) RETURNING id", logger: logger).collect().count
     }
 }

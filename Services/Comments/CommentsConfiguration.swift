@@ -1,4 +1,4 @@
-import Shared
+import Settings
 
 /// The comments service's own settings, read beside the shared ``ServiceConfiguration``.
 struct CommentsConfiguration: Sendable {

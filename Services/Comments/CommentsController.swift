@@ -1,6 +1,8 @@
+import Authentication
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// `GET/POST /api/articles/{slug}/comments` and `DELETE /api/articles/{slug}/comments/{id}`.
 struct CommentsController: Sendable {
@@ -24,7 +26,7 @@ struct CommentsController: Sendable {
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> MultipleCommentsResponse {
         let article = try await article(context)
-        guard let comments = try await repository.comments(of: article.id, viewer: context.identity?.id, logger: context.logger) else {
+        guard let comments = try await repository.comments(of: article.articleID, viewer: context.identity?.id, logger: context.logger) else {
             throw Self.articleNotFound
         }
         return MultipleCommentsResponse(comments: comments.map(\.view))
@@ -38,10 +40,11 @@ struct CommentsController: Sendable {
         try errors.throwIfAny()
 
         let article = try await article(context)
-        guard let comment = try await repository.create(body: body, on: article, by: author, traceparent: request.traceparent, logger: context.logger) else {
+        guard let comment = try await repository.create(body: body, on: article, by: author, traceparent: request.traceparent, logger: context.logger)
+        else {
             throw Self.articleNotFound
         }
-        context.logger.info("comment created", metadata: ["comment_id": "\(comment.id)", "article_id": "\(article.id)"])
+        context.logger.info("comment created", metadata: ["comment_id": "\(comment.id)", "article_id": "\(article.articleID)"])
         return SingleCommentResponse(comment: comment.view)
     }
 
@@ -49,14 +52,14 @@ struct CommentsController: Sendable {
         let user = try context.requireIdentity()
         guard let id = Int64(try context.parameters.require("id")) else { throw Self.commentNotFound }
         let article = try await article(context)
-        switch try await repository.delete(id: id, of: article.id, by: user.id, traceparent: request.traceparent, logger: context.logger) {
+        switch try await repository.delete(id: id, of: article.articleID, by: user.id, traceparent: request.traceparent, logger: context.logger) {
         case .deleted: return Response(status: .noContent)
         case .notFound: throw Self.commentNotFound
         case .notAuthor: throw ConduitError.forbidden("only the comment's author may delete it")
         }
     }
 
-    private func article(_ context: AppRequestContext) async throws -> ArticleSummary {
+    private func article(_ context: AppRequestContext) async throws -> ArticleReference {
         let slug = try context.parameters.require("slug")
         guard let article = try await articles.article(slug: slug, logger: context.logger) else { throw Self.articleNotFound }
         return article

@@ -1,12 +1,17 @@
+import Authentication
+import HTTPKit
 import Hummingbird
-import Shared
+import ServiceCore
 
 /// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, _ notifier: NotifierConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
+func buildApplication(_ configuration: ServiceConfiguration, _ notifier: NotifierConfiguration, verifier: TokenVerifier? = nil) throws
+    -> some ApplicationProtocol
+{
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
-    let router = buildRouter(core, messaging: messaging, verifier: verifier ?? core.makeTokenVerifier())
-    let sender = NotificationSender(database: core.database, mailer: SMTPMailer(configuration: notifier.smtp), settings: notifier, logger: core.logger)
+    let repository = NotificationRepository(database: core.database)
+    let router = buildRouter(core, messaging: messaging, repository: repository, verifier: verifier ?? core.makeTokenVerifier())
+    let sender = NotificationSender(repository: repository, mailer: SMTPMailer(configuration: notifier.smtp), settings: notifier, logger: core.logger)
     return core.makeApplication(
         router: router,
         migrations: NotifierMigrations.all,
@@ -19,9 +24,11 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging, verifier: TokenVerifier) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: NotificationRepository, verifier: TokenVerifier) -> Router<
+    AppRequestContext
+> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
     let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, table: .recipients, logger: core.logger))
-    router.addRoutes(NotificationsController(database: core.database, verifier: verifier).endpoints, atPath: "/api")
+    router.addRoutes(NotificationsController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     return router
 }

@@ -1,15 +1,13 @@
 import Hummingbird
-import Shared
+import ServiceCore
+import Settings
 
 @main
 struct App {
     static func main() async throws {
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "notifier", defaultPort: 8401)
-        let notifier: NotifierConfiguration
-        do {
-            notifier = try NotifierConfiguration(environment: configuration.environment)
-        } catch {
-            exitWithConfigurationError(error, serviceName: "notifier")
+        let notifier = readSettingsOrExit(of: "notifier") { () throws(ConfigurationError) in
+            try NotifierConfiguration(environment: configuration.environment)
         }
         let app = try buildApplication(configuration, notifier)
         try await app.runService()

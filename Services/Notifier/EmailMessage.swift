@@ -31,17 +31,18 @@ struct EmailMessage: Sendable, Equatable {
     }
 
     func rendered() throws -> [UInt8] {
-        let lines = [
-            "Date: \(Self.rfc5322Date(date))",
-            "Message-ID: <\(messageID)>",
-            "From: \(Self.encodedWord(from.name)) <\(try Self.checked(from.email))>",
-            "To: \(Self.encodedWord(to.name)) <\(try Self.checked(to.email))>",
-            "Subject: \(Self.encodedWord(subject))",
-            "MIME-Version: 1.0",
-            "Content-Type: text/plain; charset=UTF-8",
-            "Content-Transfer-Encoding: base64",
-            "",
-        ] + Self.base64Lines(Data(text.utf8))
+        let lines =
+            [
+                "Date: \(Self.rfc5322Date(date))",
+                "Message-ID: <\(messageID)>",
+                "From: \(Self.encodedWord(from.name)) <\(try Self.checked(from.email))>",
+                "To: \(Self.encodedWord(to.name)) <\(try Self.checked(to.email))>",
+                "Subject: \(Self.encodedWord(subject))",
+                "MIME-Version: 1.0",
+                "Content-Type: text/plain; charset=UTF-8",
+                "Content-Transfer-Encoding: base64",
+                "",
+            ] + Self.base64Lines(Data(text.utf8))
         return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
     }
 

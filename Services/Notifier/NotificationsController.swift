@@ -1,8 +1,8 @@
+import Authentication
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Logging
-import PostgresNIO
-import Shared
 
 /// `GET /api/notifications`: the signed-in user's own notifications, newest first, with `limit`,
 /// `offset` and the total — the in-app feed Conduit lacks.
@@ -27,7 +27,7 @@ struct NotificationsController: Sendable {
         var notificationsCount: Int
     }
 
-    let database: PostgresClient
+    let repository: NotificationRepository
     let verifier: TokenVerifier
 
     var endpoints: RouteCollection<AppRequestContext> {
@@ -39,30 +39,17 @@ struct NotificationsController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> ListResponse {
         let user = try context.requireIdentity()
         let page = try Page(request)
-        let rows = try await database.query(
-            """
-            SELECT n.id, n.kind, n.article_title, n.article_slug, n.created_at, n.status, a.username, r.username
-            FROM notifications n
-            LEFT JOIN recipients a ON a.id = n.actor_id
-            LEFT JOIN recipients r ON r.id = n.recipient_id
-            WHERE n.recipient_id = \(user.id)
-            ORDER BY n.created_at DESC, n.id DESC
-            LIMIT \(page.limit) OFFSET \(page.offset)
-            """,
-            logger: context.logger
-        )
-        var items: [Item] = []
-        for try await (id, kind, title, slug, created, status, actor, recipient) in rows.decode((Int64, String, String?, String?, Date, String, String?, String?).self) {
-            let text = NotificationKind(rawValue: kind)?.text(recipient: recipient ?? user.username, actor: actor, title: title)
-            items.append(Item(
-                id: id, kind: kind, message: text?.subject ?? kind, actor: actor,
-                article: slug.map { Item.Article(slug: $0, title: title ?? "") },
-                createdAt: Timestamp.string(from: created), email: status
-            ))
+        let (notifications, count) = try await repository.list(for: user.id, limit: page.limit, offset: page.offset, logger: context.logger)
+        let items = notifications.map { notification in
+            let text = NotificationKind(rawValue: notification.kind)?.text(
+                recipient: notification.recipientName ?? user.username, actor: notification.actorName, title: notification.title
+            )
+            return Item(
+                id: notification.id, kind: notification.kind, message: text?.subject ?? notification.kind, actor: notification.actorName,
+                article: notification.slug.map { Item.Article(slug: $0, title: notification.title ?? "") },
+                createdAt: Timestamp.string(from: notification.createdAt), email: notification.status
+            )
         }
-        let count = try await database.query("SELECT count(*)::int FROM notifications WHERE recipient_id = \(user.id)", logger: context.logger)
-        var total = 0
-        for try await value in count.decode(Int.self) { total = value }
-        return ListResponse(notifications: items, notificationsCount: total)
+        return ListResponse(notifications: items, notificationsCount: count)
     }
 }

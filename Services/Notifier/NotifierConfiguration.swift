@@ -1,5 +1,6 @@
+import Basics
 import Foundation
-import Shared
+import Settings
 
 /// The notifier's own settings, read beside the shared ``ServiceConfiguration``.
 struct NotifierConfiguration: Sendable {
@@ -17,7 +18,8 @@ struct NotifierConfiguration: Sendable {
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         let url = environment.string("SMTP_URL", default: "smtp://127.0.0.1:2525")
         guard let components = URLComponents(string: url), ["smtp", "smtps"].contains(components.scheme), components.host?.isEmpty == false else {
-            throw ConfigurationError(variable: "SMTP_URL", value: url, expected: "smtp://[user:password@]host:port[?starttls=required|try] or smtps://…")
+            throw ConfigurationError(
+                variable: "SMTP_URL", value: url, expected: "smtp://[user:password@]host:port[?starttls=required|try] or smtps://…")
         }
         let sender = environment.string("MAIL_FROM", default: "no-reply@inkwell.local")
         guard (try? EmailMessage.checked(sender)) != nil else {
@@ -30,4 +32,7 @@ struct NotifierConfiguration: Sendable {
         self.pollInterval = try environment.seconds("NOTIFY_POLL_INTERVAL", default: 0.25, in: 0.01...60)
         self.recipientWait = try environment.seconds("NOTIFY_RECIPIENT_WAIT", default: 3600, in: 1...(7 * 86400))
     }
+
+    /// The waits between an email's attempts: `retryBase`, doubling up to a minute.
+    var emailRetries: Backoff { Backoff(initial: retryBase, maximum: .seconds(60)) }
 }

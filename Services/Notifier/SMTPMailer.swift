@@ -1,3 +1,4 @@
+import Basics
 import CCurl
 import Foundation
 import NIOPosix
@@ -29,11 +30,12 @@ struct SMTPMailer: Sendable {
         self.configuration = configuration
         var components = URLComponents(string: configuration.url)
         let mode = components?.queryItems?.first { $0.name == "starttls" }?.value
-        self.startTLS = switch mode {
-        case "required": Int(CURLUSESSL_ALL.rawValue)
-        case "try": Int(CURLUSESSL_TRY.rawValue)
-        default: Int(CURLUSESSL_NONE.rawValue)
-        }
+        self.startTLS =
+            switch mode {
+            case "required": Int(CURLUSESSL_ALL.rawValue)
+            case "try": Int(CURLUSESSL_TRY.rawValue)
+            default: Int(CURLUSESSL_NONE.rawValue)
+            }
         components?.query = nil
         self.serverURL = components?.string ?? configuration.url
     }
@@ -72,7 +74,7 @@ struct SMTPMailer: Sendable {
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
         let code = errorBuffer.withUnsafeMutableBufferPointer { errorText -> CURLcode in
-            let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+            let milliseconds = Int(timeout.milliseconds)
             let settings: [CURLcode] = [
                 inkwell_curl_set_string(handle, CURLOPT_URL, url),
                 inkwell_curl_set_string(handle, CURLOPT_MAIL_FROM, "<\(from)>"),

@@ -1,8 +1,16 @@
+import Authentication
+import HTTPKit
 import Hummingbird
-import Shared
+import Messaging
+import ServiceCore
 
-/// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, _ posts: PostsConfiguration, verifier: TokenVerifier? = nil) throws -> some ApplicationProtocol {
+/// - Parameters:
+///   - verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
+///   - onInternalListening: learns the internal listener's port once it listens.
+func buildApplication(
+    _ configuration: ServiceConfiguration, _ posts: PostsConfiguration, verifier: TokenVerifier? = nil,
+    onInternalListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
     let repository = ArticleRepository(database: core.database)
@@ -12,13 +20,15 @@ func buildApplication(_ configuration: ServiceConfiguration, _ posts: PostsConfi
         migrations: PostsMigrations.all,
         services: [
             messaging.producer, messaging.outboxRelay(), messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
-            core.internalListener(buildInternalRouter(core, repository: repository), port: posts.internalPort),
+            core.internalListener(buildInternalRouter(core, repository: repository), port: posts.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),
         ]
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: Messaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<
+    AppRequestContext
+> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
     let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
     router.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")

@@ -1,6 +1,7 @@
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 // Request and response bodies, as Conduit's openapi.yml (v1.1.0) names them.
 
@@ -48,14 +49,6 @@ struct MultipleArticlesResponse: ResponseCodable {
 
 struct TagsResponse: ResponseCodable {
     var tags: [String]
-}
-
-/// What other services learn from `GET /internal/articles/{slug}`.
-struct InternalArticle: ResponseCodable {
-    var id: UUID
-    var slug: String
-    var authorId: UUID
-    var title: String
 }
 
 /// An article as stored, with its author and the caller's relation to both.

@@ -1,7 +1,10 @@
+import Events
 import Foundation
+import HTTPKit
 import Logging
+import Messaging
+import Persistence
 import PostgresNIO
-import Shared
 
 /// What a list of articles is narrowed to; nil fields do not narrow it.
 struct ArticleFilter: Sendable, Equatable {
@@ -50,11 +53,12 @@ struct ArticleRepository: Sendable {
         var articles: [ArticleRecord] = []
         for try await row in rows.decode((UUID, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self) {
             let (id, slug, title, description, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) = row
-            articles.append(ArticleRecord(
-                id: id, slug: slug, title: title, description: description, body: nil, tagList: tags, createdAt: created, updatedAt: updated,
-                favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
-                favorited: favorited
-            ))
+            articles.append(
+                ArticleRecord(
+                    id: id, slug: slug, title: title, description: description, body: nil, tagList: tags, createdAt: created, updatedAt: updated,
+                    favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
+                    favorited: favorited
+                ))
         }
         return (articles, try await count(filter, logger: logger))
     }
@@ -99,7 +103,9 @@ struct ArticleRepository: Sendable {
             WHERE a.slug = \(slug)
             """
         let rows = if let connection { try await connection.query(query, logger: logger) } else { try await database.query(query, logger: logger) }
-        for try await row in rows.decode((UUID, String, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self) {
+        for try await row in rows.decode(
+            (UUID, String, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self)
+        {
             let (id, slug, title, description, body, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) = row
             return ArticleRecord(
                 id: id, slug: slug, title: title, description: description, body: body, tagList: tags, createdAt: created, updatedAt: updated,
@@ -110,8 +116,14 @@ struct ArticleRepository: Sendable {
         return nil
     }
 
+    /// The article as other services know it (posts' internal route, the article events).
     func reference(slug: String, logger: Logger) async throws -> ArticleReference? {
-        let rows = try await database.query("SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)", logger: logger)
+        try await reference(slug: slug, on: nil, logger: logger)
+    }
+
+    private func reference(slug: String, on connection: PostgresConnection?, logger: Logger) async throws -> ArticleReference? {
+        let query: PostgresQuery = "SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)"
+        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await database.query(query, logger: logger) }
         for try await (id, slug, authorID, title) in rows.decode((UUID, String, UUID, String).self) {
             return ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
         }
@@ -140,7 +152,7 @@ struct ArticleRepository: Sendable {
 
     func create(_ article: NewArticle, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> ArticleRecord {
         try await withFreeSlug(for: article.title, keeping: nil, logger: logger) { slug, connection in
-            try await UserProjection.ensureUser(author, on: connection, logger: logger)
+            try await UserProjection.ensureUser(id: author.id, username: author.username, on: connection, logger: logger)
             let id = UUID()
             let now = Date()
             try await connection.query(
@@ -224,13 +236,8 @@ struct ArticleRepository: Sendable {
     /// Nil when no article has that slug.
     func setFavorite(_ favorite: Bool, slug: String, user: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> ArticleRecord? {
         try await database.withTransaction(logger: logger) { connection -> ArticleRecord? in
-            try await UserProjection.ensureUser(user, on: connection, logger: logger)
-            let found = try await connection.query("SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)", logger: logger)
-            var article: ArticleReference?
-            for try await (id, slug, authorID, title) in found.decode((UUID, String, UUID, String).self) {
-                article = ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
-            }
-            guard let article else { return nil }
+            try await UserProjection.ensureUser(id: user.id, username: user.username, on: connection, logger: logger)
+            guard let article = try await reference(slug: slug, on: connection, logger: logger) else { return nil }
             let changed =
                 if favorite {
                     try await connection.query(
@@ -245,11 +252,14 @@ struct ArticleRepository: Sendable {
                 }
             if changed {
                 let delta = favorite ? 1 : -1
-                try await connection.query("UPDATE articles SET favorites_count = favorites_count + \(delta) WHERE id = \(article.articleID)", logger: logger)
+                try await connection.query(
+                    "UPDATE articles SET favorites_count = favorites_count + \(delta) WHERE id = \(article.articleID)", logger: logger)
                 if favorite {
-                    try await Outbox.append(ArticleFavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
+                    try await Outbox.append(
+                        ArticleFavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
                 } else {
-                    try await Outbox.append(ArticleUnfavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
+                    try await Outbox.append(
+                        ArticleUnfavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
                 }
             }
             return try await find(slug: slug, viewer: user.id, on: connection, logger: logger)
@@ -294,7 +304,7 @@ struct ArticleRepository: Sendable {
                     if taken || attempt > 0 { slug = Slug.withSuffix(slug) }
                     return try await body(slug, connection)
                 }
-            } catch where DatabaseErrors.violatedUniqueConstraint(error) == Self.slugConstraint {
+            } catch  where DatabaseErrors.violatedUniqueConstraint(error) == Self.slugConstraint {
                 continue
             }
         }

@@ -1,5 +1,5 @@
 import Foundation
-import Shared
+import HTTPKit
 
 /// The rules for articles' fields; each failure names the field, Conduit-style.
 enum ArticleValidation {

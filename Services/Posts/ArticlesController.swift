@@ -1,6 +1,7 @@
+import Authentication
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// `/api/articles…` but comments: lists, the feed, one article, writing and favoriting.
 struct ArticlesController: Sendable {
@@ -111,7 +112,9 @@ struct ArticlesController: Sendable {
     private func setFavorite(_ favorite: Bool, request: Request, context: AppRequestContext) async throws -> SingleArticleResponse {
         let user = try context.requireIdentity()
         let slug = try context.parameters.require("slug")
-        guard let article = try await repository.setFavorite(favorite, slug: slug, user: user, traceparent: request.traceparent, logger: context.logger) else {
+        guard
+            let article = try await repository.setFavorite(favorite, slug: slug, user: user, traceparent: request.traceparent, logger: context.logger)
+        else {
             throw Self.notFound
         }
         return SingleArticleResponse(article: article.view)

@@ -1,4 +1,6 @@
-import Shared
+import Authentication
+import Messaging
+import Persistence
 
 /// The posts service's schema, in order. Never edit an applied migration: add a new one.
 enum PostsMigrations {
@@ -6,50 +8,53 @@ enum PostsMigrations {
         Outbox.migration(version: 1),
         EventConsumer.migration(version: 2),
         UserProjection.migration(version: 3),
-        Migration(version: 4, name: "create_articles", statements: [
-            """
-            CREATE TABLE articles (
-                id uuid PRIMARY KEY,
-                slug text NOT NULL,
-                title text NOT NULL,
-                description text NOT NULL,
-                body text NOT NULL,
-                tag_list text[] NOT NULL DEFAULT '{}',
-                author_id uuid NOT NULL REFERENCES users (id),
-                favorites_count integer NOT NULL DEFAULT 0,
-                created_at timestamptz NOT NULL,
-                updated_at timestamptz NOT NULL
-            )
-            """,
-            "CREATE UNIQUE INDEX articles_slug_unique ON articles (slug)",
-            // Lists are newest first: (created_at, id) orders them fully.
-            "CREATE INDEX articles_newest ON articles (created_at DESC, id DESC)",
-            "CREATE INDEX articles_by_author ON articles (author_id, created_at DESC, id DESC)",
-            // A copy of the article's time, so that a tag's articles come newest first from the index alone.
-            """
-            CREATE TABLE article_tags (
-                tag text NOT NULL,
-                article_id uuid NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-                created_at timestamptz NOT NULL,
-                PRIMARY KEY (article_id, tag)
-            )
-            """,
-            "CREATE INDEX article_tags_newest ON article_tags (tag, created_at DESC, article_id DESC)",
-            """
-            CREATE TABLE favorites (
-                user_id uuid NOT NULL,
-                article_id uuid NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
-                PRIMARY KEY (user_id, article_id)
-            )
-            """,
-            "CREATE INDEX favorites_by_article ON favorites (article_id)",
-            // Counts kept with every change, so that a list's total never counts rows.
-            "CREATE TABLE tags (name text PRIMARY KEY, articles_count integer NOT NULL DEFAULT 0)",
-            "CREATE INDEX tags_popular ON tags (articles_count DESC, name)",
-            "CREATE TABLE article_totals (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), articles_count bigint NOT NULL)",
-            "INSERT INTO article_totals (articles_count) VALUES (0)",
-        ]),
+        Migration(
+            version: 4, name: "create_articles",
+            statements: [
+                """
+                CREATE TABLE articles (
+                    id uuid PRIMARY KEY,
+                    slug text NOT NULL,
+                    title text NOT NULL,
+                    description text NOT NULL,
+                    body text NOT NULL,
+                    tag_list text[] NOT NULL DEFAULT '{}',
+                    author_id uuid NOT NULL REFERENCES users (id),
+                    favorites_count integer NOT NULL DEFAULT 0,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL
+                )
+                """,
+                "CREATE UNIQUE INDEX articles_slug_unique ON articles (slug)",
+                // Lists are newest first: (created_at, id) orders them fully.
+                "CREATE INDEX articles_newest ON articles (created_at DESC, id DESC)",
+                "CREATE INDEX articles_by_author ON articles (author_id, created_at DESC, id DESC)",
+                // A copy of the article's time, so that a tag's articles come newest first from the index alone.
+                """
+                CREATE TABLE article_tags (
+                    tag text NOT NULL,
+                    article_id uuid NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                    created_at timestamptz NOT NULL,
+                    PRIMARY KEY (article_id, tag)
+                )
+                """,
+                "CREATE INDEX article_tags_newest ON article_tags (tag, created_at DESC, article_id DESC)",
+                """
+                CREATE TABLE favorites (
+                    user_id uuid NOT NULL,
+                    article_id uuid NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                    PRIMARY KEY (user_id, article_id)
+                )
+                """,
+                "CREATE INDEX favorites_by_article ON favorites (article_id)",
+                // Counts kept with every change, so that a list's total never counts rows.
+                "CREATE TABLE tags (name text PRIMARY KEY, articles_count integer NOT NULL DEFAULT 0)",
+                "CREATE INDEX tags_popular ON tags (articles_count DESC, name)",
+                "CREATE TABLE article_totals (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row), articles_count bigint NOT NULL)",
+                "INSERT INTO article_totals (articles_count) VALUES (0)",
+            ]),
         Outbox.setAsideMigration(version: 5),
         ProjectedTokenRevocations.migration(version: 6),
+        Outbox.topicIncarnationsMigration(version: 7),
     ]
 }

@@ -1,4 +1,4 @@
-import Shared
+import Settings
 
 /// The posts service's own settings, read beside the shared ``ServiceConfiguration``.
 struct PostsConfiguration: Sendable {

@@ -1,5 +1,5 @@
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// `GET /api/tags`: the most used tags (at most ``limit``), most used first.
 struct TagsController: Sendable {

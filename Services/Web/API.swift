@@ -1,9 +1,9 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPKit
 import HTTPTypes
 import Hummingbird
 import Logging
-import Shared
 
 /// A service's answer that is not a success: its status and the errors of its Conduit body.
 struct APIError: Error, Sendable, CustomStringConvertible {
@@ -153,7 +153,8 @@ struct API: Sendable {
     }
 
     func addComment(_ slug: String, body: String, _ caller: Caller) async throws {
-        _ = try await send(comments, .post, "/api/articles/\(segment(slug))/comments", body: ["comment": ["body": body]], caller, as: CommentEnvelope.self)
+        _ = try await send(
+            comments, .post, "/api/articles/\(segment(slug))/comments", body: ["comment": ["body": body]], caller, as: CommentEnvelope.self)
     }
 
     func deleteComment(_ slug: String, id: Int64, _ caller: Caller) async throws {

@@ -1,7 +1,7 @@
 import Foundation
+import HTTPKit
 import HTTPTypes
 import Hummingbird
-import Shared
 
 /// Signing up, signing in and out, and the signed-in user's settings.
 struct AccountController: Sendable {
@@ -46,7 +46,9 @@ struct AccountController: Sendable {
             otherPage: Link(label: "Need an account?", href: "/register", isCurrent: false),
             fields: [
                 FieldView("email", label: "Email", value: email, type: "email", autocomplete: "email", required: true, errors: errors.field("email")),
-                FieldView("password", label: "Password", type: "password", autocomplete: "current-password", required: true, errors: errors.field("password")),
+                FieldView(
+                    "password", label: "Password", type: "password", autocomplete: "current-password", required: true,
+                    errors: errors.field("password")),
             ],
             formErrors: errors.general, hasFormErrors: !errors.general.isEmpty
         )
@@ -100,7 +102,8 @@ struct AccountController: Sendable {
             return signIn(user, visit, goingTo: "/")
         } catch let error as APIError where [409, 422, 429].contains(error.status) {
             let errors = FormErrors(error, labels: ["username": "Username", "email": "Email", "password": "Password"])
-            return registerPage(visit, username: username, email: email, errors: errors, status: error.status == 429 ? .tooManyRequests : .unprocessableContent)
+            return registerPage(
+                visit, username: username, email: email, errors: errors, status: error.status == 429 ? .tooManyRequests : .unprocessableContent)
         }
     }
 
@@ -124,10 +127,16 @@ struct AccountController: Sendable {
         let labels = Self.settingsLabels
         let view = SettingsView(
             fields: [
-                FieldView("image", label: labels["image"]!, value: values["image"] ?? "", type: "url", hint: "An http or https address.", errors: errors.field("image")),
-                FieldView("username", label: labels["username"]!, value: values["username"] ?? "", autocomplete: "username", required: true, errors: errors.field("username")),
+                FieldView(
+                    "image", label: labels["image"]!, value: values["image"] ?? "", type: "url", hint: "An http or https address.",
+                    errors: errors.field("image")),
+                FieldView(
+                    "username", label: labels["username"]!, value: values["username"] ?? "", autocomplete: "username", required: true,
+                    errors: errors.field("username")),
                 FieldView("bio", label: labels["bio"]!, value: values["bio"] ?? "", rows: 6, errors: errors.field("bio")),
-                FieldView("email", label: labels["email"]!, value: values["email"] ?? "", type: "email", autocomplete: "email", required: true, errors: errors.field("email")),
+                FieldView(
+                    "email", label: labels["email"]!, value: values["email"] ?? "", type: "email", autocomplete: "email", required: true,
+                    errors: errors.field("email")),
                 FieldView(
                     "password", label: labels["password"]!, type: "password", autocomplete: "new-password",
                     hint: "Leave empty to keep your password. Changing it signs out your other sessions.", errors: errors.field("password")

@@ -1,12 +1,13 @@
 import AsyncHTTPClient
+import HTTPKit
 import HTTPTypes
 import Hummingbird
 import Logging
+import ServiceCore
 import ServiceLifecycle
-import Shared
 
 /// The web service is built from the shared pieces it needs (configuration, logs, request ids,
-/// metrics, health), not from ``ServiceCore``, which brings a database: web has none.
+/// metrics, health), not from a ``ServiceCore`` value, which brings a database: web has none.
 func buildApplication(_ configuration: ServiceConfiguration, _ web: WebConfiguration) throws -> some ApplicationProtocol {
     let logger = Logger.service(configuration)
     let httpClient = ServiceClient.makeHTTPClient(connectTimeout: web.apiConnectTimeout)

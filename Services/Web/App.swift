@@ -1,15 +1,13 @@
 import Hummingbird
-import Shared
+import ServiceCore
+import Settings
 
 @main
 struct App {
     static func main() async throws {
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "web", defaultPort: 8501)
-        let web: WebConfiguration
-        do {
-            web = try WebConfiguration(environment: configuration.environment)
-        } catch {
-            exitWithConfigurationError(error, serviceName: "web")
+        let web = readSettingsOrExit(of: "web") { () throws(ConfigurationError) in
+            try WebConfiguration(environment: configuration.environment)
         }
         let app = try buildApplication(configuration, web)
         try await app.runService()

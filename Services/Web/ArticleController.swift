@@ -1,7 +1,7 @@
 import Foundation
+import HTTPKit
 import HTTPTypes
 import Hummingbird
-import Shared
 
 /// An article's page: its rendered body, its author, favorite and follow buttons, and its comments
 /// with a form to add one; and the forms that act on it.
@@ -69,7 +69,9 @@ struct ArticleController: Sendable {
     }
 
     /// The page, with `comment` and `errors` back in the comment form when adding one failed.
-    func page(_ visit: Visit, slug: String, comment: String = "", errors: FormErrors = FormErrors(), status: HTTPResponse.Status = .ok) async throws -> Response {
+    func page(_ visit: Visit, slug: String, comment: String = "", errors: FormErrors = FormErrors(), status: HTTPResponse.Status = .ok) async throws
+        -> Response
+    {
         async let loadedArticle = site.api.article(slug, visit.caller)
         async let loadedComments = site.api.comments(slug, visit.caller)
         let article = try await loadedArticle
@@ -124,7 +126,8 @@ struct ArticleController: Sendable {
         do {
             try await site.api.addComment(slug, body: text, visit.caller)
         } catch let error as APIError where error.status == 422 {
-            return try await page(visit, slug: slug, comment: text, errors: FormErrors(error, labels: ["body": "Comment"]), status: .unprocessableContent)
+            return try await page(
+                visit, slug: slug, comment: text, errors: FormErrors(error, labels: ["body": "Comment"]), status: .unprocessableContent)
         }
         return site.redirect(to: Paths.article(slug) + "#comments", visit)
     }

@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// The stylesheet, at a path that names its content's hash: a new version has a new path, so
 /// browsers and proxies may keep each one for a year.

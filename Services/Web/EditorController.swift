@@ -1,7 +1,7 @@
 import Foundation
+import HTTPKit
 import HTTPTypes
 import Hummingbird
-import Shared
 
 /// Writing an article (`/editor`) and editing one's own (`/editor/{slug}`).
 struct EditorController: Sendable {
@@ -33,7 +33,8 @@ struct EditorController: Sendable {
     }
 
     func editor(
-        _ visit: Visit, slug: String?, values: [String: String], tags: [String] = [], errors: FormErrors = FormErrors(), status: HTTPResponse.Status = .ok
+        _ visit: Visit, slug: String?, values: [String: String], tags: [String] = [], errors: FormErrors = FormErrors(),
+        status: HTTPResponse.Status = .ok
     ) -> Response {
         let labels = Self.labels
         var fields = [
@@ -43,12 +44,16 @@ struct EditorController: Sendable {
                 required: true, errors: errors.field("description")
             ),
             FieldView(
-                "body", label: labels["body"]!, value: values["body"] ?? "", hint: "Markdown: **bold**, *italic*, [links](https://example.com), `code`, lists, headings.",
+                "body", label: labels["body"]!, value: values["body"] ?? "",
+                hint: "Markdown: **bold**, *italic*, [links](https://example.com), `code`, lists, headings.",
                 rows: 16, required: true, errors: errors.field("body")
             ),
         ]
         if slug == nil {
-            fields.append(FieldView("tagList", label: labels["tagList"]!, value: values["tagList"] ?? "", hint: "Separated by commas.", errors: errors.field("tagList")))
+            fields.append(
+                FieldView(
+                    "tagList", label: labels["tagList"]!, value: values["tagList"] ?? "", hint: "Separated by commas.",
+                    errors: errors.field("tagList")))
         }
         let view = EditorView(
             heading: slug == nil ? "New article" : "Edit article",
@@ -82,7 +87,8 @@ struct EditorController: Sendable {
         let article = try await site.api.article(try ArticleController.slug(context), visit.caller)
         guard article.author.username == visit.session.username else { throw WebError.forbidden("Only its author may edit this article.") }
         return editor(
-            visit, slug: article.slug, values: ["title": article.title, "description": article.description, "body": article.body ?? ""], tags: article.tagList
+            visit, slug: article.slug, values: ["title": article.title, "description": article.description, "body": article.body ?? ""],
+            tags: article.tagList
         )
     }
 

@@ -1,6 +1,6 @@
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// The home page: the global feed, the signed-in visitor's own feed (`?feed=following`), or one
 /// tag's articles (`?tag=`), a page at a time (`?page=`), beside the popular tags.

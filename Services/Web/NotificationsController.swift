@@ -1,6 +1,6 @@
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// `/notifications`: what happened to the signed-in user's account and articles, newest first.
 struct NotificationsController: Sendable {
@@ -43,8 +43,11 @@ struct NotificationsController: Sendable {
                 )
             },
             hasItems: !list.notifications.isEmpty,
-            pagination: Pagination(current: page, total: list.notificationsCount, perPage: perPage) { $0 > 1 ? "/notifications?page=\($0)" : "/notifications" }
+            pagination: Pagination(current: page, total: list.notificationsCount, perPage: perPage) {
+                $0 > 1 ? "/notifications?page=\($0)" : "/notifications"
+            }
         )
-        return site.page("notifications", title: page > 1 ? "Notifications, page \(page)" : "Notifications", content: view, visit, current: .notifications)
+        return site.page(
+            "notifications", title: page > 1 ? "Notifications, page \(page)" : "Notifications", content: view, visit, current: .notifications)
     }
 }

@@ -1,6 +1,6 @@
+import HTTPKit
 import HTTPTypes
 import Hummingbird
-import Shared
 
 /// Turns every error into a page that says what happened, in the site's layout: a service that
 /// cannot be reached is a 503 page naming it, never a 500; a token a service refused signs the
@@ -70,9 +70,14 @@ struct PageErrorMiddleware: RouterMiddleware {
             details = error.messages
         case let error as APIError:
             context.logger.error("a service answered unexpectedly", metadata: ["error": "\(error)"])
-            (status, heading, message) = (.badGateway, "Something went wrong", "The \(error.service) service answered unexpectedly. Try again in a moment.")
+            (status, heading, message) = (
+                .badGateway, "Something went wrong", "The \(error.service) service answered unexpectedly. Try again in a moment."
+            )
         case let error as ConduitError where error.status == .serviceUnavailable:
-            (status, heading, message) = (.serviceUnavailable, "Temporarily unavailable", Self.sentence(error.errors.values.first?.first ?? "a service is unavailable, try again"))
+            (status, heading, message) = (
+                .serviceUnavailable, "Temporarily unavailable",
+                Self.sentence(error.errors.values.first?.first ?? "a service is unavailable, try again")
+            )
             headers[.retryAfter] = "5"
         case let error as ConduitError where error.status == .contentTooLarge:
             (status, heading, message) = (.contentTooLarge, "Too large", "What you sent is larger than this site accepts.")

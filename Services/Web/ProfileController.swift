@@ -1,6 +1,6 @@
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
 
 /// A profile: the user's articles (`/profile/{username}`) or favorites (`…/favorites`), with a
 /// follow button.
@@ -47,7 +47,8 @@ struct ProfileController: Sendable {
         let page = try PageNumber.parse(request.uri.queryParameters["page"].map(String.init))
         async let loadedProfile = site.api.profile(username, visit.caller)
         async let loadedArticles = site.api.articles(
-            favorites ? .favoritedBy(username) : .author(username), limit: Site.articlesPerPage, offset: (page - 1) * Site.articlesPerPage, visit.caller
+            favorites ? .favoritedBy(username) : .author(username), limit: Site.articlesPerPage, offset: (page - 1) * Site.articlesPerPage,
+            visit.caller
         )
         let (profile, list) = try await (loadedProfile, loadedArticles)
         let path = Paths.profile(profile.username)

@@ -1,9 +1,9 @@
 import Foundation
+import HTTPKit
 import HTTPTypes
 import Hummingbird
 import Logging
 import Mustache
-import Shared
 
 /// What every page handler uses: the services' APIs, the templates and the cookies' settings.
 struct Site: Sendable {

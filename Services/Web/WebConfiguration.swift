@@ -1,4 +1,4 @@
-import Shared
+import Settings
 
 /// The web service's own settings, read beside the shared ``ServiceConfiguration`` (of which it
 /// uses the address, logging, body limit and readiness timeout; it has no database and no broker).

@@ -1,5 +1,7 @@
 import AsyncHTTPClient
+import Basics
 import Foundation
+import HTTPKit
 import JWTKit
 import Logging
 import NIOCore
@@ -30,9 +32,7 @@ public actor JWKSKeySource: TokenKeySource {
     public init(configuration: TokenVerificationConfiguration, httpClient: HTTPClient = .shared, logger: Logger) {
         self.configuration = configuration
         self.httpClient = httpClient
-        var logger = logger
-        logger[metadataKey: "component"] = "jwks"
-        self.logger = logger
+        self.logger = logger.component("jwks")
     }
 
     public func keys(for kid: String) async throws -> JWTKeyCollection {

@@ -1,19 +1,6 @@
 import Foundation
+import HTTPKit
 import Hummingbird
-
-/// The signed-in user, as their access token names them.
-public struct AuthenticatedUser: Sendable, Equatable {
-    public let id: UUID
-    public let username: String
-    /// The token as the client sent it; Conduit echoes it in `GET /api/user`.
-    public let token: String
-
-    public init(id: UUID, username: String, token: String) {
-        self.id = id
-        self.username = username
-        self.token = token
-    }
-}
 
 /// Reads `Authorization: Token <jwt>` (Conduit's form) or `Bearer <jwt>`, checks the token and puts
 /// the user in `context.identity`. With `.required`, a request without a token gets a 401; with
@@ -49,7 +36,9 @@ public struct TokenAuthenticationMiddleware: RouterMiddleware {
             context.logger.debug("token rejected", metadata: ["reason": "\(rejection)"])
             throw ConduitError.unauthorized(rejection.description)
         }
-        guard let userID = claims.userID else { throw ConduitError.unauthorized(TokenRejection.malformed("its subject is not a user id").description) }
+        guard let userID = claims.userID else {
+            throw ConduitError.unauthorized(TokenRejection.malformed("its subject is not a user id").description)
+        }
         var context = context
         context.identity = AuthenticatedUser(id: userID, username: claims.username, token: token)
         context.logger[metadataKey: "user_id"] = .string(userID.uuidString.lowercased())
@@ -70,12 +59,4 @@ extension TokenVerifier {
     public var required: TokenAuthenticationMiddleware { TokenAuthenticationMiddleware(verifier: self, requirement: .required) }
     /// Routes behind this middleware take a token when one is sent.
     public var optional: TokenAuthenticationMiddleware { TokenAuthenticationMiddleware(verifier: self, requirement: .optional) }
-}
-
-extension AppRequestContext {
-    /// The signed-in user; a 401 when the route's middleware let an anonymous request through.
-    public func requireIdentity() throws -> AuthenticatedUser {
-        guard let identity else { throw ConduitError.unauthorized() }
-        return identity
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Persistence
 import PostgresNIO
 
 /// When a user's earlier tokens stopped being valid: changing the password or the email ends every

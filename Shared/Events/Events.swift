@@ -1,7 +1,13 @@
+// Events: the contracts between the services. The events named in ARCHITECTURE.md, their JSON
+// envelope (`EventEnvelope`, `IncomingEvent`), the topics, the Kafka header names, and the one
+// timestamp format of the API and the events (`Timestamp`). `ArticleReference` is also what posts'
+// internal route answers about an article.
+//
+// Depends on Foundation only: a program that reads or writes events needs nothing else.
+
 import Foundation
 
-// The events named in ARCHITECTURE.md. Ids of users and articles are UUIDs; comment ids are
-// Conduit's integers.
+// Ids of users and articles are UUIDs; comment ids are Conduit's integers.
 
 /// A user's profile as the `user.*` events carry it.
 public struct UserProfile: Codable, Sendable, Equatable {
@@ -69,7 +75,8 @@ public struct UserUnfollowed: DomainEvent {
     public init(follow: FollowRelation) { self.follow = follow }
 }
 
-/// What every article event says about its article.
+/// An article as other services know it: what every article event says about its article, and what
+/// posts' internal route (`GET /internal/articles/{slug}`) answers when comments asks about one.
 public struct ArticleReference: Codable, Sendable, Equatable {
     public var articleID: UUID
     public var slug: String
@@ -84,36 +91,38 @@ public struct ArticleReference: Codable, Sendable, Equatable {
     }
 }
 
-public struct ArticleCreated: DomainEvent {
+/// An event about one article, on the `articles` topic, keyed by the article's id.
+public protocol ArticleEvent: DomainEvent {
+    var article: ArticleReference { get }
+}
+
+extension ArticleEvent {
+    public static var topic: EventTopic { .articles }
+    public var key: String { article.articleID.uuidString.lowercased() }
+}
+
+public struct ArticleCreated: ArticleEvent {
     public static let type = "article.created"
-    public static let topic = EventTopic.articles
     public var article: ArticleReference
-    public var key: String { article.articleID.uuidString.lowercased() }
     public init(article: ArticleReference) { self.article = article }
 }
 
-public struct ArticleUpdated: DomainEvent {
+public struct ArticleUpdated: ArticleEvent {
     public static let type = "article.updated"
-    public static let topic = EventTopic.articles
     public var article: ArticleReference
-    public var key: String { article.articleID.uuidString.lowercased() }
     public init(article: ArticleReference) { self.article = article }
 }
 
-public struct ArticleDeleted: DomainEvent {
+public struct ArticleDeleted: ArticleEvent {
     public static let type = "article.deleted"
-    public static let topic = EventTopic.articles
     public var article: ArticleReference
-    public var key: String { article.articleID.uuidString.lowercased() }
     public init(article: ArticleReference) { self.article = article }
 }
 
-public struct ArticleFavorited: DomainEvent {
+public struct ArticleFavorited: ArticleEvent {
     public static let type = "article.favorited"
-    public static let topic = EventTopic.articles
     public var article: ArticleReference
     public var userID: UUID
-    public var key: String { article.articleID.uuidString.lowercased() }
 
     public init(article: ArticleReference, userID: UUID) {
         self.article = article
@@ -121,12 +130,10 @@ public struct ArticleFavorited: DomainEvent {
     }
 }
 
-public struct ArticleUnfavorited: DomainEvent {
+public struct ArticleUnfavorited: ArticleEvent {
     public static let type = "article.unfavorited"
-    public static let topic = EventTopic.articles
     public var article: ArticleReference
     public var userID: UUID
-    public var key: String { article.articleID.uuidString.lowercased() }
 
     public init(article: ArticleReference, userID: UUID) {
         self.article = article
@@ -157,6 +164,13 @@ public struct CommentCreated: DomainEvent {
         self.articleTitle = articleTitle
         self.authorID = authorID
         self.excerpt = String(body.prefix(Self.excerptLength))
+    }
+
+    public init(commentID: Int64, on article: ArticleReference, authorID: UUID, body: String) {
+        self.init(
+            commentID: commentID, articleID: article.articleID, articleSlug: article.slug, articleAuthorID: article.authorID,
+            articleTitle: article.title, authorID: authorID, body: body
+        )
     }
 }
 

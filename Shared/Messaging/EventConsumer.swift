@@ -1,6 +1,10 @@
+import Basics
+import Events
 import Foundation
+import Kafka
 import Logging
 import Metrics
+import Persistence
 import PostgresNIO
 import ServiceLifecycle
 
@@ -49,8 +53,6 @@ public struct EventConsumer: Service {
         maxAttempts: Int = 5,
         logger: Logger
     ) {
-        var logger = logger
-        logger[metadataKey: "component"] = "consumer \(name)"
         self.name = name
         self.configuration = configuration
         self.groupID = groupID
@@ -59,7 +61,7 @@ public struct EventConsumer: Service {
         self.client = client
         self.handlers = Dictionary(handlers.map { ($0.type, $0) }) { $1 }
         self.maxAttempts = maxAttempts
-        self.logger = logger
+        self.logger = logger.component("consumer \(name)")
     }
 
     /// The table of handled event ids; a consuming service lists this migration among its own.
@@ -82,7 +84,8 @@ public struct EventConsumer: Service {
 
     public func run() async throws {
         let names = topics
-        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), partitions: configuration.partitions, logger: logger) else { return }
+        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), partitions: configuration.partitions, logger: logger)
+        else { return }
         let consumer = try KafkaConsumer(configuration: configuration, groupID: groupID, topics: names, logger: logger)
         logger.info("consuming", metadata: ["topics": "\(names.joined(separator: ","))", "group": "\(groupID)"])
         await withGracefulShutdownHandler {
@@ -124,30 +127,36 @@ public struct EventConsumer: Service {
             logger.trace("no handler for this event type")
             return .ignored
         }
+        // Only the handler's own failures count towards the dead letters, not the database's absence.
         var failures = 0
-        var backoff = Backoff(initial: .milliseconds(50))
-        while true {
-            do {
-                let applied = try await apply(event, with: handler, logger: logger)
-                Counter(label: "inkwell_events_consumed_total", dimensions: [("consumer", name), ("outcome", applied ? "applied" : "duplicate")]).increment()
-                return applied ? .applied : .duplicate
-            } catch {
+        do {
+            let applied = try await Backoff(initial: .milliseconds(50)).retry {
+                try await apply(event, with: handler, logger: logger)
+            } onFailure: { (error, _, _) throws(HandlerGaveUp) in
                 if DatabaseErrors.isUnreachable(error) {
                     logger.warning("database unreachable; will retry the event", metadata: ["error": "\(error)"])
-                } else {
-                    failures += 1
-                    let reason = String(describing: DatabaseErrors.unwrap(error))
-                    logger.warning("event handler failed", metadata: ["attempt": "\(failures)", "error": "\(reason)"])
-                    if failures >= maxAttempts {
-                        return await deadLetter(message, reason: reason, attempts: failures) ? .deadLettered : .interrupted
-                    }
+                    return
                 }
-                guard await backoff.wait() else {
-                    logger.info("stopping while an event is retried; it will be delivered again")
-                    return .interrupted
-                }
+                failures += 1
+                let reason = String(describing: DatabaseErrors.unwrap(error))
+                logger.warning("event handler failed", metadata: ["attempt": "\(failures)", "error": "\(reason)"])
+                if failures >= maxAttempts { throw HandlerGaveUp(reason: reason) }
             }
+            guard let applied else {
+                logger.info("stopping while an event is retried; it will be delivered again")
+                return .interrupted
+            }
+            Counter(label: "inkwell_events_consumed_total", dimensions: [("consumer", name), ("outcome", applied ? "applied" : "duplicate")])
+                .increment()
+            return applied ? .applied : .duplicate
+        } catch {
+            return await deadLetter(message, reason: error.reason, attempts: failures) ? .deadLettered : .interrupted
         }
+    }
+
+    /// The handler failed `maxAttempts` times.
+    private struct HandlerGaveUp: Error {
+        let reason: String
     }
 
     /// Applies the handler and records the event in one transaction; false when it was already recorded.
@@ -172,22 +181,21 @@ public struct EventConsumer: Service {
     /// the service began to stop first.
     private func deadLetter(_ message: KafkaMessage, reason: String, attempts: Int) async -> Bool {
         let topic = EventTopic.deadLetterTopic(of: message.topic)
-        let headers = message.headers + [
-            KafkaHeader(name: EventHeaders.error, string: reason),
-            KafkaHeader(name: EventHeaders.originalTopic, string: message.topic),
-            KafkaHeader(name: EventHeaders.attempts, string: String(attempts)),
-        ]
-        logger.error("moving a message to the dead-letter topic", metadata: ["topic": "\(topic)", "offset": "\(message.offset)", "reason": "\(reason)"])
-        var backoff = Backoff(initial: .milliseconds(100))
-        while true {
-            do {
-                try await deadLetters.send(KafkaOutgoingMessage(topic: topic, key: message.key, value: message.value, headers: headers))
-                Counter(label: "inkwell_events_dead_lettered_total", dimensions: [("consumer", name)]).increment()
-                return true
-            } catch {
-                logger.warning("could not write the dead letter; retrying", metadata: ["error": "\(error)"])
-                guard await backoff.wait() else { return false }
-            }
+        let headers =
+            message.headers + [
+                KafkaHeader(name: EventHeaders.error, string: reason),
+                KafkaHeader(name: EventHeaders.originalTopic, string: message.topic),
+                KafkaHeader(name: EventHeaders.attempts, string: String(attempts)),
+            ]
+        logger.error(
+            "moving a message to the dead-letter topic", metadata: ["topic": "\(topic)", "offset": "\(message.offset)", "reason": "\(reason)"])
+        let sent = await Backoff(initial: .milliseconds(100)).retry {
+            try await deadLetters.send(KafkaOutgoingMessage(topic: topic, key: message.key, value: message.value, headers: headers))
+        } onFailure: { error, _, _ in
+            logger.warning("could not write the dead letter; retrying", metadata: ["error": "\(error)"])
         }
+        guard sent != nil else { return false }
+        Counter(label: "inkwell_events_dead_lettered_total", dimensions: [("consumer", name)]).increment()
+        return true
     }
 }

@@ -1,39 +1,8 @@
-import Logging
-
-/// A service's link to the event log: one producer (for its outbox relay and dead letters), the
-/// broker's readiness check, and the relay and consumers built on them.
-public struct Messaging: Sendable {
-    public let producer: KafkaProducer
-    let core: ServiceCore
-
-    public var readinessCheck: ReadinessCheck {
-        .broker(producer, timeout: core.configuration.readinessTimeout)
-    }
-
-    /// Publishes the service's outbox (list `Outbox.migration` among the service's migrations).
-    public func outboxRelay() -> OutboxRelay {
-        OutboxRelay(client: core.database, producer: producer, partitions: core.configuration.kafka.partitions, logger: core.logger)
-    }
-
-    /// Consumes `topics` in the service's consumer group (list `EventConsumer.migration` among the
-    /// service's migrations); replicas of the service share the work.
-    public func consumer(topics: [EventTopic], handlers: [EventHandler]) -> EventConsumer {
-        let name = core.configuration.serviceName
-        return EventConsumer(
-            name: name,
-            configuration: core.configuration.kafka,
-            groupID: name,
-            topics: topics.map(\.rawValue),
-            deadLetters: producer,
-            client: core.database,
-            handlers: handlers,
-            logger: core.logger
-        )
-    }
-}
-
-extension ServiceCore {
-    public func makeMessaging() throws -> Messaging {
-        Messaging(producer: try KafkaProducer(configuration: configuration.kafka, logger: logger), core: self)
-    }
-}
+// Messaging: Inkwell's events between the database and Kafka. The transactional outbox (an event
+// written with the change it describes) and its relay to the broker, the idempotent consumer that
+// applies each event once in the transaction that records it (and dead-letters what keeps failing),
+// the projection of users that posts and comments keep from the `user.*` events, the creation of
+// the topics, and the retention sweep that forgets sent and handled events.
+//
+// Depends on Events, Kafka, Persistence, Basics, swift-metrics and PostgresNIO; ServiceCore wires
+// it into a service.

@@ -1,6 +1,8 @@
+import Events
 import Foundation
 import Logging
 import NIOCore
+import Persistence
 import PostgresNIO
 
 /// The transactional outbox: an event is written into the `outbox` table in the same database

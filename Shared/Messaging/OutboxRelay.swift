@@ -1,4 +1,7 @@
+import Basics
+import Events
 import Foundation
+import Kafka
 import Logging
 import Metrics
 import NIOCore
@@ -28,6 +31,7 @@ public struct OutboxRelay: Service {
     let partitions: Int
     private let published = Counter(label: "inkwell_outbox_published_total")
     private let setAside = Counter(label: "inkwell_outbox_set_aside_total")
+    let incarnations: TopicIncarnations
 
     public init(
         client: PostgresClient,
@@ -37,30 +41,26 @@ public struct OutboxRelay: Service {
         batchSize: Int = 500,
         idleInterval: Duration = .milliseconds(50)
     ) {
-        var logger = logger
-        logger[metadataKey: "component"] = "outbox-relay"
         self.client = client
         self.producer = producer
-        self.logger = logger
+        self.logger = logger.component("outbox-relay")
         self.batchSize = batchSize
         self.idleInterval = idleInterval
         self.partitions = partitions
+        self.incarnations = TopicIncarnations(producer: producer, partitions: partitions)
     }
 
     public func run() async throws {
         guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), partitions: partitions, logger: logger) else { return }
-        var backoff = Backoff(initial: .milliseconds(100))
+        let backoff = Backoff(initial: .milliseconds(100))
         while !Backoff.isStopping {
-            do {
-                let count = try await publishBatch()
-                backoff.reset()
-                if count < batchSize { try await Task.sleep(for: idleInterval) }
-            } catch is CancellationError {
-                break
-            } catch {
+            let settled = await backoff.retry {
+                try await publishBatch()
+            } onFailure: { error, _, _ in
                 logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)"])
-                guard await backoff.wait() else { break }
             }
+            guard let settled else { break }
+            if settled < batchSize { _ = await Backoff.pause(idleInterval) }
         }
     }
 
@@ -78,7 +78,9 @@ public struct OutboxRelay: Service {
         try await client.withConnection { connection in
             try await connection.withTransaction(logger: logger) { transaction in
                 var locked = false
-                for try await granted in try await transaction.query("SELECT pg_try_advisory_xact_lock(\(Self.advisoryLockKey))", logger: logger).decode(Bool.self) {
+                for try await granted in try await transaction.query("SELECT pg_try_advisory_xact_lock(\(Self.advisoryLockKey))", logger: logger)
+                    .decode(Bool.self)
+                {
                     locked = granted
                 }
                 guard locked else { return 0 }
@@ -90,8 +92,12 @@ public struct OutboxRelay: Service {
                 for try await (position, eventType, topic, key, payload, traceparent) in try await transaction.query(query, logger: logger)
                     .decode((Int64, String, String, String, ByteBuffer, String?).self)
                 {
-                    rows.append(PendingRow(position: position, eventType: eventType, topic: topic, key: key, payload: Array(payload.readableBytesView), traceparent: traceparent))
+                    rows.append(
+                        PendingRow(
+                            position: position, eventType: eventType, topic: topic, key: key, payload: Array(payload.readableBytesView),
+                            traceparent: traceparent))
                 }
+                if try await incarnations.replayLostEvents(before: Set(rows.map(\.topic)), on: transaction, logger: logger) > 0 { return 0 }
                 guard !rows.isEmpty else { return 0 }
 
                 // Enqueue in order, then wait: librdkafka keeps the order within each partition.
@@ -128,7 +134,8 @@ public struct OutboxRelay: Service {
                     logger.error(
                         "the broker cannot accept this event; it is set aside and the relay goes on",
                         metadata: [
-                            "position": "\(position)", "event_type": "\(row?.eventType ?? "?")", "bytes": "\(row?.payload.count ?? 0)", "error": "\(error)",
+                            "position": "\(position)", "event_type": "\(row?.eventType ?? "?")", "bytes": "\(row?.payload.count ?? 0)",
+                            "error": "\(error)",
                         ]
                     )
                     setAside.increment()
@@ -140,7 +147,8 @@ public struct OutboxRelay: Service {
                         "UPDATE outbox SET attempts = attempts + 1, last_error = \(String(describing: failure)) WHERE position = ANY(\(failed))",
                         logger: logger
                     )
-                    logger.warning("some events were not delivered; they stay pending", metadata: ["undelivered": "\(failed.count)", "error": "\(failure)"])
+                    logger.warning(
+                        "some events were not delivered; they stay pending", metadata: ["undelivered": "\(failed.count)", "error": "\(failure)"])
                 }
                 logger.debug("published outbox batch", metadata: ["sent": "\(sent.count)"])
                 return sent.count + rejected.count

@@ -1,5 +1,7 @@
+import Basics
 import Logging
 import Metrics
+import Persistence
 import PostgresNIO
 import ServiceLifecycle
 
@@ -47,13 +49,11 @@ public struct RetentionSweep: Service {
     let logger: Logger
 
     public init(database: PostgresClient, targets: [Target], retention: Duration, interval: Duration, logger: Logger) {
-        var logger = logger
-        logger[metadataKey: "component"] = "retention-sweep"
         self.database = database
         self.targets = targets
         self.retention = retention
         self.interval = interval
-        self.logger = logger
+        self.logger = logger.component("retention-sweep")
     }
 
     public func run() async throws {
@@ -63,7 +63,7 @@ public struct RetentionSweep: Service {
             } catch {
                 logger.warning("sweeping old rows failed; trying again at the next sweep", metadata: ["error": "\(DatabaseErrors.describe(error))"])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            guard await Backoff.pause(interval) else { break }
         }
     }
 
@@ -85,15 +85,5 @@ public struct RetentionSweep: Service {
             }
         }
         return deleted
-    }
-}
-
-extension ServiceCore {
-    /// Forgets `targets`' rows past the configured retention period (`RETENTION_DAYS`), every
-    /// `RETENTION_SWEEP_INTERVAL`.
-    public func retentionSweep(_ targets: [RetentionSweep.Target]) -> RetentionSweep {
-        RetentionSweep(
-            database: database, targets: targets, retention: configuration.retention, interval: configuration.retentionSweepInterval, logger: logger
-        )
     }
 }

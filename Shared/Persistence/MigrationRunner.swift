@@ -68,7 +68,7 @@ public struct MigrationRunner: Sendable {
                         logger: logger
                     )
                 }
-            } catch where !DatabaseErrors.isUnreachable(error) {
+            } catch  where !DatabaseErrors.isUnreachable(error) {
                 throw MigrationError(version: migration.version, name: migration.name, reason: DatabaseErrors.describe(error))
             }
             appliedNow.append(migration.version)

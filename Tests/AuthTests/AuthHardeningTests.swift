@@ -1,16 +1,17 @@
+import Authentication
+import Events
 import Foundation
 import Hummingbird
 import JWTKit
 import Logging
-import Shared
-import Testing
 import TestSupport
+import Testing
 
 @testable import Auth
 
 @Suite(.enabled(if: TestDatabase.isAvailable, "needs INKWELL_TEST_DATABASE_URL (scripts/test sets it)"))
 struct AuthHardeningTests {
-    func login(_ auth: AuthHarness, _ email: String, _ password: String) async throws -> AuthHarness.Reply {
+    func login(_ auth: AuthHarness, _ email: String, _ password: String) async throws -> Reply {
         try await auth.send(.post, "/api/users/login", json: #"{"user":{"email":"\#(email)","password":"\#(password)"}}"#)
     }
 
@@ -89,7 +90,8 @@ struct AuthHardeningTests {
             // A new email revokes too; a new bio does not.
             let bio = try await auth.send(.put, "/api/user", token: newToken, json: #"{"user":{"bio":"still me"}}"#)
             #expect(try bio.json(UserBody.self).user.token == newToken)
-            let email = try await auth.send(.put, "/api/user", token: newToken, json: #"{"user":{"email":"moved.\#(UUID().uuidString.prefix(6))@example.com"}}"#)
+            let email = try await auth.send(
+                .put, "/api/user", token: newToken, json: #"{"user":{"email":"moved.\#(UUID().uuidString.prefix(6))@example.com"}}"#)
             let third = try email.json(UserBody.self).user.token
             #expect(third != newToken)
             #expect(try await auth.send(.get, "/api/user", token: newToken).status == .unauthorized)

@@ -1,9 +1,11 @@
+import Authentication
 import Foundation
+import HTTPKit
 import Hummingbird
 import JWTKit
-import Shared
-import Testing
+import Settings
 import TestSupport
+import Testing
 
 @testable import Auth
 
@@ -32,7 +34,8 @@ struct KeyRotationTests {
     }
 
     @Test func aBadKeyInTheEnvironmentStopsTheServiceWithAClearMessage() async throws {
-        let configuration = try testConfiguration(serviceName: "auth", extra: ["JWT_PRIVATE_KEY": "-----BEGIN EC PRIVATE KEY-----\nnope\n-----END EC PRIVATE KEY-----"])
+        let configuration = try testConfiguration(
+            serviceName: "auth", extra: ["JWT_PRIVATE_KEY": "-----BEGIN EC PRIVATE KEY-----\nnope\n-----END EC PRIVATE KEY-----"])
         let error = await #expect(throws: SigningKeys.InvalidKey.self) {
             _ = try await SigningKeys.load(try AuthConfiguration(environment: configuration.environment))
         }

@@ -1,8 +1,10 @@
+import Authentication
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
-import Testing
 import TestSupport
+import Testing
 
 @testable import Auth
 

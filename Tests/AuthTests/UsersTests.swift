@@ -1,17 +1,19 @@
 import Foundation
 import Hummingbird
 import JWTKit
-@testable import Shared
-import Testing
 import TestSupport
+import Testing
 
 @testable import Auth
+@testable import Authentication
+@testable import Events
 
 @Suite(.enabled(if: TestDatabase.isAvailable, "needs INKWELL_TEST_DATABASE_URL (scripts/test sets it)"))
 struct UsersTests {
     @Test func registrationReturns201WithATokenAndWritesUserRegistered() async throws {
         try await AuthHarness.run { auth in
-            let reply = try await auth.send(.post, "/api/users", json: #"{"user":{"username":"jake","email":"Jake@Example.com","password":"jakejakejake","extra":1}}"#)
+            let reply = try await auth.send(
+                .post, "/api/users", json: #"{"user":{"username":"jake","email":"Jake@Example.com","password":"jakejakejake","extra":1}}"#)
             #expect(reply.status == .created)
             let user = try reply.json(UserBody.self).user
             #expect(user.username == "jake")
@@ -33,14 +35,26 @@ struct UsersTests {
 
     @Test(arguments: [
         (#"{"user":{"email":"a@b.co","password":"12345678"}}"#, ["username": ["can't be blank"]]),
-        (#"{"user":{"username":"","email":"","password":""}}"#, ["username": ["can't be blank"], "email": ["can't be blank"], "password": ["can't be blank"]]),
-        (#"{"user":{"username":"a b","email":"not-an-email","password":"short"}}"#, [
-            "username": ["may contain only letters, digits, '_', '-' and '.'"], "email": ["is invalid"],
-            "password": ["is too short (minimum is 8 characters)"],
-        ]),
+        (
+            #"{"user":{"username":"","email":"","password":""}}"#,
+            ["username": ["can't be blank"], "email": ["can't be blank"], "password": ["can't be blank"]]
+        ),
+        (
+            #"{"user":{"username":"a b","email":"not-an-email","password":"short"}}"#,
+            [
+                "username": ["may contain only letters, digits, '_', '-' and '.'"], "email": ["is invalid"],
+                "password": ["is too short (minimum is 8 characters)"],
+            ]
+        ),
         (#"{"user":{"username":42,"email":"a@b.co","password":"12345678"}}"#, ["username": ["must be a string"]]),
-        (#"{"user":{"username":"ok","email":"a@b.co","password":"\#(String(repeating: "x", count: 73))"}}"#, ["password": ["is too long (maximum is 72 bytes)"]]),
-        (#"{"user":{"username":"\#(String(repeating: "x", count: 41))","email":"a@b.co","password":"12345678"}}"#, ["username": ["is too long (maximum is 40 characters)"]]),
+        (
+            #"{"user":{"username":"ok","email":"a@b.co","password":"\#(String(repeating: "x", count: 73))"}}"#,
+            ["password": ["is too long (maximum is 72 bytes)"]]
+        ),
+        (
+            #"{"user":{"username":"\#(String(repeating: "x", count: 41))","email":"a@b.co","password":"12345678"}}"#,
+            ["username": ["is too long (maximum is 40 characters)"]]
+        ),
     ])
     func invalidRegistrationsAre422sNamingTheFieldsAndWriteNoEvent(body: String, expected: [String: [String]]) async throws {
         try await AuthHarness.run { auth in
@@ -89,7 +103,8 @@ struct UsersTests {
     @Test func loginChecksThePasswordAndIgnoresTheEmailsCase() async throws {
         try await AuthHarness.run { auth in
             let user = try await auth.signUp("login")
-            let ok = try await auth.send(.post, "/api/users/login", json: #"{"user":{"email":"\#(user.email.uppercased())","password":"\#(user.password)"}}"#)
+            let ok = try await auth.send(
+                .post, "/api/users/login", json: #"{"user":{"email":"\#(user.email.uppercased())","password":"\#(user.password)"}}"#)
             #expect(ok.status == .ok)
             #expect(try ok.json(UserBody.self).user.username == user.username)
 
@@ -182,11 +197,13 @@ struct UsersTests {
         try await AuthHarness.run { auth in
             let first = try await auth.signUp("first")
             let second = try await auth.signUp("second")
-            let taken = try await auth.send(.put, "/api/user", token: second.token, json: #"{"user":{"username":"\#(first.username)","email":"\#(first.email)"}}"#)
+            let taken = try await auth.send(
+                .put, "/api/user", token: second.token, json: #"{"user":{"username":"\#(first.username)","email":"\#(first.email)"}}"#)
             #expect(taken.status == .unprocessableContent)
             #expect(taken.errors == ["username": ["has already been taken"], "email": ["has already been taken"]])
 
-            let invalid = try await auth.send(.put, "/api/user", token: second.token, json: #"{"user":{"username":"","email":"nope","image":"javascript:alert(1)"}}"#)
+            let invalid = try await auth.send(
+                .put, "/api/user", token: second.token, json: #"{"user":{"username":"","email":"nope","image":"javascript:alert(1)"}}"#)
             #expect(invalid.status == .unprocessableContent)
             #expect(invalid.errors == ["username": ["can't be blank"], "email": ["is invalid"], "image": ["must be an http or https URL"]])
 

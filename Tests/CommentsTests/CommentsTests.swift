@@ -1,8 +1,9 @@
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
-import Testing
 import TestSupport
+import Testing
 
 @testable import Comments
 
@@ -51,7 +52,8 @@ struct CommentsTests {
             let blank = try await harness.send(.post, "/api/articles/\(slug)/comments", as: user, json: #"{"comment":{"body":"  "}}"#)
             #expect(blank.status == .unprocessableContent)
             #expect(blank.errors == ["body": ["can't be blank"]])
-            let long = try await harness.send(.post, "/api/articles/\(slug)/comments", as: user, json: #"{"comment":{"body":"\#(String(repeating: "x", count: 10_001))"}}"#)
+            let long = try await harness.send(
+                .post, "/api/articles/\(slug)/comments", as: user, json: #"{"comment":{"body":"\#(String(repeating: "x", count: 10_001))"}}"#)
             #expect(long.errors == ["body": ["is too long (maximum is 10000 characters)"]])
             let missing = try await harness.send(.post, "/api/articles/\(slug)/comments", as: user, json: #"{"comment":{}}"#)
             #expect(missing.errors == ["body": ["can't be blank"]])
@@ -60,7 +62,9 @@ struct CommentsTests {
             let nowhere = try await harness.send(.get, "/api/articles/no-such-article/comments")
             #expect(nowhere.status == .notFound)
             #expect(nowhere.errors == ["article": ["not found"]])
-            #expect(try await harness.send(.post, "/api/articles/no-such-article/comments", as: user, json: #"{"comment":{"body":"hi"}}"#).status == .notFound)
+            #expect(
+                try await harness.send(.post, "/api/articles/no-such-article/comments", as: user, json: #"{"comment":{"body":"hi"}}"#).status
+                    == .notFound)
             #expect(try await harness.events(CommentCreated.self).isEmpty)
         }
     }
@@ -88,7 +92,7 @@ struct CommentsTests {
     @Test func aPostsThatNeverAnswersCostsAtMostTheDeadline() async throws {
         // Something that accepts connections and never answers: every attempt times out.
         let silent = try await SilentServer()
-        try await CommentsHarness.run(postsURLs: { _ in "http://127.0.0.1:\(silent.port)" }) { harness in
+        try await CommentsHarness.run(postsURL: "http://127.0.0.1:\(silent.port)") { harness in
             let reply = try await withDeadline(.seconds(5), "the answer while posts hangs") {
                 try await harness.send(.get, "/api/articles/anything/comments")
             }
@@ -105,8 +109,8 @@ struct CommentsTests {
             for n in 1...3 { _ = try await harness.comment("Comment \(n)", on: slug, by: writer) }
             _ = try await harness.comment("Stays", on: kept, by: writer)
 
-            #expect(try await harness.sendToPosts(.delete, "/api/articles/\(slug)", as: writer).status == .noContent)
-            #expect(try await eventually(timeout: .seconds(30)) { try await harness.storedComments() == 1 })
+            #expect(try await harness.posts.send(.delete, "/api/articles/\(slug)", as: writer).status == .noContent)
+            #expect(try await eventually(timeout: .seconds(120)) { try await harness.storedComments() == 1 })
             #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").status == .notFound)
             #expect(try await harness.send(.get, "/api/articles/\(kept)/comments").comments?.count == 1)
         }
@@ -120,12 +124,14 @@ struct CommentsTests {
             _ = try await harness.comment("Hello", on: slug, by: writer)
 
             let renamed = "renamed_\(UUID().uuidString.prefix(6).lowercased())"
-            try await harness.publish(UserUpdated(user: UserProfile(userID: writer.id, username: renamed, email: "w@example.com", bio: "new bio", image: nil)))
-            try await harness.publish(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
-            #expect(try await eventually(timeout: .seconds(30)) {
-                let author = try await harness.send(.get, "/api/articles/\(slug)/comments", as: reader).comments?.first?.author
-                return author == Profile(username: renamed, bio: "new bio", image: "", following: true)
-            })
+            try await harness.producer.publish(
+                UserUpdated(user: UserProfile(userID: writer.id, username: renamed, email: "w@example.com", bio: "new bio", image: nil)))
+            try await harness.producer.publish(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: writer.id)))
+            #expect(
+                try await eventually(timeout: .seconds(120)) {
+                    let author = try await harness.send(.get, "/api/articles/\(slug)/comments", as: reader).comments?.first?.author
+                    return author == Profile(username: renamed, bio: "new bio", image: "", following: true)
+                })
             #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").comments?.first?.author.following == false)
         }
     }

@@ -11,7 +11,9 @@ extension EndToEnd {
         @Test func commentOnAnArticleListDeleteAndCascade() async throws {
             let writer = try await registerMember("cwriter")
             let reader = try await registerMember("creader")
-            let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"Discuss \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
+            let created = try await request(
+                .POST, Stack.gateway + "/api/articles", headers: writer.headers,
+                body: #"{"article":{"title":"Discuss \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
             let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")
             let path = Stack.gateway + "/api/articles/\(slug)/comments"
 
@@ -42,11 +44,18 @@ extension EndToEnd {
         @Test func aNewUsernameReachesExistingComments() async throws {
             let writer = try await registerMember("rwriter")
             let reader = try await registerMember("rreader")
-            let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"Renamed \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
+            let created = try await request(
+                .POST, Stack.gateway + "/api/articles", headers: writer.headers,
+                body: #"{"article":{"title":"Renamed \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
             let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")
-            #expect(try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers, body: #"{"comment":{"body":"Me first"}}"#).status == 200)
+            #expect(
+                try await request(
+                    .POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: reader.headers, body: #"{"comment":{"body":"Me first"}}"#
+                ).status == 200)
             let newName = reader.username + "2"
-            #expect(try await request(.PUT, Stack.gateway + "/api/user", headers: reader.headers, body: #"{"user":{"username":"\#(newName)"}}"#).status == 200)
+            #expect(
+                try await request(.PUT, Stack.gateway + "/api/user", headers: reader.headers, body: #"{"user":{"username":"\#(newName)"}}"#).status
+                    == 200)
             let renamed = try await eventually(timeout: .seconds(30), every: .milliseconds(250)) {
                 let author = comments(try await request(.GET, Stack.gateway + "/api/articles/\(slug)/comments")).first?["author"] as? [String: Any]
                 return author?["username"] as? String == newName
@@ -56,9 +65,12 @@ extension EndToEnd {
 
         @Test func aBlankCommentIsA422() async throws {
             let writer = try await registerMember("blank")
-            let created = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"Blank \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
+            let created = try await request(
+                .POST, Stack.gateway + "/api/articles", headers: writer.headers,
+                body: #"{"article":{"title":"Blank \#(UUID().uuidString.prefix(6))","description":"d","body":"b"}}"#)
             let slug = try ((((created.json as? [String: Any])?["article"]) as? [String: Any])?["slug"] as? String).unwrap("slug")
-            let reply = try await request(.POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: writer.headers, body: #"{"comment":{"body":""}}"#)
+            let reply = try await request(
+                .POST, Stack.gateway + "/api/articles/\(slug)/comments", headers: writer.headers, body: #"{"comment":{"body":""}}"#)
             #expect(reply.status == 422)
             #expect(reply.conduitErrors == ["body": ["can't be blank"]])
         }

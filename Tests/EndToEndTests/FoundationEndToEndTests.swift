@@ -6,7 +6,7 @@ import Testing
 /// Serialized: one test stops PostgreSQL, which the others need.
 extension EndToEnd {
     @Suite struct FoundationEndToEndTests {
-        @Test func everyReplicaIsReadyOnItsOwnPort() async throws {
+        @Test(.nativeStackOnly) func everyReplicaIsReadyOnItsOwnPort() async throws {
             #expect(Stack.replicaURLs.count == Stack.services.count * Stack.replicas)
             for (service, url) in Stack.replicaURLs {
                 let result = try await request(.GET, "\(url)/health/ready")
@@ -40,7 +40,7 @@ extension EndToEnd {
             #expect(page.headers["Content-Type"].first == "text/html; charset=utf-8")
         }
 
-        @Test func aBadConfigurationValueStopsTheServiceNamingTheVariable() async throws {
+        @Test(.nativeStackOnly) func aBadConfigurationValueStopsTheServiceNamingTheVariable() async throws {
             let binary = try Stack.binDirectory.unwrap("INKWELL_BIN_DIR") + "/Posts"
             let (status, message) = try await ChildProcess.run(binary, environment: ["PORT": "not-a-port"])
             #expect(status == 78)
@@ -48,7 +48,7 @@ extension EndToEnd {
             #expect(message.contains("expected an integer from 0 to 65535"))
         }
 
-        @Test func readinessFollowsPostgreSQL() async throws {
+        @Test(.nativeStackOnly) func readinessFollowsPostgreSQL() async throws {
             let url = Stack.replicaURLs[0].url + "/health/ready"
             #expect(try await request(.GET, url).status == 200)
             try await Stack.control("postgres-stop")

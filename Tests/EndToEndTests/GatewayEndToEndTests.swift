@@ -9,7 +9,10 @@ extension EndToEnd {
         @Test func browsersMayCallTheAPIFromOtherOrigins() async throws {
             let preflight = try await request(
                 .OPTIONS, Stack.gateway + "/api/articles",
-                headers: [("Origin", "https://conduit.example"), ("Access-Control-Request-Method", "POST"), ("Access-Control-Request-Headers", "authorization,content-type")]
+                headers: [
+                    ("Origin", "https://conduit.example"), ("Access-Control-Request-Method", "POST"),
+                    ("Access-Control-Request-Headers", "authorization,content-type"),
+                ]
             )
             #expect(preflight.status == 204)
             #expect(preflight.headers["Access-Control-Allow-Origin"].first == "*")
@@ -45,7 +48,8 @@ extension EndToEnd {
             // Every request is on its own connection, all sent at once, so that the gateway counts
             // them all before any is answered, however slow the service is; and each is refused
             // before any hashing (a blank password is a 422), so none waits on bcrypt.
-            let client = HTTPClient(configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 100)))
+            let client = HTTPClient(
+                configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 100)))
             defer { _ = client.shutdown() }
             let results = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
                 for _ in 0..<60 {

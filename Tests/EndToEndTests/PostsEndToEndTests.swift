@@ -29,7 +29,9 @@ extension EndToEnd {
             // The follow travels from auth to posts as an event.
             #expect(try await request(.POST, Stack.gateway + "/api/profiles/\(writer.username)/follow", headers: reader.headers).status == 200)
             let inFeed = try await eventually(timeout: .seconds(30), every: .milliseconds(250)) {
-                articles(try await request(.GET, Stack.gateway + "/api/articles/feed", headers: reader.headers)).contains { $0["slug"] as? String == slug }
+                articles(try await request(.GET, Stack.gateway + "/api/articles/feed", headers: reader.headers)).contains {
+                    $0["slug"] as? String == slug
+                }
             }
             #expect(inFeed)
 
@@ -40,9 +42,12 @@ extension EndToEnd {
 
             // A new username reaches the writer's articles.
             let newName = writer.username + "x"
-            #expect(try await request(.PUT, Stack.gateway + "/api/user", headers: writer.headers, body: #"{"user":{"username":"\#(newName)"}}"#).status == 200)
+            #expect(
+                try await request(.PUT, Stack.gateway + "/api/user", headers: writer.headers, body: #"{"user":{"username":"\#(newName)"}}"#).status
+                    == 200)
             let renamed = try await eventually(timeout: .seconds(30), every: .milliseconds(250)) {
-                (article(try await request(.GET, Stack.gateway + "/api/articles/\(slug)"))["author"] as? [String: Any])?["username"] as? String == newName
+                (article(try await request(.GET, Stack.gateway + "/api/articles/\(slug)"))["author"] as? [String: Any])?["username"] as? String
+                    == newName
             }
             #expect(renamed)
 
@@ -52,11 +57,13 @@ extension EndToEnd {
         }
 
         @Test func badTokensAndBadInputAreConduitErrors() async throws {
-            let unauthorized = try await request(.POST, Stack.gateway + "/api/articles", headers: [("Authorization", "Token nope"), ("Content-Type", "application/json")], body: "{}")
+            let unauthorized = try await request(
+                .POST, Stack.gateway + "/api/articles", headers: [("Authorization", "Token nope"), ("Content-Type", "application/json")], body: "{}")
             #expect(unauthorized.status == 401)
             #expect(unauthorized.conduitErrors?["token"] != nil)
             let writer = try await registerMember("invalid")
-            let invalid = try await request(.POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"","description":"d","body":"b"}}"#)
+            let invalid = try await request(
+                .POST, Stack.gateway + "/api/articles", headers: writer.headers, body: #"{"article":{"title":"","description":"d","body":"b"}}"#)
             #expect(invalid.status == 422)
             #expect(invalid.conduitErrors == ["title": ["can't be blank"]])
         }

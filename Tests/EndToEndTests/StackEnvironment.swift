@@ -1,9 +1,9 @@
 import AsyncHTTPClient
-import Testing
 import Foundation
-import TestSupport
 import NIOCore
 import NIOHTTP1
+import TestSupport
+import Testing
 
 /// The native stack that scripts/test started, described by the environment it exports.
 enum Stack {
@@ -99,7 +99,8 @@ struct Member {
 /// Registers a user with a fresh name through the gateway.
 func registerMember(_ name: String) async throws -> Member {
     let suffix = UUID().uuidString.prefix(8).lowercased()
-    let username = "\(name)\(suffix)", email = "\(name)\(suffix)@example.com"
+    let username = "\(name)\(suffix)"
+    let email = "\(name)\(suffix)@example.com"
     let result = try await request(
         .POST, Stack.gateway + "/api/users", headers: [("Content-Type", "application/json")],
         body: #"{"user":{"username":"\#(username)","email":"\#(email)","password":"secret-\#(suffix)"}}"#

@@ -28,7 +28,7 @@ extension EndToEnd {
             #expect(stylesheet.headers["Cache-Control"] == ["public, max-age=31536000, immutable"])
         }
 
-        @Test func everyWebReplicaAnswersThePagesAndNoneShowsItsPrivateRoutes() async throws {
+        @Test(.nativeStackOnly) func everyWebReplicaAnswersThePagesAndNoneShowsItsPrivateRoutes() async throws {
             for (_, url) in Stack.replicaURLs.filter({ $0.service == "web" }) {
                 #expect(try await request(.GET, url + "/login").status == 200, "\(url)")
             }

@@ -1,9 +1,14 @@
+import Basics
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
 import HummingbirdTesting
+import Kafka
 import Logging
+import Messaging
+import Persistence
 import PostgresNIO
-import Shared
 import TestSupport
 
 @testable import Notifier
@@ -29,10 +34,14 @@ struct NotifierWorld: Sendable {
                 try await whileRunning([database, producer]) {
                     // The topics exist before anything is published, as they do once any service has started.
                     let topics = EventTopic.allCases.flatMap { [$0.rawValue, $0.deadLetterTopic] }
-                    guard try await withDeadline(.seconds(30), "creating topics", { await producer.ensureTopics(topics, partitions: 3, logger: TestKafka.logger) }) else {
+                    guard
+                        try await withDeadline(
+                            .seconds(30), "creating topics", { await producer.ensureTopics(topics, partitions: 3, logger: TestKafka.logger) })
+                    else {
                         throw TimedOut(what: "creating topics")
                     }
-                    try await body(NotifierWorld(brokers: brokers, sink: sink, databaseURL: url, database: database, producer: producer, tokens: TokenFactory()))
+                    try await body(
+                        NotifierWorld(brokers: brokers, sink: sink, databaseURL: url, database: database, producer: producer, tokens: TokenFactory()))
                 }
             } catch {
                 await sink.remove()
@@ -48,21 +57,24 @@ struct NotifierWorld: Sendable {
     var environment: [String: String] {
         [
             "DATABASE_URL": databaseURL, "KAFKA_BROKERS": brokers, "SMTP_URL": sink.url, "LOG_LEVEL": "warning",
-            "NOTIFY_RETRY_BASE": "0.2", "NOTIFY_POLL_INTERVAL": "0.05", "NOTIFY_MAX_ATTEMPTS": "30", "KAFKA_SESSION_TIMEOUT": "6", "DATABASE_STARTUP_TIMEOUT": "10",
+            "NOTIFY_RETRY_BASE": "0.2", "NOTIFY_POLL_INTERVAL": "0.05", "NOTIFY_MAX_ATTEMPTS": "30", "KAFKA_SESSION_TIMEOUT": "6",
+            "DATABASE_STARTUP_TIMEOUT": "10",
         ]
     }
 
     /// Runs a notifier in this process, with a client for its routes.
     func withNotifier(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let configuration = try testConfiguration(serviceName: "notifier", databaseURL: databaseURL, extra: environment)
-        let app = try buildApplication(configuration, try NotifierConfiguration(environment: configuration.environment), verifier: await tokens.verifier)
+        let app = try buildApplication(
+            configuration, try NotifierConfiguration(environment: configuration.environment), verifier: await tokens.verifier)
         try await app.test(.router, body)
     }
 
     /// Starts the Notifier executable (the one built beside the tests) as a process of its own,
     /// its HTTP server on a port the system picks.
     func spawnNotifier() throws -> ChildProcess {
-        let binDirectory = ProcessInfo.processInfo.environment["INKWELL_BIN_DIR"]
+        let binDirectory =
+            ProcessInfo.processInfo.environment["INKWELL_BIN_DIR"]
             ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         var environment = ProcessInfo.processInfo.environment
         environment.merge(self.environment) { _, new in new }
@@ -71,22 +83,11 @@ struct NotifierWorld: Sendable {
         return try ChildProcess.spawn(binDirectory + "/Notifier", environment: environment, outputFile: log)
     }
 
-    func publish<Event: DomainEvent>(_ event: Event) async throws {
-        try await producer.publish(event)
-    }
-
-    /// Publishes many events without waiting for each delivery report.
-    func publishAll<Event: DomainEvent>(_ events: [Event]) async throws {
-        var deliveries: [KafkaProducer.Delivery] = []
-        for event in events {
-            deliveries.append(try producer.enqueue(KafkaOutgoingMessage(topic: Event.topic.rawValue, key: event.key, value: try EventEnvelope(event).encoded())))
-        }
-        for delivery in deliveries { _ = try await delivery.acknowledged() }
-    }
-
     func user(_ name: String) -> UserProfile {
         let id = UUID()
-        return UserProfile(userID: id, username: "\(name)_\(id.uuidString.prefix(6).lowercased())", email: "\(name).\(id.uuidString.prefix(6).lowercased())@example.com", bio: nil, image: nil)
+        return UserProfile(
+            userID: id, username: "\(name)_\(id.uuidString.prefix(6).lowercased())",
+            email: "\(name).\(id.uuidString.prefix(6).lowercased())@example.com", bio: nil, image: nil)
     }
 
     func token(for user: UserProfile) async throws -> AuthenticatedUser {

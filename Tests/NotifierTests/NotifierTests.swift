@@ -1,9 +1,10 @@
+import Basics
+import Events
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Shared
-import Testing
 import TestSupport
+import Testing
 
 @testable import Notifier
 
@@ -15,18 +16,18 @@ struct NotifierTests {
             let bob = world.user("bob")
             let article = ArticleReference(articleID: UUID(), slug: "dragons", authorID: ann.userID, title: "Dragons")
             try await world.withNotifier { client in
-                try await world.publish(UserRegistered(user: ann))
-                try await world.publish(UserRegistered(user: bob))
+                try await world.producer.publish(UserRegistered(user: ann))
+                try await world.producer.publish(UserRegistered(user: bob))
                 // Followed, unfollowed, followed again: one email.
-                try await world.publish(UserFollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
-                try await world.publish(UserUnfollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
-                try await world.publish(UserFollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
-                try await world.publish(CommentCreated(commentID: 1, articleID: article.articleID, articleSlug: "dragons", articleAuthorID: ann.userID, articleTitle: "Dragons", authorID: bob.userID, body: "Nice"))
-                try await world.publish(CommentCreated(commentID: 2, articleID: article.articleID, articleSlug: "dragons", articleAuthorID: ann.userID, articleTitle: "Dragons", authorID: ann.userID, body: "Thanks"))
+                try await world.producer.publish(UserFollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
+                try await world.producer.publish(UserUnfollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
+                try await world.producer.publish(UserFollowed(follow: FollowRelation(followerID: bob.userID, followeeID: ann.userID)))
+                try await world.producer.publish(CommentCreated(commentID: 1, on: article, authorID: bob.userID, body: "Nice"))
+                try await world.producer.publish(CommentCreated(commentID: 2, on: article, authorID: ann.userID, body: "Thanks"))
                 // Favorited, unfavorited, favorited again: one email.
-                try await world.publish(ArticleFavorited(article: article, userID: bob.userID))
-                try await world.publish(ArticleUnfavorited(article: article, userID: bob.userID))
-                try await world.publish(ArticleFavorited(article: article, userID: bob.userID))
+                try await world.producer.publish(ArticleFavorited(article: article, userID: bob.userID))
+                try await world.producer.publish(ArticleUnfavorited(article: article, userID: bob.userID))
+                try await world.producer.publish(ArticleFavorited(article: article, userID: bob.userID))
 
                 let emails = try await world.emails(atLeast: 5)
                 #expect(emails.count == 5)
@@ -41,24 +42,21 @@ struct NotifierTests {
                 #expect(sent(to: ann, "\(bob.username) favorited Dragons").count == 1)
                 #expect(emails.allSatisfy { $0.header("From")?.contains("<no-reply@inkwell.local>") == true && $0.header("Date") != nil })
 
-                let feed = try await client.execute(uri: "/api/notifications", method: .get, headers: [.authorization: "Token \(try await world.token(for: ann).token)"]) {
-                    try JSONDecoder().decode(NotificationsController.ListResponse.self, from: $0.body)
-                }
+                let feed = try await client.send(.get, "/api/notifications", as: try await world.token(for: ann)).json(
+                    NotificationsController.ListResponse.self)
                 // Events of different topics arrive in any order; the feed is newest first.
                 #expect(feed.notificationsCount == 4)
                 #expect(Set(feed.notifications.map(\.kind)) == ["favorited", "commented", "followed", "welcome"])
                 #expect(feed.notifications.map(\.createdAt) == feed.notifications.map(\.createdAt).sorted(by: >))
                 #expect(feed.notifications.first { $0.kind == "favorited" }?.message == "\(bob.username) favorited Dragons")
                 #expect(feed.notifications.allSatisfy { $0.email == "sent" })
-                let page = try await client.execute(uri: "/api/notifications?limit=2&offset=1", method: .get, headers: [.authorization: "Token \(try await world.token(for: ann).token)"]) {
-                    try JSONDecoder().decode(NotificationsController.ListResponse.self, from: $0.body)
-                }
+                let page = try await client.send(.get, "/api/notifications?limit=2&offset=1", as: try await world.token(for: ann)).json(
+                    NotificationsController.ListResponse.self)
                 #expect(page.notifications == Array(feed.notifications[1...2]) && page.notificationsCount == 4)
-                let bobs = try await client.execute(uri: "/api/notifications", method: .get, headers: [.authorization: "Token \(try await world.token(for: bob).token)"]) {
-                    try JSONDecoder().decode(NotificationsController.ListResponse.self, from: $0.body)
-                }
+                let bobs = try await client.send(.get, "/api/notifications", as: try await world.token(for: bob)).json(
+                    NotificationsController.ListResponse.self)
                 #expect(bobs.notifications.map(\.kind) == ["welcome"])
-                #expect(try await client.execute(uri: "/api/notifications", method: .get) { $0.status } == .unauthorized)
+                #expect(try await client.send(.get, "/api/notifications").status == .unauthorized)
             }
         }
     }
@@ -69,7 +67,7 @@ struct NotifierTests {
             name.username = "eve\r\nBcc: victim@example.com\r\nSubject: pwned"
             let eve = name
             try await world.withNotifier { _ in
-                try await world.publish(UserRegistered(user: eve))
+                try await world.producer.publish(UserRegistered(user: eve))
                 let emails = try await world.emails(atLeast: 1)
                 #expect(emails.count == 1)
                 let raw = try #require(emails.first?.raw)
@@ -84,7 +82,7 @@ struct NotifierTests {
             try await world.withNotifier { _ in
                 await world.sink.stop()
                 let users = (0..<20).map { world.user("down\($0)") }
-                try await world.publishAll(users.map { UserRegistered(user: $0) })
+                try await world.producer.publishAll(users.map { UserRegistered(user: $0) })
                 try await Task.sleep(for: .seconds(10))
                 try await world.sink.start()
                 let emails = try await world.emails(atLeast: 20, within: .seconds(90))
@@ -104,7 +102,7 @@ struct NotifierProcessTests {
             let users = (0..<1000).map { world.user("burst\($0)") }
             let emails: [ReceivedEmail]
             do {
-                try await world.publishAll(users.map { UserRegistered(user: $0) })
+                try await world.producer.publishAll(users.map { UserRegistered(user: $0) })
                 _ = try await eventually(timeout: .seconds(120), every: .milliseconds(100)) { try world.sink.messages().count >= 300 }
             } catch {
                 await first.terminate()
@@ -136,7 +134,7 @@ struct NotifierProcessTests {
             let emails: [ReceivedEmail]
             let settled: [ReceivedEmail]
             do {
-                try await world.publishAll(users.map { UserRegistered(user: $0) })
+                try await world.producer.publishAll(users.map { UserRegistered(user: $0) })
                 emails = try await world.emails(atLeast: 200, within: .seconds(120))
                 try await Task.sleep(for: .seconds(2))
                 settled = try world.sink.messages()

@@ -1,8 +1,9 @@
+import Events
 import Foundation
+import HTTPKit
 import Hummingbird
-import Shared
-import Testing
 import TestSupport
+import Testing
 
 @testable import Posts
 

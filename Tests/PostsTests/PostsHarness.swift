@@ -1,67 +1,40 @@
 import Foundation
-import Hummingbird
-import HummingbirdTesting
+import HTTPKit
+import Kafka
 import Logging
-import PostgresNIO
-import Shared
 import TestSupport
 
 @testable import Posts
 
-/// A running posts application on a scratch database, consuming the test broker's `users` topic
-/// in a consumer group of its own, with tokens from a ``TokenFactory`` it trusts.
-struct PostsHarness: Sendable {
-    let client: any TestClientProtocol
-    let database: PostgresClient
+/// A running posts application on a scratch database (``TestService``), consuming the test
+/// broker's `users` topic in a consumer group of its own, with tokens from a ``TokenFactory`` it
+/// trusts and a producer to publish events as auth's relay would.
+struct PostsHarness: ServiceHarness {
+    let service: TestService
     let tokens: TokenFactory
     let producer: KafkaProducer
     /// The internal listener, where other services ask about articles.
-    let internalURL: String
-
-    struct Reply: Sendable {
-        let status: HTTPResponse.Status
-        let body: ByteBuffer
-
-        var text: String { String(buffer: body) }
-        func json<T: Decodable>(_ type: T.Type) throws -> T { try JSONDecoder().decode(T.self, from: body) }
-        var article: ArticleView? { try? json(SingleArticleResponse.self).article }
-        var list: MultipleArticlesResponse? { try? json(MultipleArticlesResponse.self) }
-        var errors: [String: [String]] { (try? conduitErrors(body)) ?? [:] }
-    }
+    let internalPort: ListeningPort
 
     static func run(_ body: @Sendable (PostsHarness) async throws -> Void) async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            let tokens = TokenFactory()
-            let internalPort = try await freePort()
-            let configuration = try testConfiguration(
-                serviceName: TestKafka.uniqueName("posts"), databaseURL: url, extra: ["MAX_BODY_BYTES": "1048576", "INTERNAL_PORT": String(internalPort)]
-            )
+        let tokens = TokenFactory()
+        let internalPort = ListeningPort()
+        let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
+        try await TestService.run(TestKafka.uniqueName("posts"), environment: ["MAX_BODY_BYTES": "1048576"], beside: [producer]) { configuration in
             let posts = try PostsConfiguration(environment: configuration.environment, publicPort: configuration.port)
-            let app = try buildApplication(configuration, posts, verifier: await tokens.verifier)
-            let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
-            let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
-            try await whileRunning([database, producer]) {
-                try await app.test(.router) { client in
-                    try await body(PostsHarness(client: client, database: database, tokens: tokens, producer: producer, internalURL: "http://127.0.0.1:\(internalPort)"))
-                }
-            }
+            return try buildApplication(configuration, posts, verifier: await tokens.verifier, onInternalListening: internalPort.record)
+        } _: { service in
+            try await body(PostsHarness(service: service, tokens: tokens, producer: producer, internalPort: internalPort))
         }
     }
 
-    @discardableResult
-    func send(_ method: HTTPRequest.Method, _ uri: String, as user: AuthenticatedUser? = nil, json: String? = nil) async throws -> Reply {
-        var headers: HTTPFields = [:]
-        if let user { headers[.authorization] = "Token \(user.token)" }
-        if json != nil { headers[.contentType] = "application/json" }
-        return try await client.execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) }) { response in
-            Reply(status: response.status, body: response.body)
-        }
-    }
-
-    /// Asks the internal listener, as comments does (waiting for it to be up: it starts after the migrations).
+    /// Asks the internal listener, as comments does (once it listens: it starts after the migrations).
     func sendInternal(_ path: String) async throws -> ServiceClient.Reply {
-        try await ServiceClient(service: "posts", baseURLs: [internalURL], attemptTimeout: .seconds(2), deadline: .seconds(10), attempts: 20)
-            .get(path, logger: Logger(label: "test"))
+        let port = try await internalPort.wait()
+        return try await ServiceClient(
+            service: "posts", baseURLs: ["http://127.0.0.1:\(port)"], attemptTimeout: .seconds(30), deadline: .seconds(60), attempts: 2
+        )
+        .get(path, logger: Logger(label: "test"))
     }
 
     /// Creates an article and returns it; fails the test on anything but a 201.
@@ -74,14 +47,9 @@ struct PostsHarness: Sendable {
         guard reply.status == .created, let article = reply.article else { throw TestFailure("create failed: \(reply.status) \(reply.text)") }
         return article
     }
+}
 
-    /// Publishes an event on its topic, as auth's relay would.
-    func publish<Event: DomainEvent>(_ event: Event, occurredAt: Date = Date()) async throws {
-        try await producer.publish(event, occurredAt: occurredAt)
-    }
-
-    /// The events of `Event`'s type in the outbox, oldest first.
-    func events<Event: DomainEvent>(_ type: Event.Type) async throws -> [Event] {
-        try await outboxEvents(type, in: database)
-    }
+extension Reply {
+    var article: ArticleView? { try? json(SingleArticleResponse.self).article }
+    var list: MultipleArticlesResponse? { try? json(MultipleArticlesResponse.self) }
 }

@@ -1,8 +1,10 @@
 import Logging
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import Persistence
+@testable import ServiceCore
+@testable import Settings
 
 @Suite struct ConfigurationTests {
     @Test func defaultsFitTheNativeStack() throws {
@@ -26,7 +28,8 @@ import TestSupport
         #expect(configuration.logFormat == .json)
         #expect(configuration.logLevel == .debug)
         #expect(configuration.maxBodyBytes == 2048)
-        #expect(configuration.database == DatabaseConfiguration(host: "db.internal", port: 6543, username: "alice", password: "s@cret", database: "blog"))
+        #expect(
+            configuration.database == DatabaseConfiguration(host: "db.internal", port: 6543, username: "alice", password: "s@cret", database: "blog"))
     }
 
     @Test(arguments: [

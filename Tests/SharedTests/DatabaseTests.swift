@@ -3,10 +3,11 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import Persistence
+@testable import ServiceCore
 
 /// Against the real PostgreSQL that scripts/test starts.
 @Suite(.enabled(if: TestDatabase.isAvailable, "needs INKWELL_TEST_DATABASE_URL (scripts/test sets it)"))
@@ -15,23 +16,30 @@ struct DatabaseTests {
 
     /// Not idempotent on purpose: applying any of these twice fails or leaves two rows.
     static let migrations = [
-        Migration(version: 1, name: "create_events", statements: [
-            "CREATE TABLE events (id serial PRIMARY KEY, note text NOT NULL)",
-            "INSERT INTO events (note) VALUES ('migration 1')",
-        ]),
-        Migration(version: 2, name: "add_column", statements: [
-            "ALTER TABLE events ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()",
-            "INSERT INTO events (note) VALUES ('migration 2')",
-        ]),
-        Migration(version: 3, name: "slow_one", statements: [
-            "SELECT pg_sleep(0.3)",
-            "INSERT INTO events (note) VALUES ('migration 3')",
-        ]),
+        Migration(
+            version: 1, name: "create_events",
+            statements: [
+                "CREATE TABLE events (id serial PRIMARY KEY, note text NOT NULL)",
+                "INSERT INTO events (note) VALUES ('migration 1')",
+            ]),
+        Migration(
+            version: 2, name: "add_column",
+            statements: [
+                "ALTER TABLE events ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()",
+                "INSERT INTO events (note) VALUES ('migration 2')",
+            ]),
+        Migration(
+            version: 3, name: "slow_one",
+            statements: [
+                "SELECT pg_sleep(0.3)",
+                "INSERT INTO events (note) VALUES ('migration 3')",
+            ]),
     ]
 
     @Test func aStatementRunningPastTheTimeoutIsCancelledAndTheConnectionServesOn() async throws {
         let url = try #require(TestDatabase.adminURL)
-        let core = ServiceCore(configuration: try testConfiguration(databaseURL: url, extra: ["DATABASE_STATEMENT_TIMEOUT": "0.5", "DATABASE_MAX_CONNECTIONS": "1"]))
+        let core = ServiceCore(
+            configuration: try testConfiguration(databaseURL: url, extra: ["DATABASE_STATEMENT_TIMEOUT": "0.5", "DATABASE_MAX_CONNECTIONS": "1"]))
         try await withRunningClient(core.database) {
             do {
                 _ = try await core.database.query("SELECT pg_sleep(30)", logger: logger).collect()
@@ -90,10 +98,12 @@ struct DatabaseTests {
             try await withRunningClient(client) {
                 let broken = [
                     Self.migrations[0],
-                    Migration(version: 2, name: "broken", statements: [
-                        "INSERT INTO events (note) VALUES ('half done')",
-                        "SELECT * FROM no_such_table",
-                    ]),
+                    Migration(
+                        version: 2, name: "broken",
+                        statements: [
+                            "INSERT INTO events (note) VALUES ('half done')",
+                            "SELECT * FROM no_such_table",
+                        ]),
                 ]
                 let error = await #expect(throws: MigrationError.self) {
                     try await MigrationRunner(client: client, migrations: broken, logger: logger).run()

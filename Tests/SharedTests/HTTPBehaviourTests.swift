@@ -1,10 +1,11 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import HTTPKit
+@testable import ServiceCore
 
 @Suite struct HTTPBehaviourTests {
     let core: ServiceCore
@@ -28,7 +29,9 @@ import TestSupport
 
     @Test func malformedJSONIsA400WithTheConduitBody() async throws {
         try await makeTestApplication(core: core).test(.router) { client in
-            try await client.execute(uri: "/echo", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{\"greeting\":")) { response in
+            try await client.execute(
+                uri: "/echo", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: "{\"greeting\":")
+            ) { response in
                 #expect(response.status == .badRequest)
                 let errors = try conduitErrors(response.body)
                 #expect(errors == ["body": ["is not valid JSON"]])
@@ -46,7 +49,8 @@ import TestSupport
     ])
     func aWrongFieldIsA422NamingIt(body: String, field: String, message: String) async throws {
         try await makeTestApplication(core: core).test(.router) { client in
-            try await client.execute(uri: "/echo", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/echo", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: body)) {
+                response in
                 #expect(response.status == .unprocessableContent)
                 let errors = try conduitErrors(response.body)
                 #expect(errors == [field: [message]])
@@ -67,7 +71,8 @@ import TestSupport
     @Test func anOversizeBodyIsA413() async throws {
         let big = #"{"greeting":{"name":""# + String(repeating: "x", count: 4096) + #"","age":1}}"#
         try await makeTestApplication(core: core).test(.router) { client in
-            try await client.execute(uri: "/echo", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: big)) { response in
+            try await client.execute(uri: "/echo", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(string: big)) {
+                response in
                 #expect(response.status == .contentTooLarge)
                 let errors = try conduitErrors(response.body)
                 #expect(errors == ["body": ["request body is larger than 2048 bytes"]])
@@ -132,7 +137,9 @@ import TestSupport
     @Test func metricsCountRequestsByRouteAndStatus() async throws {
         @Sendable func count(in text: String) -> Double {
             text.split(separator: "\n")
-                .first { $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/health/live""#) && $0.contains(#"http_response_status_code="200""#) }
+                .first {
+                    $0.hasPrefix("hb_requests{") && $0.contains(#"http_route="/health/live""#) && $0.contains(#"http_response_status_code="200""#)
+                }
                 .flatMap { $0.split(separator: " ").last.flatMap { Double($0) } } ?? 0
         }
         try await makeTestApplication(core: core).test(.router) { client in

@@ -1,10 +1,11 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import HTTPKit
+@testable import ServiceCore
 
 /// Input no request may turn into a crash or a 500: numbers out of range, U+0000, oversize text.
 @Suite struct InputHardeningTests {

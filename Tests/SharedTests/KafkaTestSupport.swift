@@ -2,12 +2,13 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 import ServiceLifecycle
-import Testing
+import Synchronization
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import Events
+@testable import Messaging
 
 /// An event that only tests publish; service consumers ignore its type.
 struct SequencedTestEvent: DomainEvent {
@@ -19,3 +20,5 @@ struct SequencedTestEvent: DomainEvent {
     var key: String { stream }
 }
 
+/// The outbox's migrations, as a publishing service lists them.
+let outboxMigrations = [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2), Outbox.topicIncarnationsMigration(version: 3)]

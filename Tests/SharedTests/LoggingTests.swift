@@ -1,10 +1,10 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import ServiceCore
 
 @Suite struct LoggingTests {
     final class Lines: Sendable {

@@ -2,10 +2,17 @@ import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import Basics
+@testable import Events
+@testable import HTTPKit
+@testable import Kafka
+@testable import Messaging
+@testable import Persistence
+@testable import ServiceCore
+@testable import Settings
 
 @Suite("Events (no broker)")
 struct EventEnvelopeTests {
@@ -38,7 +45,9 @@ struct EventEnvelopeTests {
 
     @Test("a comment event keeps the first 200 characters of the body")
     func commentExcerpt() {
-        let event = CommentCreated(commentID: 7, articleID: UUID(), articleSlug: "a", articleAuthorID: UUID(), articleTitle: "A", authorID: UUID(), body: String(repeating: "é", count: 300))
+        let event = CommentCreated(
+            commentID: 7, articleID: UUID(), articleSlug: "a", articleAuthorID: UUID(), articleTitle: "A", authorID: UUID(),
+            body: String(repeating: "é", count: 300))
         #expect(event.excerpt.count == 200)
         #expect(event.key == "7")
     }
@@ -91,7 +100,8 @@ struct MessagingTests {
         matching: @escaping @Sendable (KafkaMessage) -> Bool = { _ in true },
         count: Int
     ) async throws -> [KafkaMessage] {
-        let consumer = try KafkaConsumer(configuration: TestKafka.configuration(brokers: brokers), groupID: TestKafka.uniqueName("reader"), topics: [topic], logger: logger)
+        let consumer = try KafkaConsumer(
+            configuration: TestKafka.configuration(brokers: brokers), groupID: TestKafka.uniqueName("reader"), topics: [topic], logger: logger)
         let received = try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { group in
             group.addTask {
                 var received: [KafkaMessage] = []
@@ -128,7 +138,10 @@ struct MessagingTests {
         let topic = TestKafka.uniqueName("roundtrip")
         let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
         try await producer.createTopics([topic], partitions: 1)
-        let headers = [KafkaHeader(name: "traceparent", string: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"), KafkaHeader(name: "bin", value: [0, 1, 2, 255])]
+        let headers = [
+            KafkaHeader(name: "traceparent", string: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"),
+            KafkaHeader(name: "bin", value: [0, 1, 2, 255]),
+        ]
         let report = try await producer.send(KafkaOutgoingMessage(topic: topic, key: "key-1", value: Array("hello".utf8), headers: headers))
         #expect(report.topic == topic)
         #expect(report.offset >= 0)
@@ -143,45 +156,45 @@ struct MessagingTests {
 
     @Test("10,000 events through the outbox with two relays arrive once each, in order per key")
     func outboxTwoRelays() async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
-            try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
-                let run = UUID()
-                let producers = [try KafkaProducer(configuration: TestKafka.configuration(), logger: logger), try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)]
-                let relays = producers.map { OutboxRelay(client: core.database, producer: $0, partitions: 3, logger: logger, batchSize: 200) }
-                let total = 10_000
-                let streams = 50
+        try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+            let run = UUID()
+            let producers = [
+                try KafkaProducer(configuration: TestKafka.configuration(), logger: logger),
+                try KafkaProducer(configuration: TestKafka.configuration(), logger: logger),
+            ]
+            let relays = producers.map { OutboxRelay(client: core.database, producer: $0, partitions: 3, logger: logger, batchSize: 200) }
+            let total = 10_000
+            let streams = 50
 
-                let (mine, ids) = try await whileRunning(relays) {
-                    // Write while the relays run, 100 events per transaction.
-                    for batch in 0..<(total / 100) {
-                        _ = try await core.database.withConnection { connection in
-                            try await connection.withTransaction(logger: logger) { transaction in
-                                for index in (batch * 100)..<((batch + 1) * 100) {
-                                    let event = SequencedTestEvent(run: run, stream: "s\(index % streams)-\(run)", sequence: index / streams)
-                                    try await Outbox.append(event, on: transaction, logger: logger)
-                                }
+            let (mine, ids) = try await whileRunning(relays) {
+                // Write while the relays run, 100 events per transaction.
+                for batch in 0..<(total / 100) {
+                    _ = try await core.database.withConnection { connection in
+                        try await connection.withTransaction(logger: logger) { transaction in
+                            for index in (batch * 100)..<((batch + 1) * 100) {
+                                let event = SequencedTestEvent(run: run, stream: "s\(index % streams)-\(run)", sequence: index / streams)
+                                try await Outbox.append(event, on: transaction, logger: logger)
                             }
                         }
                     }
-                    let received = try await consume(EventTopic.users.rawValue, matching: { Self.event(in: $0, of: run) != nil }, count: total)
-                    let mine = received.compactMap { Self.event(in: $0, of: run) }
-                    let sent = try await eventually(timeout: .seconds(30)) {
-                        try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect() == [0]
-                    }
-                    #expect(sent, "every outbox row is marked sent")
-                    return (mine.map(\.1), mine.map(\.0))
                 }
-                for producer in producers { await producer.close() }
+                let received = try await consume(EventTopic.users.rawValue, matching: { Self.event(in: $0, of: run) != nil }, count: total)
+                let mine = received.compactMap { Self.event(in: $0, of: run) }
+                let sent = try await eventually(timeout: .seconds(30)) {
+                    try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect()
+                        == [0]
+                }
+                #expect(sent, "every outbox row is marked sent")
+                return (mine.map(\.1), mine.map(\.0))
+            }
+            for producer in producers { await producer.close() }
 
-                #expect(mine.count == total)
-                #expect(Set(ids).count == total, "every event arrives once")
-                let byStream = Dictionary(grouping: mine, by: \.stream)
-                #expect(byStream.count == streams)
-                for (stream, events) in byStream {
-                    #expect(events.map(\.sequence) == Array(0..<(total / streams)), "events of \(stream) in order")
-                }
+            #expect(mine.count == total)
+            #expect(Set(ids).count == total, "every event arrives once")
+            let byStream = Dictionary(grouping: mine, by: \.stream)
+            #expect(byStream.count == streams)
+            for (stream, events) in byStream {
+                #expect(events.map(\.sequence) == Array(0..<(total / streams)), "events of \(stream) in order")
             }
         }
     }
@@ -207,51 +220,50 @@ struct MessagingTests {
 
     func outage(through proxy: TCPProxy) async throws {
         let brokers = "127.0.0.1:\(proxy.port)"
-        try await TestDatabase.withScratchDatabase { url in
-            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
-            try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
-                let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
-                let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
-                try await whileRunning([relay]) {
-                    let run = UUID()
-                    let total = 300
-                    let clock = ContinuousClock()
-                    let start = clock.now
-                    var cut = false
-                    var restored = false
-                    for index in 0..<total {
-                        let elapsed = clock.now - start
-                        if !cut && elapsed > .seconds(2) {
-                            proxy.cut()
-                            cut = true
-                        }
-                        if cut && !restored && elapsed > .seconds(12) {
-                            proxy.restore()
-                            restored = true
-                        }
-                        _ = try await core.database.withConnection { connection in
-                            try await connection.withTransaction(logger: logger) { transaction in
-                                try await Outbox.append(SequencedTestEvent(run: run, stream: "k\(index % 7)", sequence: index), on: transaction, logger: logger)
-                            }
-                        }
-                        try await Task.sleep(for: .milliseconds(50))
+        try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+            let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
+            let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
+            try await whileRunning([relay]) {
+                let run = UUID()
+                let total = 300
+                let clock = ContinuousClock()
+                let start = clock.now
+                var cut = false
+                var restored = false
+                for index in 0..<total {
+                    let elapsed = clock.now - start
+                    if !cut && elapsed > .seconds(2) {
+                        proxy.cut()
+                        cut = true
                     }
-                    #expect(cut && restored, "the outage happened while events were written")
-                    proxy.restore()
-
-                    let sent = try await eventually(timeout: .seconds(90), every: .milliseconds(500)) {
-                        try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect() == [0]
+                    if cut && !restored && elapsed > .seconds(12) {
+                        proxy.restore()
+                        restored = true
                     }
-                    #expect(sent, "every outbox row was eventually marked sent")
-                    let received = try await consume(
-                        EventTopic.users.rawValue, brokers: brokers, timeout: .seconds(90), matching: { Self.event(in: $0, of: run) != nil }, count: total)
-                    let sequences = Set(received.compactMap { Self.event(in: $0, of: run)?.1.sequence })
-                    #expect(sequences == Set(0..<total), "none lost")
-                    #expect(received.count >= total)
+                    _ = try await core.database.withConnection { connection in
+                        try await connection.withTransaction(logger: logger) { transaction in
+                            try await Outbox.append(
+                                SequencedTestEvent(run: run, stream: "k\(index % 7)", sequence: index), on: transaction, logger: logger)
+                        }
+                    }
+                    try await Task.sleep(for: .milliseconds(50))
                 }
-                await producer.close()
+                #expect(cut && restored, "the outage happened while events were written")
+                proxy.restore()
+
+                let sent = try await eventually(timeout: .seconds(90), every: .milliseconds(500)) {
+                    try await core.database.query("SELECT count(*) FROM outbox WHERE sent_at IS NULL", logger: logger).decode(Int.self).collect()
+                        == [0]
+                }
+                #expect(sent, "every outbox row was eventually marked sent")
+                let received = try await consume(
+                    EventTopic.users.rawValue, brokers: brokers, timeout: .seconds(90), matching: { Self.event(in: $0, of: run) != nil },
+                    count: total)
+                let sequences = Set(received.compactMap { Self.event(in: $0, of: run)?.1.sequence })
+                #expect(sequences == Set(0..<total), "none lost")
+                #expect(received.count >= total)
             }
+            await producer.close()
         }
     }
 
@@ -281,62 +293,55 @@ struct MessagingTests {
         Migration(version: 2, name: "effects", statements: ["CREATE TABLE effects (event_id uuid NOT NULL, sequence integer NOT NULL)"]),
     ]
 
-    func produce(_ events: [SequencedTestEvent], to topic: String, with producer: KafkaProducer) async throws {
-        var deliveries: [KafkaProducer.Delivery] = []
-        for event in events {
-            deliveries.append(try producer.enqueue(KafkaOutgoingMessage(topic: topic, key: event.key, value: try EventEnvelope(event).encoded())))
-        }
-        for delivery in deliveries { _ = try await delivery.acknowledged() }
-    }
-
     @Test("a consumer killed in the middle of a stream and restarted applies every effect exactly once")
     func killedConsumer() async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
-            try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: Self.effectsMigrations, logger: logger).run()
-                let topic = TestKafka.uniqueName("kill")
-                let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
-                try await producer.createTopics([topic], partitions: 3)
-                let total = 2_000
-                let run = UUID()
-                try await produce((0..<total).map { SequencedTestEvent(run: run, stream: "k\($0 % 10)", sequence: $0) }, to: topic, with: producer)
+        try await TestDatabase.withScratchCore(migrations: Self.effectsMigrations) { core in
+            let topic = TestKafka.uniqueName("kill")
+            let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+            try await producer.createTopics([topic], partitions: 3)
+            let total = 2_000
+            let run = UUID()
+            try await producer.publishAll((0..<total).map { SequencedTestEvent(run: run, stream: "k\($0 % 10)", sequence: $0) }, to: topic)
 
-                let handlers = effectConsumer(client: core.database, topic: topic, producer: producer)
-                let group = TestKafka.uniqueName("killed")
-                // The first consumer stops after 700 events without having stored the offsets of
-                // the last 100, as one killed between effects and their commits would.
-                let first = try KafkaConsumer(configuration: TestKafka.configuration(), groupID: group, topics: [topic], logger: logger)
-                try await withDeadline(.seconds(120), "the first consumer handling 700 events") {
-                    var handled = 0
-                    for try await message in first.messages {
-                        await handlers.process(message)
-                        handled += 1
-                        if handled <= 600 { try first.storeOffset(of: message) }
-                        if handled == 700 { break }
-                    }
+            let handlers = effectConsumer(client: core.database, topic: topic, producer: producer)
+            let group = TestKafka.uniqueName("killed")
+            // The first consumer stops after 700 events without having stored the offsets of
+            // the last 100, as one killed between effects and their commits would.
+            let first = try KafkaConsumer(configuration: TestKafka.configuration(), groupID: group, topics: [topic], logger: logger)
+            try await withDeadline(.seconds(120), "the first consumer handling 700 events") {
+                var handled = 0
+                for try await message in first.messages {
+                    await handlers.process(message)
+                    handled += 1
+                    if handled <= 600 { try first.storeOffset(of: message) }
+                    if handled == 700 { break }
                 }
-                await first.close()
-
-                let second = try KafkaConsumer(configuration: TestKafka.configuration(), groupID: group, topics: [topic], logger: logger)
-                let duplicates = try await withDeadline(.seconds(120), "the restarted consumer handling the rest") {
-                    var duplicates = 0
-                    for try await message in second.messages {
-                        if await handlers.process(message) == .duplicate { duplicates += 1 }
-                        try second.storeOffset(of: message)
-                        let done = try await core.database.query("SELECT count(*) FROM processed_events", logger: logger).decode(Int.self).collect() == [total]
-                        if done { break }
-                    }
-                    return duplicates
-                }
-                await second.close()
-                await producer.close()
-
-                let counts = try await core.database.query("SELECT count(*), count(DISTINCT event_id) FROM effects", logger: logger).decode((Int, Int).self).collect()
-                #expect(counts.first?.0 == total, "no effect lost or doubled")
-                #expect(counts.first?.1 == total)
-                #expect(duplicates >= 100, "the restarted consumer saw the events whose offsets were not stored, and skipped them")
             }
+            await first.close()
+
+            let second = try KafkaConsumer(configuration: TestKafka.configuration(), groupID: group, topics: [topic], logger: logger)
+            let duplicates = try await withDeadline(.seconds(120), "the restarted consumer handling the rest") {
+                var duplicates = 0
+                for try await message in second.messages {
+                    if await handlers.process(message) == .duplicate { duplicates += 1 }
+                    try second.storeOffset(of: message)
+                    let done =
+                        try await core.database.query("SELECT count(*) FROM processed_events", logger: logger).decode(Int.self).collect() == [
+                            total
+                        ]
+                    if done { break }
+                }
+                return duplicates
+            }
+            await second.close()
+            await producer.close()
+
+            let counts = try await core.database.query("SELECT count(*), count(DISTINCT event_id) FROM effects", logger: logger).decode(
+                (Int, Int).self
+            ).collect()
+            #expect(counts.first?.0 == total, "no effect lost or doubled")
+            #expect(counts.first?.1 == total)
+            #expect(duplicates >= 100, "the restarted consumer saw the events whose offsets were not stored, and skipped them")
         }
     }
 
@@ -372,36 +377,33 @@ struct MessagingTests {
 
     @Test("a poison message goes to the dead-letter topic with its error, and the messages after it are handled")
     func poisonMessage() async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
-            try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: Self.effectsMigrations, logger: logger).run()
-                let topic = TestKafka.uniqueName("poison")
-                let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
-                try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
-                let run = UUID()
-                try await produce([SequencedTestEvent(run: run, stream: "good", sequence: 1)], to: topic, with: producer)
-                try await producer.send(KafkaOutgoingMessage(topic: topic, key: "good", value: Array("not an envelope".utf8)))
-                try await produce(
-                    [SequencedTestEvent(run: run, stream: "poison", sequence: 2), SequencedTestEvent(run: run, stream: "good", sequence: 3)],
-                    to: topic, with: producer)
+        try await TestDatabase.withScratchCore(migrations: Self.effectsMigrations) { core in
+            let topic = TestKafka.uniqueName("poison")
+            let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+            try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
+            let run = UUID()
+            try await producer.publishAll([SequencedTestEvent(run: run, stream: "good", sequence: 1)], to: topic)
+            try await producer.send(KafkaOutgoingMessage(topic: topic, key: "good", value: Array("not an envelope".utf8)))
+            try await producer.publishAll(
+                [SequencedTestEvent(run: run, stream: "poison", sequence: 2), SequencedTestEvent(run: run, stream: "good", sequence: 3)],
+                to: topic)
 
-                let consumer = effectConsumer(client: core.database, topic: topic, producer: producer, maxAttempts: 3)
-                let dead = try await whileRunning([consumer]) {
-                    let handled = try await eventually(timeout: .seconds(60)) {
-                        try await core.database.query("SELECT sequence FROM effects ORDER BY sequence", logger: logger).decode(Int.self).collect() == [1, 3]
-                    }
-                    #expect(handled, "the good messages on both sides of the poison were handled")
-                    return try await consume(EventTopic.deadLetterTopic(of: topic), timeout: .seconds(60), count: 2)
+            let consumer = effectConsumer(client: core.database, topic: topic, producer: producer, maxAttempts: 3)
+            let dead = try await whileRunning([consumer]) {
+                let handled = try await eventually(timeout: .seconds(60)) {
+                    try await core.database.query("SELECT sequence FROM effects ORDER BY sequence", logger: logger).decode(Int.self).collect()
+                        == [1, 3]
                 }
-                await producer.close()
-
-                #expect(dead.count == 2)
-                #expect(dead.allSatisfy { $0.header(EventHeaders.originalTopic)?.stringValue == topic })
-                #expect(dead.first?.header(EventHeaders.error)?.stringValue.contains("not an event envelope") == true)
-                #expect(dead.last?.header(EventHeaders.error)?.stringValue.contains("poisoned") == true)
-                #expect(dead.last?.header(EventHeaders.attempts)?.stringValue == "3")
+                #expect(handled, "the good messages on both sides of the poison were handled")
+                return try await consume(EventTopic.deadLetterTopic(of: topic), timeout: .seconds(60), count: 2)
             }
+            await producer.close()
+
+            #expect(dead.count == 2)
+            #expect(dead.allSatisfy { $0.header(EventHeaders.originalTopic)?.stringValue == topic })
+            #expect(dead.first?.header(EventHeaders.error)?.stringValue.contains("not an event envelope") == true)
+            #expect(dead.last?.header(EventHeaders.error)?.stringValue.contains("poisoned") == true)
+            #expect(dead.last?.header(EventHeaders.attempts)?.stringValue == "3")
         }
     }
 }
@@ -418,35 +420,54 @@ struct OversizeTestEvent: DomainEvent {
 extension MessagingTests {
     @Test("an event the broker cannot accept is set aside, logged and counted, and the relay goes on")
     func oversizeEventIsSetAside() async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
-            try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(client: core.database, migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2)], logger: logger).run()
-                let run = UUID()
-                _ = try await core.database.withConnection { connection in
-                    try await connection.withTransaction(logger: logger) { transaction in
-                        try await Outbox.append(SequencedTestEvent(run: run, stream: "before-\(run)", sequence: 1), on: transaction, logger: logger)
-                        // librdkafka's own limit (message.max.bytes) is 1,000,000 bytes.
-                        try await Outbox.append(OversizeTestEvent(run: run, padding: String(repeating: "x", count: 1_200_000)), on: transaction, logger: logger)
-                        try await Outbox.append(SequencedTestEvent(run: run, stream: "after-\(run)", sequence: 2), on: transaction, logger: logger)
-                    }
+        try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+            let run = UUID()
+            _ = try await core.database.withConnection { connection in
+                try await connection.withTransaction(logger: logger) { transaction in
+                    try await Outbox.append(SequencedTestEvent(run: run, stream: "before-\(run)", sequence: 1), on: transaction, logger: logger)
+                    // librdkafka's own limit (message.max.bytes) is 1,000,000 bytes.
+                    try await Outbox.append(
+                        OversizeTestEvent(run: run, padding: String(repeating: "x", count: 1_200_000)), on: transaction, logger: logger)
+                    try await Outbox.append(SequencedTestEvent(run: run, stream: "after-\(run)", sequence: 2), on: transaction, logger: logger)
                 }
-                let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
-                let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
-                let received = try await whileRunning([relay]) {
-                    try await consume(EventTopic.users.rawValue, matching: { Self.event(in: $0, of: run) != nil }, count: 2)
-                }
-                await producer.close()
-                #expect(received.compactMap { Self.event(in: $0, of: run)?.1.sequence }.sorted() == [1, 2])
-                let rows = try await core.database.query(
-                    "SELECT event_type, sent_at IS NOT NULL, set_aside_at IS NOT NULL, coalesce(last_error, '') FROM outbox ORDER BY position", logger: logger
-                ).decode((String, Bool, Bool, String).self).collect()
-                #expect(rows.map(\.0) == [SequencedTestEvent.type, OversizeTestEvent.type, SequencedTestEvent.type])
-                #expect(rows.map(\.1) == [true, false, true], "sent")
-                #expect(rows.map(\.2) == [false, true, false], "set aside")
-                #expect(rows[1].3.contains("too large"), "\(rows[1].3)")
             }
+            let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+            let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
+            let received = try await whileRunning([relay]) {
+                try await consume(EventTopic.users.rawValue, matching: { Self.event(in: $0, of: run) != nil }, count: 2)
+            }
+            await producer.close()
+            #expect(received.compactMap { Self.event(in: $0, of: run)?.1.sequence }.sorted() == [1, 2])
+            let rows = try await core.database.query(
+                "SELECT event_type, sent_at IS NOT NULL, set_aside_at IS NOT NULL, coalesce(last_error, '') FROM outbox ORDER BY position",
+                logger: logger
+            ).decode((String, Bool, Bool, String).self).collect()
+            #expect(rows.map(\.0) == [SequencedTestEvent.type, OversizeTestEvent.type, SequencedTestEvent.type])
+            #expect(rows.map(\.1) == [true, false, true], "sent")
+            #expect(rows.map(\.2) == [false, true, false], "set aside")
+            #expect(rows[1].3.contains("too large"), "\(rows[1].3)")
         }
+    }
+
+    @Test("a consumer closed by a task already cancelled still leaves its group and frees its client")
+    func closingWhenCancelled() async throws {
+        // A client left open would call back into the consumer after it is freed (a crash, once
+        // librdkafka's poll-interval timer fires).
+        let topic = TestKafka.uniqueName("cancelled-close")
+        let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
+        try await producer.createTopics([topic], partitions: 1)
+        await producer.close()
+        let lines = LoggingTests.Lines()
+        let watched = Logger(label: "close") { StructuredLogHandler(label: $0, format: .logfmt, level: .info, output: lines.output) }
+        let consumer = try KafkaConsumer(
+            configuration: TestKafka.configuration(), groupID: TestKafka.uniqueName("cancelled"), topics: [topic], logger: watched)
+        let closing = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await consumer.close()
+        }
+        await closing.value
+        #expect(lines.all.contains { $0.contains("consumer closed") })
+        #expect(!lines.all.contains { $0.contains("closing the consumer failed") }, "\(lines.all)")
     }
 
     @Test("a consumer retrying an event while its database is away stops when the service shuts down")
@@ -454,9 +475,10 @@ extension MessagingTests {
         let topic = TestKafka.uniqueName("unreachable")
         let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
         try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
-        try await produce([SequencedTestEvent(run: UUID(), stream: "s", sequence: 1)], to: topic, with: producer)
+        try await producer.publishAll([SequencedTestEvent(run: UUID(), stream: "s", sequence: 1)], to: topic)
         // Nothing listens on port 1: every attempt finds the database unreachable.
-        let away = PostgresClient(configuration: try DatabaseConfiguration(url: "postgres://x@127.0.0.1:1/x", variable: "test").postgresClientConfiguration)
+        let away = PostgresClient(
+            configuration: try DatabaseConfiguration(url: "postgres://x@127.0.0.1:1/x", variable: "test").postgresClientConfiguration)
         let lines = LoggingTests.Lines()
         let watched = Logger(label: "retry") { StructuredLogHandler(label: $0, format: .logfmt, level: .info, output: lines.output) }
         let consumer = EventConsumer(
@@ -477,30 +499,27 @@ extension MessagingTests {
 
     @Test("sent outbox rows and handled event ids older than the retention period are swept, newer and pending ones kept")
     func retentionSweep() async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url, extra: ["RETENTION_DAYS": "7"]))
-            try await withRunningClient(core.database) {
-                _ = try await MigrationRunner(
-                    client: core.database,
-                    migrations: [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2), EventConsumer.migration(version: 3)], logger: logger
-                ).run()
-                _ = try await core.database.withConnection { connection in
-                    for (index, age) in [(0, "8 days"), (1, "6 days"), (2, "30 days")].map({ ($0.0, $0.1) }) {
-                        try await Outbox.append(SequencedTestEvent(run: UUID(), stream: "s", sequence: index), on: connection, logger: logger)
-                        try await connection.query(
-                            "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('c', \(UUID()), now() - \(age)::interval)", logger: logger
-                        )
-                    }
-                    // Rows 1 and 2 were sent 8 and 6 days ago; row 3 (30 days old) never was.
-                    try await connection.query("UPDATE outbox SET sent_at = now() - interval '8 days' WHERE position = 1", logger: logger)
-                    try await connection.query("UPDATE outbox SET sent_at = now() - interval '6 days' WHERE position = 2", logger: logger)
-                    try await connection.query("UPDATE outbox SET created_at = now() - interval '30 days' WHERE position = 3", logger: logger)
+        try await TestDatabase.withScratchCore(
+            migrations: outboxMigrations + [EventConsumer.migration(version: 4)], environment: ["RETENTION_DAYS": "7"]
+        ) { core in
+            _ = try await core.database.withConnection { connection in
+                for (index, age) in [(0, "8 days"), (1, "6 days"), (2, "30 days")].map({ ($0.0, $0.1) }) {
+                    try await Outbox.append(SequencedTestEvent(run: UUID(), stream: "s", sequence: index), on: connection, logger: logger)
+                    try await connection.query(
+                        "INSERT INTO processed_events (consumer, event_id, processed_at) VALUES ('c', \(UUID()), now() - \(age)::interval)",
+                        logger: logger
+                    )
                 }
-                let deleted = try await core.retentionSweep([.sentEvents, .processedEvents]).sweepOnce()
-                #expect(deleted == ["sent outbox events": 1, "processed event ids": 2])
-                let positions = try await core.database.query("SELECT position FROM outbox ORDER BY position", logger: logger).decode(Int64.self).collect()
-                #expect(positions == [2, 3])
+                // Rows 1 and 2 were sent 8 and 6 days ago; row 3 (30 days old) never was.
+                try await connection.query("UPDATE outbox SET sent_at = now() - interval '8 days' WHERE position = 1", logger: logger)
+                try await connection.query("UPDATE outbox SET sent_at = now() - interval '6 days' WHERE position = 2", logger: logger)
+                try await connection.query("UPDATE outbox SET created_at = now() - interval '30 days' WHERE position = 3", logger: logger)
             }
+            let deleted = try await core.retentionSweep([.sentEvents, .processedEvents]).sweepOnce()
+            #expect(deleted == ["sent outbox events": 1, "processed event ids": 2])
+            let positions = try await core.database.query("SELECT position FROM outbox ORDER BY position", logger: logger).decode(Int64.self)
+                .collect()
+            #expect(positions == [2, 3])
         }
     }
 }

@@ -4,10 +4,10 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import HTTPKit
 
 /// ServiceClient against real HTTP servers (Hummingbird on 127.0.0.1) and a port nothing listens on.
 @Suite struct ServiceClientTests {
@@ -109,7 +109,8 @@ import TestSupport
         try await withHTTPClient { httpClient in
             try await withTwoReplicas { urls, first, second in
                 do {
-                    _ = try await client(urls, timeout: .milliseconds(300), httpClient: httpClient).send(.post, "/slow", logger: Logger(label: "test"))
+                    _ = try await client(urls, timeout: .milliseconds(300), httpClient: httpClient).send(
+                        .post, "/slow", logger: Logger(label: "test"))
                     Issue.record("a call that timed out returned")
                 } catch let error as ConduitError {
                     #expect(error.status == .serviceUnavailable)

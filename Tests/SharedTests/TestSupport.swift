@@ -4,10 +4,11 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PostgresNIO
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import HTTPKit
+@testable import ServiceCore
 
 struct Greeting: Codable, ResponseEncodable {
     struct Body: Codable {
@@ -46,4 +47,3 @@ func makeTestApplication(core: ServiceCore) -> some ApplicationProtocol {
     }
     return Application(router: router, logger: core.logger)
 }
-

@@ -5,10 +5,12 @@ import HummingbirdTesting
 import JWTKit
 import Logging
 import Synchronization
-import Testing
 import TestSupport
+import Testing
 
-@testable import Shared
+@testable import Authentication
+@testable import Basics
+@testable import HTTPKit
 
 /// A router with both kinds of protected route, behind the shared error middleware.
 func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
@@ -22,7 +24,9 @@ func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
 @Suite struct TokenVerificationTests {
     let factory = TokenFactory()
 
-    func check(_ token: String?, scheme: String = "Token", path: String = "/private", verifier: TokenVerifier? = nil) async throws -> (HTTPResponse.Status, String) {
+    func check(_ token: String?, scheme: String = "Token", path: String = "/private", verifier: TokenVerifier? = nil) async throws -> (
+        HTTPResponse.Status, String
+    ) {
         let verifier = if let verifier { verifier } else { TokenVerifier(keySource: await factory.keySource) }
         return try await tokenTestApplication(verifier: verifier).test(.router) { client in
             var headers: HTTPFields = [:]
@@ -54,12 +58,14 @@ func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
     }
 
     @Test func expiredAndNotYetValidTokensAreRefused() async throws {
-        let expired = try await factory.sign(AccessTokenClaims(userID: UUID(), username: "old", issuedAt: Date().addingTimeInterval(-7200), lifetime: .seconds(3600)))
+        let expired = try await factory.sign(
+            AccessTokenClaims(userID: UUID(), username: "old", issuedAt: Date().addingTimeInterval(-7200), lifetime: .seconds(3600)))
         let (expiredStatus, expiredBody) = try await check(expired)
         #expect(expiredStatus == .unauthorized)
         #expect(expiredBody.contains("token has expired"))
 
-        let future = try await factory.sign(AccessTokenClaims(userID: UUID(), username: "early", issuedAt: Date().addingTimeInterval(3600), lifetime: .seconds(7200)))
+        let future = try await factory.sign(
+            AccessTokenClaims(userID: UUID(), username: "early", issuedAt: Date().addingTimeInterval(3600), lifetime: .seconds(7200)))
         let (futureStatus, futureBody) = try await check(future)
         #expect(futureStatus == .unauthorized)
         #expect(futureBody.contains("not valid yet"))
@@ -134,12 +140,16 @@ func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
             let validAfter: [UUID: Date]
             func tokensValidAfter(userID: UUID) async throws -> Date? { validAfter[userID] }
         }
-        let revokedUser = UUID(), otherUser = UUID()
+        let revokedUser = UUID()
+        let otherUser = UUID()
         let revocationTime = Date()
         let verifier = TokenVerifier(keySource: await factory.keySource, revocations: Revocations(validAfter: [revokedUser: revocationTime]))
-        let before = try await factory.sign(AccessTokenClaims(userID: revokedUser, username: "ada", issuedAt: revocationTime.addingTimeInterval(-5), lifetime: .seconds(3600)))
-        let after = try await factory.sign(AccessTokenClaims(userID: revokedUser, username: "ada", issuedAt: revocationTime, lifetime: .seconds(3600)))
-        let someoneElse = try await factory.sign(AccessTokenClaims(userID: otherUser, username: "bob", issuedAt: revocationTime.addingTimeInterval(-5), lifetime: .seconds(3600)))
+        let before = try await factory.sign(
+            AccessTokenClaims(userID: revokedUser, username: "ada", issuedAt: revocationTime.addingTimeInterval(-5), lifetime: .seconds(3600)))
+        let after = try await factory.sign(
+            AccessTokenClaims(userID: revokedUser, username: "ada", issuedAt: revocationTime, lifetime: .seconds(3600)))
+        let someoneElse = try await factory.sign(
+            AccessTokenClaims(userID: otherUser, username: "bob", issuedAt: revocationTime.addingTimeInterval(-5), lifetime: .seconds(3600)))
 
         let (beforeStatus, beforeBody) = try await check(before, verifier: verifier)
         #expect(beforeStatus == .unauthorized)
@@ -156,7 +166,8 @@ func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
             var exp: ExpirationClaim
             func verify(using algorithm: some JWTAlgorithm) throws {}
         }
-        let foreign = try await keys.sign(Foreign(sub: "x", exp: .init(value: Date().addingTimeInterval(60))), kid: JWKIdentifier(string: factory.kid))
+        let foreign = try await keys.sign(
+            Foreign(sub: "x", exp: .init(value: Date().addingTimeInterval(60))), kid: JWKIdentifier(string: factory.kid))
         let (foreignStatus, foreignBody) = try await check(foreign)
         #expect(foreignStatus == .unauthorized)
         #expect(foreignBody.contains("malformed"))
@@ -196,7 +207,8 @@ final class JWKSServer: Sendable {
         var logger = Logger(label: "jwks-test")
         logger.logLevel = .critical
         // A generous fetch timeout: these tests are about caching, not timeouts, and must pass on a busy machine.
-        let configuration = TokenVerificationConfiguration(jwksURLs: urls, fetchTimeout: .seconds(10), minimumRefetchInterval: refetch, maximumAge: .seconds(300))
+        let configuration = TokenVerificationConfiguration(
+            jwksURLs: urls, fetchTimeout: .seconds(10), minimumRefetchInterval: refetch, maximumAge: .seconds(300))
         return TokenVerifier(keySource: JWKSKeySource(configuration: configuration, logger: logger))
     }
 
@@ -270,7 +282,9 @@ final class JWKSServer: Sendable {
             let token = try await factory.validToken()
             await #expect(throws: ConduitError.self) { try await verifier.verify(token) }
             let (status, body) = try await tokenTestApplication(verifier: verifier).test(.router) { client in
-                try await client.execute(uri: "/private", method: .get, headers: [.authorization: "Token \(token)"]) { ($0.status, String(buffer: $0.body)) }
+                try await client.execute(uri: "/private", method: .get, headers: [.authorization: "Token \(token)"]) {
+                    ($0.status, String(buffer: $0.body))
+                }
             }
             #expect(status == .serviceUnavailable)
             #expect(body.contains("key set is unreachable"))

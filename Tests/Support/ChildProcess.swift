@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A program the tests start and wait for, through posix_spawn and waitpid (Foundation's Process
@@ -78,7 +78,9 @@ public final class ChildProcess: Sendable {
     }
 
     /// Runs `path` to completion; its exit code and what it printed (output and error together).
-    public static func run(_ path: String, arguments: [String] = [], environment: [String: String]? = nil) async throws -> (status: Int32, output: String) {
+    public static func run(_ path: String, arguments: [String] = [], environment: [String: String]? = nil) async throws -> (
+        status: Int32, output: String
+    ) {
         let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("child-\(UUID().uuidString).log").path
         defer { try? FileManager.default.removeItem(atPath: outputFile) }
         let status = try await spawn(path, arguments: arguments, environment: environment, outputFile: outputFile).wait()

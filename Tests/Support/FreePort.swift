@@ -19,3 +19,23 @@ public func freePort() async throws -> Int {
 }
 
 private let nextFreePort = Atomic<Int>(Int.random(in: 0..<3_000))
+
+/// Remembers the port a listener reports once it listens (given port 0, the system picks a free
+/// one), for a test to reach it.
+public final class ListeningPort: Sendable {
+    private let port = Mutex<Int?>(nil)
+
+    public init() {}
+
+    public func record(_ value: Int) { port.withLock { $0 = value } }
+
+    /// The port, once the listener said it listens.
+    public func wait(timeout: Duration = .seconds(120)) async throws -> Int {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let value = port.withLock({ $0 }) { return value }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TimedOut(what: "a listener to report its port")
+    }
+}

@@ -13,12 +13,14 @@ public final class PrivateBroker: Sendable {
     public init(listenPort: Int, advertisedPort: Int) async throws {
         guard let binary = TestKafka.tansuBinary else { throw TestFailure("INKWELL_TANSU_BIN is not set") }
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("tansu-\(listenPort)-\(UUID().uuidString.prefix(6)).log").path
-        process = try ChildProcess.spawn(binary, arguments: [
-            "broker",
-            "--listener-url", "tcp://127.0.0.1:\(listenPort)",
-            "--advertised-listener-url", "tcp://127.0.0.1:\(advertisedPort)",
-            "--storage-engine", "memory://tansu/",
-        ], outputFile: logFile)
+        process = try ChildProcess.spawn(
+            binary,
+            arguments: [
+                "broker",
+                "--listener-url", "tcp://127.0.0.1:\(listenPort)",
+                "--advertised-listener-url", "tcp://127.0.0.1:\(advertisedPort)",
+                "--storage-engine", "memory://tansu/",
+            ], outputFile: logFile)
     }
 
     /// Whether this broker (not something else on its port) has said it is ready.
@@ -31,7 +33,8 @@ public final class PrivateBroker: Sendable {
     }
 
     public static func isListening(on port: Int) async -> Bool {
-        guard let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get() else {
+        guard let channel = try? await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+        else {
             return false
         }
         try? await channel.close()

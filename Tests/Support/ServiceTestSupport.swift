@@ -1,9 +1,14 @@
+import Basics
+import Events
 import Foundation
+import Kafka
 import Logging
 import NIOCore
+import Persistence
 import PostgresNIO
+import ServiceCore
 import ServiceLifecycle
-import Shared
+import Settings
 
 // Helpers for tests of Shared and of the services, against the PostgreSQL and the broker that
 // scripts/test starts.
@@ -15,10 +20,12 @@ public struct TestFailure: Error, CustomStringConvertible {
 
 /// A configuration for tests: the database is the one scripts/test started (INKWELL_TEST_DATABASE_URL),
 /// or a placeholder for tests that never reach it.
-public func testConfiguration(serviceName: String = "test", databaseURL: String? = nil, extra: [String: String] = [:]) throws -> ServiceConfiguration {
+public func testConfiguration(serviceName: String = "test", databaseURL: String? = nil, extra: [String: String] = [:]) throws -> ServiceConfiguration
+{
     // Connections may be slow to open on a busy machine (SCRAM costs CPU): the tests wait for them.
     var environment = [
-        "LOG_LEVEL": "warning", "DATABASE_STARTUP_TIMEOUT": "60", "DATABASE_CONNECT_TIMEOUT": "30", "READINESS_TIMEOUT": "1", "MAX_BODY_BYTES": "2048",
+        "LOG_LEVEL": "warning", "DATABASE_STARTUP_TIMEOUT": "60", "DATABASE_CONNECT_TIMEOUT": "30", "READINESS_TIMEOUT": "1",
+        "MAX_BODY_BYTES": "2048",
     ]
     environment["DATABASE_URL"] = databaseURL ?? TestDatabase.adminURL ?? "postgres://nobody@127.0.0.1:1/none"
     if let brokers = TestKafka.brokers { environment["KAFKA_BROKERS"] = brokers }
@@ -43,23 +50,34 @@ public enum TestDatabase {
         let url = "postgres://\(admin.username):\(admin.password ?? "")@\(admin.host):\(admin.port)/\(name)"
         do {
             let result = try await body(url)
-            try await drop(name, admin: admin)
+            await drop(name, admin: admin)
             return result
         } catch {
-            try? await drop(name, admin: admin)
+            await drop(name, admin: admin)
             throw error
         }
     }
 
-    private static func drop(_ name: some StringProtocol, admin: DatabaseConfiguration) async throws {
-        try await withAdminConnection(admin) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Logger(label: "test"))
+    /// Drops a scratch database, trying a few times: `WITH (FORCE)` cannot end an autovacuum
+    /// worker that happens to be in it. One left behind is harmless (the test cluster is scratch).
+    private static func drop(_ name: some StringProtocol, admin: DatabaseConfiguration) async {
+        for _ in 0..<10 {
+            do {
+                try await withAdminConnection(admin) { connection in
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Logger(label: "test"))
+                }
+                return
+            } catch {
+                try? await Task.sleep(for: .milliseconds(500))
+            }
         }
     }
 
     private static func withAdminConnection(_ admin: DatabaseConfiguration, _ body: (PostgresConnection) async throws -> Void) async throws {
         let connection = try await PostgresConnection.connect(
-            configuration: .init(host: admin.host, port: admin.port, username: admin.username, password: admin.password, database: admin.database, tls: .disable),
+            configuration: .init(
+                host: admin.host, port: admin.port, username: admin.username, password: admin.password, database: admin.database, tls: .disable),
             id: 1,
             logger: Logger(label: "test")
         )
@@ -69,6 +87,23 @@ public enum TestDatabase {
         } catch {
             try? await connection.close()
             throw error
+        }
+    }
+}
+
+extension TestDatabase {
+    /// A ``ServiceCore`` configured for tests (``testConfiguration(serviceName:databaseURL:extra:)``
+    /// with `environment`) on a scratch database, with `migrations` applied and its database client
+    /// running while `body` runs.
+    public static func withScratchCore<T: Sendable>(
+        migrations: [Migration], environment: [String: String] = [:], _ body: (ServiceCore) async throws -> T
+    ) async throws -> T {
+        try await withScratchDatabase { url in
+            let core = ServiceCore(configuration: try testConfiguration(databaseURL: url, extra: environment))
+            return try await withRunningClient(core.database) {
+                try await MigrationRunner(client: core.database, migrations: migrations, logger: core.logger).run()
+                return try await body(core)
+            }
         }
     }
 }
@@ -165,7 +200,8 @@ public func conduitErrors(_ body: ByteBuffer) throws -> [String: [String]] {
 
 /// The events of `Event`'s type that a service wrote into its outbox, oldest first.
 public func outboxEvents<Event: DomainEvent>(_: Event.Type, in database: PostgresClient) async throws -> [Event] {
-    let rows = try await database.query("SELECT payload FROM outbox WHERE event_type = \(Event.type) ORDER BY position", logger: Logger(label: "test"))
+    let rows = try await database.query(
+        "SELECT payload FROM outbox WHERE event_type = \(Event.type) ORDER BY position", logger: Logger(label: "test"))
     var events: [Event] = []
     for try await payload in rows.decode(ByteBuffer.self) {
         events.append(try IncomingEvent(payload: Array(payload.readableBytesView)).decode(Event.self))
@@ -178,5 +214,16 @@ extension KafkaProducer {
     public func publish<Event: DomainEvent>(_ event: Event, occurredAt: Date = Date()) async throws {
         let envelope = EventEnvelope(event, occurredAt: occurredAt)
         _ = try await send(KafkaOutgoingMessage(topic: Event.topic.rawValue, key: event.key, value: try envelope.encoded()))
+    }
+
+    /// Publishes `events` in order, on `topic` or else their own, waiting for the broker's
+    /// acknowledgements only once all are enqueued.
+    public func publishAll<Event: DomainEvent>(_ events: [Event], to topic: String? = nil) async throws {
+        var deliveries: [Delivery] = []
+        for event in events {
+            let message = KafkaOutgoingMessage(topic: topic ?? Event.topic.rawValue, key: event.key, value: try EventEnvelope(event).encoded())
+            deliveries.append(try enqueue(message))
+        }
+        for delivery in deliveries { _ = try await delivery.acknowledged() }
     }
 }

@@ -33,8 +33,14 @@ public final class TCPProxy: Sendable {
                         let forget: @Sendable (any Channel) -> Void = { channel in
                             _ = state.connections.withLock { $0.removeValue(forKey: ObjectIdentifier(channel)) }
                         }
-                        inbound.closeFuture.whenComplete { _ in forget(inbound); outbound.close(promise: nil) }
-                        outbound.closeFuture.whenComplete { _ in forget(outbound); inbound.close(promise: nil) }
+                        inbound.closeFuture.whenComplete { _ in
+                            forget(inbound)
+                            outbound.close(promise: nil)
+                        }
+                        outbound.closeFuture.whenComplete { _ in
+                            forget(outbound)
+                            inbound.close(promise: nil)
+                        }
                         return inbound.pipeline.addHandler(Forwarder(peer: outbound)).flatMap {
                             outbound.pipeline.addHandler(Forwarder(peer: inbound))
                         }

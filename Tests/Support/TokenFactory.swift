@@ -1,7 +1,8 @@
+import Authentication
 import Crypto
 import Foundation
+import HTTPKit
 import JWTKit
-import Shared
 
 /// Signs tokens the way auth does, and every way an attacker might try instead.
 public struct TokenFactory: Sendable {
@@ -46,9 +47,12 @@ public struct TokenFactory: Sendable {
         return input + "." + signature(input)
     }
 
-    public func validClaimsJSON(username: String = "jake", issuer: String = AccessTokenClaims.issuer, audience: String = AccessTokenClaims.audience) -> String {
+    public func validClaimsJSON(username: String = "jake", issuer: String = AccessTokenClaims.issuer, audience: String = AccessTokenClaims.audience)
+        -> String
+    {
         let now = Int(Date().timeIntervalSince1970)
-        return #"{"iss":"\#(issuer)","aud":"\#(audience)","sub":"\#(UUID().uuidString.lowercased())","username":"\#(username)","iat":\#(now),"exp":\#(now + 3600)}"#
+        return
+            #"{"iss":"\#(issuer)","aud":"\#(audience)","sub":"\#(UUID().uuidString.lowercased())","username":"\#(username)","iat":\#(now),"exp":\#(now + 3600)}"#
     }
 
     /// Signs claims given as JSON text with this factory's key, as a forger holding it would.

@@ -6,7 +6,9 @@ import Testing
 /// Article bodies: Markdown renders, and no input gets markup other than Markdown's own into the page.
 @Suite struct MarkdownTests {
     @Test func markdownRenders() {
-        let html = Markdown.html("# Dragons\n\nThey **fly** and *breathe* `fire`.\n\n- one\n- two\n\n> wise\n\n```swift\nlet x = 1 < 2\n```\n\n[docs](https://example.com/a?b=1&c=2)")
+        let html = Markdown.html(
+            "# Dragons\n\nThey **fly** and *breathe* `fire`.\n\n- one\n- two\n\n> wise\n\n```swift\nlet x = 1 < 2\n```\n\n[docs](https://example.com/a?b=1&c=2)"
+        )
         #expect(html.contains("<h2>Dragons</h2>"))
         #expect(html.contains("<strong>fly</strong>"))
         #expect(html.contains("<em>breathe</em>"))
@@ -48,7 +50,8 @@ import Testing
     }
 
     @Test func imagesOnlyFromHTTPAddresses() {
-        #expect(Markdown.html("![a cat](https://example.com/cat.png)").contains(#"<img src="https://example.com/cat.png" alt="a cat" loading="lazy">"#))
+        #expect(
+            Markdown.html("![a cat](https://example.com/cat.png)").contains(#"<img src="https://example.com/cat.png" alt="a cat" loading="lazy">"#))
         let refused = Markdown.html("![a cat](javascript:alert(1))")
         #expect(!refused.contains("<img"))
         #expect(refused.contains("a cat"))

@@ -1,10 +1,11 @@
 import Foundation
+import HTTPKit
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Shared
-import Testing
+import Settings
 import TestSupport
+import Testing
 
 @testable import Web
 

@@ -71,13 +71,16 @@ import Testing
     static func request(cookies: String?) -> Request {
         var fields = HTTPFields()
         if let cookies { fields[.cookie] = cookies }
-        return Request(head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: "/", headerFields: fields), body: .init(buffer: ByteBuffer()))
+        return Request(
+            head: HTTPRequest(method: .get, scheme: "http", authority: "localhost", path: "/", headerFields: fields),
+            body: .init(buffer: ByteBuffer()))
     }
 
     @Test func aTokenThatHasNotExpiredSignsTheVisitorIn() {
         let token = Self.token(username: "jake", expires: Date().addingTimeInterval(600))
         let seed = Session.makeSeed()
-        let session = Session(request: Self.request(cookies: "inkwell_session=\(token); inkwell_csrf=\(seed)"), cookies: SessionCookies(secure: false))
+        let session = Session(
+            request: Self.request(cookies: "inkwell_session=\(token); inkwell_csrf=\(seed)"), cookies: SessionCookies(secure: false))
         #expect(session.token == token)
         #expect(session.username == "jake")
         #expect(session.seed == seed)

@@ -40,3 +40,26 @@ wait_until() {
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 http_ok() { curl -fsS -o /dev/null --max-time 2 "$1"; }
+
+# The Debian mirror this machine already uses, read from its apt configuration.
+debian_mirror() {
+    local codename file uri
+    codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+    for file in /etc/apt/sources.list.d/*.sources; do
+        [ -f "$file" ] || continue
+        # deb822: the URIs of the first stanza whose Suites include the release itself
+        uri=$(awk -v suite="$codename" '
+            /^URIs:/ { uris = $2 }
+            /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == suite) found = 1 }
+            /^$/ { if (found && uris) { print uris; done = 1; exit } uris = ""; found = 0 }
+            END { if (!done && found && uris) print uris }' "$file")
+        [ -n "$uri" ] && { echo "$uri"; return 0; }
+    done
+    for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+        [ -f "$file" ] || continue
+        uri=$(awk -v suite="$codename" '$1 == "deb" {
+            for (i = 2; i < NF; i++) if ($i ~ /^(https?|file):/ && $(i + 1) == suite) { print $i; exit } }' "$file")
+        [ -n "$uri" ] && { echo "$uri"; return 0; }
+    done
+    return 1
+}

@@ -1,0 +1,8 @@
+// Basics: the helpers every other target uses, each the one way to do its thing in Inkwell.
+//
+// - `Backoff`: the retry schedule of every retry loop, with waits that end when the service stops.
+// - `Duration.milliseconds`, `Duration.seconds`: a `Duration` as the numbers librdkafka, libcurl
+//   and PostgreSQL take (NIO's `TimeAmount(_:)` is NIO's own).
+// - `Logger.component(_:)`: the tag that says which piece of a service wrote a log line.
+//
+// Depends on swift-log and swift-service-lifecycle only.

@@ -1,0 +1,6 @@
+// Kafka: librdkafka (the CRdkafka system library) wrapped for Swift: an idempotent producer that
+// reports each delivery, a consumer-group member whose offsets are stored only for handled
+// messages, topic creation and a broker check. It knows nothing of Inkwell's events or database;
+// Messaging builds the outbox relay and the event consumer on it.
+//
+// Depends on CRdkafka, Basics, swift-log, swift-service-lifecycle and NIOPosix (its thread pool).

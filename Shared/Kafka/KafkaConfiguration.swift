@@ -1,0 +1,113 @@
+import Basics
+import CRdkafka
+
+/// How to reach the broker, read from the environment by `ServiceConfiguration`.
+public struct KafkaConfiguration: Sendable {
+    /// `host:port[,host:port…]`.
+    public var bootstrapServers: String
+    public var clientID: String
+    /// How long the broker waits for a silent group member; Tansu's first join waits about half of it.
+    public var sessionTimeout: Duration
+    /// Partitions of the topics created at start-up when missing.
+    public var partitions: Int
+    /// How long librdkafka keeps trying to deliver a message before it reports a failure.
+    public var messageTimeout: Duration
+    /// Any other librdkafka property, for example `debug`.
+    public var extraProperties: [String: String]
+
+    public init(
+        bootstrapServers: String,
+        clientID: String,
+        sessionTimeout: Duration = .seconds(6),
+        partitions: Int = 3,
+        messageTimeout: Duration = .seconds(30),
+        extraProperties: [String: String] = [:]
+    ) {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+        self.sessionTimeout = sessionTimeout
+        self.partitions = partitions
+        self.messageTimeout = messageTimeout
+        self.extraProperties = extraProperties
+    }
+
+    /// How often a group member tells the coordinator it is alive, and learns of a rebalance.
+    var heartbeatInterval: Duration {
+        .milliseconds(max(100, sessionTimeout.milliseconds / 3))
+    }
+
+    var commonProperties: [String: String] {
+        [
+            "bootstrap.servers": bootstrapServers,
+            "client.id": clientID,
+            "reconnect.backoff.ms": "100",
+            "reconnect.backoff.max.ms": "2000",
+        ]
+    }
+
+    /// Not librdkafka's idempotent producer: its producer id dies with a broker that loses its state
+    /// (Tansu's memory storage, restarted), and with messages in flight that is a fatal error, after
+    /// which the client never produces again. One request in flight keeps each partition's order
+    /// through retries instead; a retry may still write a message twice, which consumers, recording
+    /// the events they handled, ignore. Topics are created by `ensureTopics` only, with the
+    /// configured partitions, never by a broker on first use.
+    var producerProperties: [String: String] {
+        commonProperties.merging([
+            "enable.idempotence": "false",
+            "max.in.flight.requests.per.connection": "1",
+            "allow.auto.create.topics": "false",
+            "acks": "all",
+            "linger.ms": "5",
+            "message.timeout.ms": "\(messageTimeout.milliseconds)",
+        ]) { $1 }.merging(extraProperties) { $1 }
+    }
+
+    func consumerProperties(groupID: String) -> [String: String] {
+        let session = sessionTimeout.milliseconds
+        return commonProperties.merging([
+            "group.id": groupID,
+            "enable.auto.offset.store": "false",
+            "enable.auto.commit": "true",
+            "auto.commit.interval.ms": "500",
+            "auto.offset.reset": "earliest",
+            "session.timeout.ms": "\(session)",
+            "heartbeat.interval.ms": "\(heartbeatInterval.milliseconds)",
+            // Also the rebalance timeout a joining member announces: how long a rebalance may wait for
+            // members that do not rejoin (librdkafka's default is 5 minutes; on Tansu a restarted
+            // consumer was seen waiting over a minute to be given partitions). Handlers never hold a poll that long, except while
+            // the database is away, and then a rejoin costs nothing: offsets are stored after handling.
+            "max.poll.interval.ms": "\(max(30_000, session))",
+        ]) { $1 }.merging(extraProperties) { $1 }
+    }
+}
+
+/// An `rd_kafka_conf_t` filled from properties; librdkafka's message names a bad one.
+struct KafkaConf {
+    let pointer: OpaquePointer
+
+    init(_ properties: [String: String]) throws {
+        pointer = rd_kafka_conf_new()
+        var errorText = [CChar](repeating: 0, count: 512)
+        for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
+            if rd_kafka_conf_set(pointer, name, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
+                rd_kafka_conf_destroy(pointer)
+                throw KafkaError(code: -1, message: "configuration \(name)=\(value): \(String(errorBuffer: errorText))")
+            }
+        }
+    }
+
+    /// Creates the client; librdkafka takes over the configuration on success.
+    func makeClient(_ type: rd_kafka_type_t) throws -> OpaquePointer {
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let client = rd_kafka_new(type, pointer, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(pointer)
+            throw KafkaError(code: -1, message: "creating the client: \(String(errorBuffer: errorText))")
+        }
+        return client
+    }
+}
+
+/// A librdkafka client handle that may cross threads (librdkafka's calls are thread-safe).
+struct KafkaClientHandle: @unchecked Sendable {
+    let pointer: OpaquePointer
+}

@@ -1,0 +1,96 @@
+import Basics
+import Foundation
+import PostgresNIO
+import Settings
+
+/// Where a service's PostgreSQL database is, parsed from a `postgres://user:password@host:port/database` URL.
+public struct DatabaseConfiguration: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var maxConnections: Int
+    /// The longest a statement may run before PostgreSQL cancels it (`statement_timeout`), so that
+    /// no request or worker can hold a connection for ever.
+    public var statementTimeout: Duration
+    /// How long opening one connection (TCP and authentication) may take.
+    public var connectTimeout: Duration
+
+    public init(
+        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10,
+        statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+    ) {
+        self.host = host
+        self.port = port
+        self.username = username
+        self.password = password
+        self.database = database
+        self.maxConnections = maxConnections
+        self.statementTimeout = statementTimeout
+        self.connectTimeout = connectTimeout
+    }
+
+    /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
+    public init(
+        url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30),
+        connectTimeout: Duration = .seconds(3)
+    ) throws(ConfigurationError) {
+        let expected = "a URL like postgres://user:password@host:5432/database"
+        guard let components = URLComponents(string: text),
+            ["postgres", "postgresql"].contains(components.scheme ?? ""),
+            let host = components.host, !host.isEmpty,
+            let username = components.user, !username.isEmpty
+        else {
+            throw ConfigurationError(variable: variable, value: Self.redacting(text), expected: expected)
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        guard !database.isEmpty, !database.contains("/") else {
+            throw ConfigurationError(variable: variable, value: Self.redacting(text), expected: expected)
+        }
+        self.init(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user?.removingPercentEncoding ?? username,
+            password: components.password?.removingPercentEncoding,
+            database: database,
+            maxConnections: maxConnections,
+            statementTimeout: statementTimeout,
+            connectTimeout: connectTimeout
+        )
+    }
+
+    /// Reads `DATABASE_URL` (by default the native stack's database of `serviceName`),
+    /// `DATABASE_MAX_CONNECTIONS`, `DATABASE_STATEMENT_TIMEOUT` and `DATABASE_CONNECT_TIMEOUT`.
+    public init(environment: EnvironmentReader, serviceName: String) throws(ConfigurationError) {
+        try self.init(
+            url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
+            variable: "DATABASE_URL",
+            maxConnections: try environment.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500),
+            statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600),
+            connectTimeout: try environment.seconds("DATABASE_CONNECT_TIMEOUT", default: 3, in: 0.1...300)
+        )
+    }
+
+    /// The URL with its password masked, so that it can go into logs and error messages.
+    public static func redacting(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.password != nil else { return text }
+        components.password = "***"
+        return components.string ?? "(unparseable)"
+    }
+
+    public var postgresClientConfiguration: PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: host,
+            port: port,
+            username: username,
+            password: password,
+            database: database,
+            tls: .disable
+        )
+        configuration.options.maximumConnections = maxConnections
+        configuration.options.connectTimeout = connectTimeout
+        configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
+        return configuration
+    }
+}

@@ -1,0 +1,6 @@
+// Persistence: a service's PostgreSQL database. Where it is (`DatabaseConfiguration`, from
+// `DATABASE_URL`), its versioned schema (`Migration`, applied once by `MigrationRunner` however many
+// replicas start together), and what PostgreSQL's errors mean (`DatabaseErrors`: unreachable,
+// a unique constraint, a character it cannot store).
+//
+// Depends on Settings, Basics, swift-log and PostgresNIO.
