@@ -31,16 +31,23 @@ def unique(name):
 class Browser:
     """One browser profile (its own cookies): one visitor."""
 
-    def __init__(self, width=1280, height=1000):
+    def __init__(self, width=1280, height=800):
         options = webdriver.ChromeOptions()
         options.binary_location = "/usr/bin/chromium"
-        for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}"]:
+        arguments = ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--hide-scrollbars", f"--window-size={width},{height}"]
+        for argument in arguments:
             options.add_argument(argument)
         # Dialogs are left open, so that a test can see that none was opened.
         options.set_capability("unhandledPromptBehavior", "ignore")
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         self.driver = webdriver.Chrome(options=options, service=Service("/usr/bin/chromedriver"))
         self.driver.set_page_load_timeout(PATIENCE)
+        # The page's own size, exactly: a window's includes the browser's frame, and headless
+        # Chromium makes no window narrower than 500 pixels. Below 600, a phone's (the page's
+        # viewport meta tag applies).
+        self.driver.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
+        )
 
     def open(self, path):
         self.driver.get(GATEWAY + path)

@@ -198,6 +198,16 @@ def test_a_writer_and_a_reader_use_the_site(browsers):
     writer_browser.open("/editor")
     assert writer_browser.path == "/login"
 
+    # No email, sent past the browser's own check (`required`): the service's message, next to the field.
+    writer_browser.driver.execute_script("document.querySelector('main form').noValidate = true")
+    writer_browser.fill({"email": "", "password": "not the password"})
+    writer_browser.submit()
+    assert writer_browser.heading() == "Sign in"
+    assert "Email" in writer_browser.text("#field-email-errors")
+    assert writer_browser.find("#field-email").get_attribute("aria-invalid") == "true"
+    assert writer_browser.cookie("inkwell_session") is None
+    writer_browser.screenshot("sign-in-error")
+
     # A wrong password: a message, and no session; the right one signs in again.
     writer_browser.fill({"email": writer["email"], "password": "not the password"})
     writer_browser.submit()
@@ -217,7 +227,7 @@ def test_pages_have_a_visible_focus_and_fit_a_phone(browsers, api):
 
     writer = api.register(unique("phone"))
     api.article(writer["token"], "A rather long title to wrap on a small screen " + unique(""), "Short", "Body **text**", ["phones"])
-    phone = browsers(width=375, height=800)
+    phone = browsers(width=390, height=844)
     phone.open("/")
     phone.screenshot("home-phone")
     for path in ["/", "/login", "/register", "/profile/" + writer["username"], "/?tag=phones"]:
