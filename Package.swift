@@ -128,7 +128,7 @@ let package = Package(
             name: "Web",
             dependencies: [
                 "ServiceCore", "HTTPKit", "Settings",
-                hummingbird, httpClient, lifecycle, logging, crypto,
+                hummingbird, httpClient, lifecycle, logging, crypto, nioCore,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Ink", package: "Ink"),
@@ -189,7 +189,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "TestSupport", "ServiceCore", "HTTPKit", "Settings", hummingbirdTesting,
+                "Web", "TestSupport", "ServiceCore", "HTTPKit", "Settings", hummingbirdTesting, httpClient,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/WebTests",

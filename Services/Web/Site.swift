@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import Mustache
+import NIOCore
 
 /// What every page handler uses: the services' APIs, the templates and the cookies' settings.
 struct Site: Sendable {
@@ -34,7 +35,13 @@ struct Site: Sendable {
             context.logger.notice("form refused: from another site", metadata: ["origin": "\(request.headers[.origin] ?? "-")"])
             throw WebError.crossSite
         }
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        let body: ByteBuffer
+        do {
+            body = try await request.body.collect(upTo: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            // A body sent without a length, read up to the limit (a declared length over it is refused before).
+            throw ConduitError(.contentTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
+        }
         guard let decoded = try? URLEncodedFormDecoder().decode([String: String].self, from: String(buffer: body)) else {
             throw WebError.badRequest("The form could not be read.")
         }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPKit
 import HTTPTypes
@@ -13,7 +14,7 @@ import Testing
 /// the pages it shows when the services it calls cannot be reached (each is given a port nothing
 /// listens on). What needs the services is tested in a browser against the whole stack.
 @Suite struct PagesTests {
-    func withApp(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    func withApp(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         var closed: [String: String] = [:]
         for name in ["AUTH_API_URL", "POSTS_API_URL", "COMMENTS_API_URL", "NOTIFIER_API_URL"] {
             closed[name] = "http://127.0.0.1:\(try await freePort())"
@@ -21,7 +22,7 @@ import Testing
         closed["API_DEADLINE"] = "3"
         let configuration = try testConfiguration(serviceName: "web")
         let web = try WebConfiguration(environment: EnvironmentReader(closed))
-        try await buildApplication(configuration, web).test(.router, body)
+        try await buildApplication(configuration, web).test(setup, body)
     }
 
     /// The seed cookie and the CSRF token of a fresh visit to the sign-in page.
@@ -175,6 +176,25 @@ import Testing
                     #expect(response.headers[.contentType] == "text/html; charset=utf-8")
                 }
             }
+        }
+    }
+
+    /// A body sent without a length is read only up to the limit: a 413 page, in the site's layout.
+    @Test func aStreamedFormOverTheLimitIsATooLargePage() async throws {
+        try await withApp(.live) { client in
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(try #require(client.port))/login")
+            request.method = .POST
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            let chunks = AsyncStream<ByteBuffer> { continuation in
+                for _ in 0..<16 { continuation.yield(ByteBuffer(repeating: UInt8(ascii: "a"), count: 1024)) }
+                continuation.finish()
+            }
+            request.body = .stream(chunks, length: .unknown)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            #expect(response.status.code == 413)
+            #expect(response.headers.first(name: "Content-Type") == "text/html; charset=utf-8")
+            let html = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            #expect(html.contains("<h1>Too large</h1>"), "\(html.prefix(500))")
         }
     }
 
