@@ -30,6 +30,7 @@ let package = Package(
         .executable(name: "Posts", targets: ["Posts"]),
         .executable(name: "Comments", targets: ["Comments"]),
         .executable(name: "Notifier", targets: ["Notifier"]),
+        .executable(name: "Web", targets: ["Web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -44,6 +45,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
     ],
     targets: [
         // The shared library (Shared/), one folder per target, bottom up: each target depends only on
@@ -119,6 +122,21 @@ let package = Package(
             exclude: ["CCurl"],
             swiftSettings: swiftSettings
         ),
+        // The blog's web pages: no database, it calls the other services' public APIs. Its templates
+        // and stylesheet are compiled into the binary.
+        .executableTarget(
+            name: "Web",
+            dependencies: [
+                "ServiceCore", "HTTPKit", "Settings",
+                hummingbird, httpClient, lifecycle, logging, crypto, nioCore,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Ink", package: "Ink"),
+            ],
+            path: "Services/Web",
+            resources: [.embedInCode("Templates"), .embedInCode("Assets")],
+            swiftSettings: swiftSettings
+        ),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
         .executableTarget(
             name: "MessagingBenchmark",
@@ -166,6 +184,15 @@ let package = Package(
             name: "NotifierTests",
             dependencies: ["Notifier", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting],
             path: "Tests/NotifierTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Web", "TestSupport", "ServiceCore", "HTTPKit", "Settings", hummingbirdTesting, httpClient,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/WebTests",
             swiftSettings: swiftSettings
         ),
         // Runs against a native stack started by scripts/test; skipped when INKWELL_GATEWAY_URL is unset.
