@@ -8,6 +8,10 @@ import NIOCore
 /// timeout or a 5xx moves to the service's next address (or the same one again) after a short
 /// pause. When no attempt answers, the caller gets a 503 ``ConduitError`` naming the service —
 /// never a hang, never a 500. Connections are kept alive between calls (AsyncHTTPClient's pool).
+///
+/// Traced by AsyncHTTPClient itself: each attempt is a client span under the current one, whose
+/// context goes in the request's W3C `traceparent` header (with the tracer the instrumentation system
+/// had when the client was made; ServiceCore bootstraps it before any client is made).
 public struct ServiceClient: Sendable {
     public struct Reply: Sendable {
         public let status: Int
