@@ -54,7 +54,8 @@ public final class OTLPReceiver: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{}")))
         }
         var logger = Logger(label: "otlp-receiver")
-        logger.logLevel = .warning
+        // Quiet: stopping it by cancellation makes Hummingbird log an error that means nothing here.
+        logger.logLevel = .critical
         let application = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in receiver.boundPort.withLock { $0 = channel.localAddress?.port } },
