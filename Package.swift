@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
@@ -14,12 +14,14 @@ let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", p
 let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
 let jwt = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
+let instrumentation = Target.Dependency.product(name: "Instrumentation", package: "swift-distributed-tracing")
 
 /// What a service is built on: the top of the shared library, and the targets below it whose types
 /// the service names itself.
 let sharedForServices: [Target.Dependency] = [
     "ServiceCore", "Messaging", "Authentication", "HTTPKit", "Persistence", "Settings", "Events", "Basics",
-    logging, lifecycle, metrics, postgres, hummingbird,
+    logging, lifecycle, metrics, tracing, postgres, hummingbird,
 ]
 
 let package = Package(
@@ -47,6 +49,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.3.0"),
+        // Only the OTLP/HTTP exporter: the default traits would build gRPC too.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // The shared library (Shared/), one folder per target, bottom up: each target depends only on
@@ -89,7 +94,7 @@ let package = Package(
         ),
         .target(
             name: "Messaging",
-            dependencies: ["Events", "Kafka", "Persistence", "Basics", logging, lifecycle, metrics, nioCore, postgres],
+            dependencies: ["Events", "Kafka", "Persistence", "Basics", logging, lifecycle, metrics, tracing, instrumentation, nioCore, postgres],
             path: "Shared/Messaging",
             swiftSettings: swiftSettings
         ),
@@ -99,6 +104,7 @@ let package = Package(
                 "Events", "Settings", "Basics", "Kafka", "Persistence", "HTTPKit", "Authentication", "Messaging",
                 logging, lifecycle, metrics, nioCore, postgres, hummingbird,
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             path: "Shared/ServiceCore",
             swiftSettings: swiftSettings

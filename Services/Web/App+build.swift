@@ -10,12 +10,14 @@ import ServiceLifecycle
 /// metrics, health), not from a ``ServiceCore`` value, which brings a database: web has none.
 func buildApplication(_ configuration: ServiceConfiguration, _ web: WebConfiguration) throws -> some ApplicationProtocol {
     let logger = Logger.service(configuration)
+    // Before the HTTP client is made: AsyncHTTPClient takes the tracer then.
+    let traceExport = TraceExport.bootstrap(configuration, logger: logger)
     let httpClient = ServiceClient.makeHTTPClient(connectTimeout: web.apiConnectTimeout)
     let site = Site(api: API(web, httpClient: httpClient), templates: try Templates(), cookies: SessionCookies(secure: web.secureCookies))
     return Application(
         router: buildRouter(configuration, site: site),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-        services: [HTTPClientShutdown(client: httpClient)],
+        services: [traceExport].compactMap { $0 } + [HTTPClientShutdown(client: httpClient)],
         logger: logger
     )
 }
@@ -31,6 +33,7 @@ let pagePolicy: ContentSecurityPolicy = [
 func buildRouter(_ configuration: ServiceConfiguration, site: Site) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
+        TracingMiddleware()
         RequestIDMiddleware()
         MetricsMiddleware()
         AccessLogMiddleware()

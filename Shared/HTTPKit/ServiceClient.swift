@@ -14,6 +14,10 @@ import NIOPosix
 /// to the service's next address (or the same one again) after a short pause.
 /// ``send(_:_:headers:body:logger:)`` (POST, PUT, DELETE) is never repeated once the request may
 /// have reached the service: only an address that could not be connected to moves it on.
+///
+/// Traced by AsyncHTTPClient itself: each attempt is a client span under the current one, whose
+/// context goes in the request's W3C `traceparent` header (with the tracer the instrumentation system
+/// had when the client was made; ServiceCore bootstraps it before any client is made).
 public struct ServiceClient: Sendable {
     public struct Reply: Sendable {
         public let status: Int
