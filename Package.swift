@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
@@ -14,12 +14,14 @@ let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", p
 let httpClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
 let jwt = Target.Dependency.product(name: "JWTKit", package: "jwt-kit")
 let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let tracing = Target.Dependency.product(name: "Tracing", package: "swift-distributed-tracing")
+let instrumentation = Target.Dependency.product(name: "Instrumentation", package: "swift-distributed-tracing")
 
 /// What a service is built on: the top of the shared library, and the targets below it whose types
 /// the service names itself.
 let sharedForServices: [Target.Dependency] = [
     "ServiceCore", "Messaging", "Authentication", "HTTPKit", "Persistence", "Settings", "Events", "Basics",
-    logging, lifecycle, metrics, postgres, hummingbird,
+    logging, lifecycle, metrics, tracing, postgres, hummingbird,
 ]
 
 let package = Package(
@@ -30,6 +32,7 @@ let package = Package(
         .executable(name: "Posts", targets: ["Posts"]),
         .executable(name: "Comments", targets: ["Comments"]),
         .executable(name: "Notifier", targets: ["Notifier"]),
+        .executable(name: "Web", targets: ["Web"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -44,6 +47,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "4.1.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
+        .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.3.0"),
+        // Only the OTLP/HTTP exporter: the default traits would build gRPC too.
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // The shared library (Shared/), one folder per target, bottom up: each target depends only on
@@ -86,7 +94,7 @@ let package = Package(
         ),
         .target(
             name: "Messaging",
-            dependencies: ["Events", "Kafka", "Persistence", "Basics", logging, lifecycle, metrics, nioCore, postgres],
+            dependencies: ["Events", "Kafka", "Persistence", "Basics", logging, lifecycle, metrics, tracing, instrumentation, nioCore, postgres],
             path: "Shared/Messaging",
             swiftSettings: swiftSettings
         ),
@@ -96,6 +104,7 @@ let package = Package(
                 "Events", "Settings", "Basics", "Kafka", "Persistence", "HTTPKit", "Authentication", "Messaging",
                 logging, lifecycle, metrics, nioCore, postgres, hummingbird,
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OTel", package: "swift-otel"),
             ],
             path: "Shared/ServiceCore",
             swiftSettings: swiftSettings
@@ -117,6 +126,21 @@ let package = Package(
             dependencies: sharedForServices + ["CCurl", nioPosix],
             path: "Services/Notifier",
             exclude: ["CCurl"],
+            swiftSettings: swiftSettings
+        ),
+        // The blog's web pages: no database, it calls the other services' public APIs. Its templates
+        // and stylesheet are compiled into the binary.
+        .executableTarget(
+            name: "Web",
+            dependencies: [
+                "ServiceCore", "HTTPKit", "Settings",
+                hummingbird, httpClient, lifecycle, logging, crypto, nioCore,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Ink", package: "Ink"),
+            ],
+            path: "Services/Web",
+            resources: [.embedInCode("Templates"), .embedInCode("Assets")],
             swiftSettings: swiftSettings
         ),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
@@ -166,6 +190,15 @@ let package = Package(
             name: "NotifierTests",
             dependencies: ["Notifier", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting],
             path: "Tests/NotifierTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "WebTests",
+            dependencies: [
+                "Web", "TestSupport", "ServiceCore", "HTTPKit", "Settings", hummingbirdTesting, httpClient,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Tests/WebTests",
             swiftSettings: swiftSettings
         ),
         // Runs against a native stack started by scripts/test; skipped when INKWELL_GATEWAY_URL is unset.

@@ -41,7 +41,7 @@ struct ProfilesController: Sendable {
         let username = try context.parameters.require("username")
         guard
             let followee = try await repository.setFollow(
-                change, follower: identity.id, username: username, traceparent: request.traceparent, logger: context.logger)
+                change, follower: identity.id, username: username, logger: context.logger)
         else {
             throw ConduitError.notFound("profile")
         }

@@ -36,7 +36,7 @@ struct UserRepository: Sendable {
         return errors
     }
 
-    func create(_ user: UserRecord, traceparent: String?, logger: Logger) async throws -> UserRecord {
+    func create(_ user: UserRecord, logger: Logger) async throws -> UserRecord {
         try await mappingUniqueViolations {
             try await database.withTransaction(logger: logger) { connection in
                 try await connection.query(
@@ -46,7 +46,7 @@ struct UserRepository: Sendable {
                     """,
                     logger: logger
                 )
-                try await Outbox.append(UserRegistered(user: user.event), on: connection, traceparent: traceparent, logger: logger)
+                try await Outbox.append(UserRegistered(user: user.event), on: connection, logger: logger)
                 return user
             }
         }
@@ -61,7 +61,7 @@ struct UserRepository: Sendable {
     }
 
     /// Applies `change` to the user's row under a row lock; writes `user.updated` when anything changed.
-    func update(id: UUID, traceparent: String?, logger: Logger, _ change: @Sendable (inout UserRecord) -> Void) async throws -> UserRecord? {
+    func update(id: UUID, logger: Logger, _ change: @Sendable (inout UserRecord) -> Void) async throws -> UserRecord? {
         try await mappingUniqueViolations {
             try await database.withTransaction(logger: logger) { connection -> UserRecord? in
                 let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id) FOR UPDATE", logger: logger)
@@ -79,7 +79,7 @@ struct UserRepository: Sendable {
                 )
                 // A new password alone changes only the revocation time, which other services need.
                 if updated.event != current.event {
-                    try await Outbox.append(UserUpdated(user: updated.event), on: connection, traceparent: traceparent, logger: logger)
+                    try await Outbox.append(UserUpdated(user: updated.event), on: connection, logger: logger)
                 }
                 return updated
             }
@@ -113,7 +113,7 @@ struct UserRepository: Sendable {
 
     /// Makes `follower` follow or unfollow `username`; writes the event only when the relation changed.
     /// Nil when no user has that name.
-    func setFollow(_ change: FollowChange, follower: UUID, username: String, traceparent: String?, logger: Logger) async throws -> UserRecord? {
+    func setFollow(_ change: FollowChange, follower: UUID, username: String, logger: Logger) async throws -> UserRecord? {
         try await database.withTransaction(logger: logger) { connection -> UserRecord? in
             let rows = try await connection.query(
                 "SELECT \(unescaped: Self.columns) FROM users WHERE lower(username) = lower(\(username))", logger: logger)
@@ -141,8 +141,8 @@ struct UserRepository: Sendable {
             }
             if try await changed.collect().count > 0 {
                 switch change {
-                case .follow: try await Outbox.append(UserFollowed(follow: relation), on: connection, traceparent: traceparent, logger: logger)
-                case .unfollow: try await Outbox.append(UserUnfollowed(follow: relation), on: connection, traceparent: traceparent, logger: logger)
+                case .follow: try await Outbox.append(UserFollowed(follow: relation), on: connection, logger: logger)
+                case .unfollow: try await Outbox.append(UserUnfollowed(follow: relation), on: connection, logger: logger)
                 }
             }
             return followee

@@ -35,7 +35,6 @@ struct UsersController: Sendable {
         let user = try await repository.create(
             UserRecord(
                 id: UUID(), username: body.username, email: body.email, passwordHash: try await hasher.hash(body.password), bio: "", image: ""),
-            traceparent: request.traceparent,
             logger: context.logger
         )
         context.logger.info("user registered", metadata: ["user_id": "\(user.id)"])
@@ -89,7 +88,7 @@ struct UsersController: Sendable {
         // Whole milliseconds, so that the time survives every way it is stored and sent.
         let revocationTime = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
 
-        let updated = try await repository.update(id: identity.id, traceparent: request.traceparent, logger: context.logger) { user in
+        let updated = try await repository.update(id: identity.id, logger: context.logger) { user in
             // A new password or email ends the sessions of every token issued before.
             if passwordHash != nil || (changes.email.map { $0 != user.email } ?? false) { user.tokensValidAfter = revocationTime }
             if let username = changes.username { user.username = username }

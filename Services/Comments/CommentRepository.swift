@@ -38,7 +38,7 @@ struct CommentRepository: Sendable {
     }
 
     /// Nil when the article has been deleted meanwhile.
-    func create(body: String, on article: ArticleReference, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws
+    func create(body: String, on article: ArticleReference, by author: AuthenticatedUser, logger: Logger) async throws
         -> CommentRecord?
     {
         try await database.withTransaction(logger: logger) { connection -> CommentRecord? in
@@ -56,7 +56,7 @@ struct CommentRepository: Sendable {
             var id: Int64 = 0
             for try await inserted in rows.decode(Int64.self) { id = inserted }
             try await Outbox.append(
-                CommentCreated(commentID: id, on: article, authorID: author.id, body: body), on: connection, traceparent: traceparent, logger: logger
+                CommentCreated(commentID: id, on: article, authorID: author.id, body: body), on: connection, logger: logger
             )
             let profile = try await connection.query("SELECT username, bio, image FROM users WHERE id = \(author.id)", logger: logger)
             for try await (username, bio, image) in profile.decode((String, String, String).self) {
@@ -75,7 +75,7 @@ struct CommentRepository: Sendable {
         case notAuthor
     }
 
-    func delete(id: Int64, of articleID: UUID, by user: UUID, traceparent: String?, logger: Logger) async throws -> DeleteOutcome {
+    func delete(id: Int64, of articleID: UUID, by user: UUID, logger: Logger) async throws -> DeleteOutcome {
         try await database.withTransaction(logger: logger) { connection -> DeleteOutcome in
             let rows = try await connection.query(
                 "SELECT author_id FROM comments WHERE id = \(id) AND article_id = \(articleID) FOR UPDATE",
@@ -87,7 +87,7 @@ struct CommentRepository: Sendable {
             guard author == user else { return .notAuthor }
             try await connection.query("DELETE FROM comments WHERE id = \(id)", logger: logger)
             try await Outbox.append(
-                CommentDeleted(commentID: id, articleID: articleID, authorID: author), on: connection, traceparent: traceparent, logger: logger)
+                CommentDeleted(commentID: id, articleID: articleID, authorID: author), on: connection, logger: logger)
             return .deleted
         }
     }

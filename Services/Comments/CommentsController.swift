@@ -41,7 +41,7 @@ struct CommentsController: Sendable {
         try errors.throwIfAny()
 
         let article = try await article(context)
-        guard let comment = try await repository.create(body: body, on: article, by: author, traceparent: request.traceparent, logger: context.logger)
+        guard let comment = try await repository.create(body: body, on: article, by: author, logger: context.logger)
         else {
             throw Self.articleNotFound
         }
@@ -53,7 +53,7 @@ struct CommentsController: Sendable {
         let user = try context.requireIdentity()
         guard let id = Int64(try context.parameters.require("id")) else { throw Self.commentNotFound }
         let article = try await article(context)
-        switch try await repository.delete(id: id, of: article.articleID, by: user.id, traceparent: request.traceparent, logger: context.logger) {
+        switch try await repository.delete(id: id, of: article.articleID, by: user.id, logger: context.logger) {
         case .deleted: return Response(status: .noContent)
         case .notFound: throw Self.commentNotFound
         case .notAuthor: throw ConduitError.forbidden("only the comment's author may delete it")

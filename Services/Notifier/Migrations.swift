@@ -43,5 +43,8 @@ enum NotifierMigrations {
                 "CREATE INDEX notifications_by_recipient ON notifications (recipient_id, created_at DESC, id DESC)",
             ]),
         ProjectedTokenRevocations.migration(version: 3, table: .recipients),
+        // The trace of the request behind a notification (W3C traceparent), so that every attempt
+        // to send it, retries included, is a span of that trace.
+        Migration(version: 4, name: "keep each notification's trace", statements: ["ALTER TABLE notifications ADD COLUMN traceparent text"]),
     ]
 }

@@ -1,6 +1,7 @@
 import Events
 import Foundation
 import Logging
+import Messaging
 import PostgresNIO
 
 /// The SQL of notifications and of their recipients (the notifier's projection of users). Event
@@ -26,16 +27,16 @@ struct NotificationRepository: Sendable {
         )
     }
 
-    /// Records a notification to send; one with the same kind and `key` already recorded makes this
-    /// one nothing.
+    /// Records a notification to send, with the current trace (the event's); one with the same kind
+    /// and `key` already recorded makes this one nothing.
     static func record(
         _ kind: NotificationKind, event: UUID, key: String, recipient: UUID, actor: UUID? = nil, title: String? = nil, slug: String? = nil,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
         try await connection.query(
             """
-            INSERT INTO notifications (event_id, kind, dedupe_key, recipient_id, actor_id, article_title, article_slug)
-            VALUES (\(event), \(kind.rawValue), \(key), \(recipient), \(actor), \(title), \(slug))
+            INSERT INTO notifications (event_id, kind, dedupe_key, recipient_id, actor_id, article_title, article_slug, traceparent)
+            VALUES (\(event), \(kind.rawValue), \(key), \(recipient), \(actor), \(title), \(slug), \(TraceContext.currentTraceparent()))
             ON CONFLICT (kind, dedupe_key) DO NOTHING
             """,
             logger: logger
@@ -55,6 +56,7 @@ struct NotificationRepository: Sendable {
         var recipientName: String?
         var recipientEmail: String?
         var actorName: String?
+        var traceparent: String?
     }
 
     /// Runs `send` on the next due notification, in a transaction that holds the notification's row
@@ -64,7 +66,7 @@ struct NotificationRepository: Sendable {
         try await database.withTransaction(logger: logger) { connection -> Bool in
             let rows = try await connection.query(
                 """
-                SELECT n.id, n.kind, n.attempts, n.created_at, n.article_title, n.actor_id, r.username, r.email, a.username
+                SELECT n.id, n.kind, n.attempts, n.created_at, n.article_title, n.actor_id, r.username, r.email, a.username, n.traceparent
                 FROM notifications n
                 LEFT JOIN recipients r ON r.id = n.recipient_id
                 LEFT JOIN recipients a ON a.id = n.actor_id
@@ -76,12 +78,12 @@ struct NotificationRepository: Sendable {
                 logger: logger
             )
             var due: Due?
-            for try await (id, kind, attempts, createdAt, title, actorID, recipientName, recipientEmail, actorName) in rows.decode(
-                (Int64, String, Int, Date, String?, UUID?, String?, String?, String?).self
+            for try await (id, kind, attempts, createdAt, title, actorID, recipientName, recipientEmail, actorName, traceparent) in rows.decode(
+                (Int64, String, Int, Date, String?, UUID?, String?, String?, String?, String?).self
             ) {
                 due = Due(
                     id: id, kind: kind, attempts: attempts, createdAt: createdAt, title: title, actorID: actorID, recipientName: recipientName,
-                    recipientEmail: recipientEmail, actorName: actorName
+                    recipientEmail: recipientEmail, actorName: actorName, traceparent: traceparent
                 )
             }
             guard let due else { return false }

@@ -1,10 +1,12 @@
 import Basics
 import Foundation
 import Logging
+import Messaging
 import Metrics
 import Persistence
 import PostgresNIO
 import ServiceLifecycle
+import Tracing
 
 /// Sends the pending notifications, one at a time, each in its own transaction that holds the
 /// row's lock while the SMTP server is talked to (`FOR UPDATE SKIP LOCKED`: replicas never send
@@ -77,22 +79,31 @@ struct NotificationSender: Service {
                 subject: text.subject, text: text.body, messageID: "notification-\(due.id)@inkwell.local", date: Date()
             )
             let attempt = due.attempts + 1
-            do {
-                try await mailer.send(message)
-                try await NotificationRepository.markSent(due.id, on: connection, logger: logger)
-                Counter(label: "inkwell_notifications_total", dimensions: [("outcome", "sent")]).increment()
-                logger.info("email sent", metadata: ["kind": "\(kind.rawValue)", "attempt": "\(attempt)"])
-            } catch {
-                if attempt >= settings.maxAttempts {
-                    Counter(label: "inkwell_notifications_total", dimensions: [("outcome", "failed")]).increment()
-                    logger.error("email failed for good", metadata: ["attempts": "\(attempt)", "error": "\(error)"])
-                    try await NotificationRepository.markFailed(due.id, error: "\(error)", attempts: attempt, on: connection, logger: logger)
-                } else {
-                    let wait = settings.emailRetries.delay(afterFailure: attempt)
-                    Counter(label: "inkwell_notifications_total", dimensions: [("outcome", "retried")]).increment()
-                    logger.warning(
-                        "email not sent, will retry", metadata: ["attempt": "\(attempt)", "retry_in_s": "\(wait.seconds)", "error": "\(error)"])
-                    try await NotificationRepository.retry(due.id, after: wait, attempt: attempt, error: "\(error)", on: connection, logger: logger)
+            // Each attempt is a span of the trace the notification was recorded in, however late it comes.
+            try await withSpan("smtp send", context: TraceContext.context(traceparent: due.traceparent), ofKind: .client) { span in
+                span.attributes["inkwell.notification_id"] = Int(due.id)
+                span.attributes["inkwell.notification_kind"] = kind.rawValue
+                span.attributes["inkwell.attempt"] = attempt
+                do {
+                    try await mailer.send(message)
+                    try await NotificationRepository.markSent(due.id, on: connection, logger: logger)
+                    Counter(label: "inkwell_notifications_total", dimensions: [("outcome", "sent")]).increment()
+                    logger.info("email sent", metadata: ["kind": "\(kind.rawValue)", "attempt": "\(attempt)"])
+                } catch {
+                    span.recordError(error)
+                    span.setStatus(SpanStatus(code: .error))
+                    if attempt >= settings.maxAttempts {
+                        Counter(label: "inkwell_notifications_total", dimensions: [("outcome", "failed")]).increment()
+                        logger.error("email failed for good", metadata: ["attempts": "\(attempt)", "error": "\(error)"])
+                        try await NotificationRepository.markFailed(due.id, error: "\(error)", attempts: attempt, on: connection, logger: logger)
+                    } else {
+                        let wait = settings.emailRetries.delay(afterFailure: attempt)
+                        Counter(label: "inkwell_notifications_total", dimensions: [("outcome", "retried")]).increment()
+                        logger.warning(
+                            "email not sent, will retry", metadata: ["attempt": "\(attempt)", "retry_in_s": "\(wait.seconds)", "error": "\(error)"])
+                        try await NotificationRepository.retry(
+                            due.id, after: wait, attempt: attempt, error: "\(error)", on: connection, logger: logger)
+                    }
                 }
             }
         }

@@ -150,7 +150,7 @@ struct ArticleRepository: Sendable {
         var tags: [String]
     }
 
-    func create(_ article: NewArticle, by author: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> ArticleRecord {
+    func create(_ article: NewArticle, by author: AuthenticatedUser, logger: Logger) async throws -> ArticleRecord {
         try await withFreeSlug(for: article.title, keeping: nil, logger: logger) { slug, connection in
             try await UserProjection.ensureUser(id: author.id, username: author.username, on: connection, logger: logger)
             let id = UUID()
@@ -171,7 +171,7 @@ struct ArticleRepository: Sendable {
             }
             try await Outbox.append(
                 ArticleCreated(article: ArticleReference(articleID: id, slug: slug, authorID: author.id, title: article.title)),
-                on: connection, traceparent: traceparent, logger: logger
+                on: connection, logger: logger
             )
             return try await find(slug: slug, viewer: author.id, on: connection, logger: logger)!
         }
@@ -191,7 +191,7 @@ struct ArticleRepository: Sendable {
     }
 
     /// Applies `changes` if `editor` wrote the article; a new title gives it a new slug.
-    func update(slug: String, changes: Changes, editor: UUID, traceparent: String?, logger: Logger) async throws -> Outcome<ArticleRecord> {
+    func update(slug: String, changes: Changes, editor: UUID, logger: Logger) async throws -> Outcome<ArticleRecord> {
         guard let current = try await reference(slug: slug, logger: logger) else { return .notFound }
         guard current.authorID == editor else { return .notAuthor }
         let newTitle = changes.title.flatMap { Slug.make(from: $0) == Slug.make(from: current.title) ? nil : $0 }
@@ -207,13 +207,13 @@ struct ArticleRepository: Sendable {
             )
             guard try await rows.collect().count == 1 else { return nil }
             let updated = try await find(slug: newSlug, viewer: editor, on: connection, logger: logger)!
-            try await Outbox.append(ArticleUpdated(article: updated.reference), on: connection, traceparent: traceparent, logger: logger)
+            try await Outbox.append(ArticleUpdated(article: updated.reference), on: connection, logger: logger)
             return updated
         }
         return record.map(Outcome.done) ?? .notFound
     }
 
-    func delete(slug: String, by user: UUID, traceparent: String?, logger: Logger) async throws -> Outcome<ArticleReference> {
+    func delete(slug: String, by user: UUID, logger: Logger) async throws -> Outcome<ArticleReference> {
         try await database.withTransaction(logger: logger) { connection -> Outcome<ArticleReference> in
             let rows = try await connection.query(
                 "SELECT id, slug, author_id, title, tag_list FROM articles WHERE slug = \(slug) FOR UPDATE",
@@ -227,14 +227,14 @@ struct ArticleRepository: Sendable {
             guard article.authorID == user else { return .notAuthor }
             try await adjustCounts(tags: tags, by: -1, on: connection, logger: logger)
             try await connection.query("DELETE FROM articles WHERE id = \(article.articleID)", logger: logger)
-            try await Outbox.append(ArticleDeleted(article: article), on: connection, traceparent: traceparent, logger: logger)
+            try await Outbox.append(ArticleDeleted(article: article), on: connection, logger: logger)
             return .done(article)
         }
     }
 
     /// Favorites or unfavorites; doing it twice changes nothing and writes no second event.
     /// Nil when no article has that slug.
-    func setFavorite(_ favorite: Bool, slug: String, user: AuthenticatedUser, traceparent: String?, logger: Logger) async throws -> ArticleRecord? {
+    func setFavorite(_ favorite: Bool, slug: String, user: AuthenticatedUser, logger: Logger) async throws -> ArticleRecord? {
         try await database.withTransaction(logger: logger) { connection -> ArticleRecord? in
             try await UserProjection.ensureUser(id: user.id, username: user.username, on: connection, logger: logger)
             guard let article = try await reference(slug: slug, on: connection, logger: logger) else { return nil }
@@ -256,10 +256,10 @@ struct ArticleRepository: Sendable {
                     "UPDATE articles SET favorites_count = favorites_count + \(delta) WHERE id = \(article.articleID)", logger: logger)
                 if favorite {
                     try await Outbox.append(
-                        ArticleFavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
+                        ArticleFavorited(article: article, userID: user.id), on: connection, logger: logger)
                 } else {
                     try await Outbox.append(
-                        ArticleUnfavorited(article: article, userID: user.id), on: connection, traceparent: traceparent, logger: logger)
+                        ArticleUnfavorited(article: article, userID: user.id), on: connection, logger: logger)
                 }
             }
             return try await find(slug: slug, viewer: user.id, on: connection, logger: logger)

@@ -63,7 +63,7 @@ struct ArticlesController: Sendable {
 
         let article = try await repository.create(
             .init(title: body.title, description: body.description, body: body.body, tags: tags),
-            by: author, traceparent: request.traceparent, logger: context.logger
+            by: author, logger: context.logger
         )
         context.logger.info("article created", metadata: ["slug": "\(article.slug)"])
         return EditedResponse(status: .created, response: SingleArticleResponse(article: article.view))
@@ -81,7 +81,7 @@ struct ArticlesController: Sendable {
 
         let outcome = try await repository.update(
             slug: slug, changes: .init(title: changes.title, description: changes.description, body: changes.body),
-            editor: editor.id, traceparent: request.traceparent, logger: context.logger
+            editor: editor.id, logger: context.logger
         )
         switch outcome {
         case .done(let article): return SingleArticleResponse(article: article.view)
@@ -93,7 +93,7 @@ struct ArticlesController: Sendable {
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let user = try context.requireIdentity()
         let slug = try context.parameters.require("slug")
-        switch try await repository.delete(slug: slug, by: user.id, traceparent: request.traceparent, logger: context.logger) {
+        switch try await repository.delete(slug: slug, by: user.id, logger: context.logger) {
         case .done(let article):
             context.logger.info("article deleted", metadata: ["slug": "\(slug)", "article_id": "\(article.articleID)"])
             return Response(status: .noContent)
@@ -114,7 +114,7 @@ struct ArticlesController: Sendable {
         let user = try context.requireIdentity()
         let slug = try context.parameters.require("slug")
         guard
-            let article = try await repository.setFavorite(favorite, slug: slug, user: user, traceparent: request.traceparent, logger: context.logger)
+            let article = try await repository.setFavorite(favorite, slug: slug, user: user, logger: context.logger)
         else {
             throw Self.notFound
         }

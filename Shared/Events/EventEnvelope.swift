@@ -54,7 +54,6 @@ public struct IncomingEvent: Sendable {
     public let version: Int
     public let occurredAt: Date
     public let key: String
-    public let traceparent: String?
     let payload: Foundation.Data
 
     private struct Head: Decodable {
@@ -65,7 +64,7 @@ public struct IncomingEvent: Sendable {
         let key: String
     }
 
-    public init(payload: [UInt8], traceparent: String? = nil) throws {
+    public init(payload: [UInt8]) throws {
         let payload = Foundation.Data(payload)
         let head = try JSONDecoder.inkwell.decode(Head.self, from: payload)
         self.id = head.id
@@ -73,7 +72,6 @@ public struct IncomingEvent: Sendable {
         self.version = head.version
         self.occurredAt = head.occurredAt
         self.key = head.key
-        self.traceparent = traceparent
         self.payload = payload
     }
 
@@ -82,9 +80,8 @@ public struct IncomingEvent: Sendable {
     }
 }
 
-/// The Kafka header carrying the W3C trace context.
+/// The Kafka headers Inkwell sets (beside the trace context's, see Messaging's `TraceContext`).
 public enum EventHeaders {
-    public static let traceparent = "traceparent"
     public static let eventType = "event-type"
     public static let error = "error"
     public static let originalTopic = "original-topic"

@@ -1,4 +1,4 @@
-// Kafka: librdkafka (the CRdkafka system library) wrapped for Swift: an idempotent producer that
+// Kafka: librdkafka (the CRdkafka system library) wrapped for Swift: a producer that keeps order and
 // reports each delivery, a consumer-group member whose offsets are stored only for handled
 // messages, topic creation and a broker check. It knows nothing of Inkwell's events or database;
 // Messaging builds the outbox relay and the event consumer on it.

@@ -7,6 +7,7 @@ import Metrics
 import Persistence
 import PostgresNIO
 import ServiceLifecycle
+import Tracing
 
 /// Handles one type of event inside the database transaction that records it as processed.
 public struct EventHandler: Sendable {
@@ -116,7 +117,7 @@ public struct EventConsumer: Service {
     func process(_ message: KafkaMessage) async -> Outcome {
         let event: IncomingEvent
         do {
-            event = try IncomingEvent(payload: message.value, traceparent: message.header(EventHeaders.traceparent)?.stringValue)
+            event = try IncomingEvent(payload: message.value)
         } catch {
             return await deadLetter(message, reason: "not an event envelope: \(error)", attempts: 1) ? .deadLettered : .interrupted
         }
@@ -127,6 +128,21 @@ public struct EventConsumer: Service {
             logger.trace("no handler for this event type")
             return .ignored
         }
+        // Handled in a span under the publisher's (the message's headers carry its context), so
+        // that whatever the handler records (a notification) stays in the event's trace.
+        return await withSpan("handle \(event.type)", context: TraceContext.context(of: message), ofKind: .consumer) { span in
+            span.attributes["messaging.system"] = "kafka"
+            span.attributes["messaging.destination.name"] = message.topic
+            span.attributes["messaging.consumer.group.name"] = groupID
+            span.attributes["inkwell.event_id"] = event.id.uuidString
+            let outcome = await handle(event, with: handler, message: message, logger: logger)
+            span.attributes["inkwell.outcome"] = outcome.rawValue
+            if outcome == .deadLettered { span.setStatus(SpanStatus(code: .error, message: "dead-lettered")) }
+            return outcome
+        }
+    }
+
+    private func handle(_ event: IncomingEvent, with handler: EventHandler, message: KafkaMessage, logger: Logger) async -> Outcome {
         // Only the handler's own failures count towards the dead letters, not the database's absence.
         var failures = 0
         do {
@@ -148,6 +164,9 @@ public struct EventConsumer: Service {
             }
             Counter(label: "inkwell_events_consumed_total", dimensions: [("consumer", name), ("outcome", applied ? "applied" : "duplicate")])
                 .increment()
+            // The consumer's lag, in time: how long ago the event it just handled happened (the
+            // outbox's and the broker's wait included).
+            Gauge(label: "inkwell_consumer_lag_seconds", dimensions: [("consumer", name)]).record(Date().timeIntervalSince(event.occurredAt))
             return applied ? .applied : .duplicate
         } catch {
             return await deadLetter(message, reason: error.reason, attempts: failures) ? .deadLettered : .interrupted

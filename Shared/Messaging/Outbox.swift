@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import Persistence
 import PostgresNIO
+import Tracing
 
 /// The transactional outbox: an event is written into the `outbox` table in the same database
 /// transaction as the change it describes, and `OutboxRelay` publishes it afterwards.
@@ -48,23 +49,28 @@ public enum Outbox {
         )
     }
 
-    /// Writes `event` on `connection`, which should be inside the transaction of the change.
+    /// Writes `event` on `connection`, which should be inside the transaction of the change, in a
+    /// span of its own whose context is stored with the row: the relay's publish continues the trace.
     @discardableResult
     public static func append<Event: DomainEvent>(
         _ event: Event,
         on connection: PostgresConnection,
-        traceparent: String? = nil,
         logger: Logger
     ) async throws -> UUID {
         let envelope = EventEnvelope(event)
         let payload = ByteBuffer(bytes: try envelope.encoded())
-        try await connection.query(
-            """
-            INSERT INTO outbox (event_id, event_type, topic, event_key, payload, traceparent)
-            VALUES (\(envelope.id), \(Event.type), \(Event.topic.rawValue), \(envelope.key), \(payload), \(traceparent))
-            """,
-            logger: logger
-        )
-        return envelope.id
+        return try await withSpan("outbox write \(Event.type)", ofKind: .internal) { span in
+            span.attributes["messaging.destination.name"] = Event.topic.rawValue
+            span.attributes["inkwell.event_id"] = envelope.id.uuidString
+            let traceparent = TraceContext.currentTraceparent()
+            try await connection.query(
+                """
+                INSERT INTO outbox (event_id, event_type, topic, event_key, payload, traceparent)
+                VALUES (\(envelope.id), \(Event.type), \(Event.topic.rawValue), \(envelope.key), \(payload), \(traceparent))
+                """,
+                logger: logger
+            )
+            return envelope.id
+        }
     }
 }

@@ -7,6 +7,7 @@ import Metrics
 import NIOCore
 import PostgresNIO
 import ServiceLifecycle
+import Tracing
 
 /// Publishes the outbox's pending rows in order and marks them sent only on the broker's delivery
 /// report. Any number of replicas may run it: each batch is taken under a transaction-scoped
@@ -31,6 +32,8 @@ public struct OutboxRelay: Service {
     let partitions: Int
     private let published = Counter(label: "inkwell_outbox_published_total")
     private let setAside = Counter(label: "inkwell_outbox_set_aside_total")
+    /// Events waiting to be published (measured every 5 s by each replica).
+    private let backlog = Gauge(label: "inkwell_outbox_pending")
     let incarnations: TopicIncarnations
 
     public init(
@@ -53,15 +56,26 @@ public struct OutboxRelay: Service {
     public func run() async throws {
         guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), partitions: partitions, logger: logger) else { return }
         let backoff = Backoff(initial: .milliseconds(100))
+        var lastBacklog = ContinuousClock.now - .seconds(60)
         while !Backoff.isStopping {
             let settled = await backoff.retry {
-                try await publishBatch()
+                if ContinuousClock.now - lastBacklog > .seconds(5) {
+                    backlog.record(try await pendingCount())
+                    lastBacklog = .now
+                }
+                return try await publishBatch()
             } onFailure: { error, _, _ in
                 logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)"])
             }
             guard let settled else { break }
             if settled < batchSize { _ = await Backoff.pause(idleInterval) }
         }
+    }
+
+    func pendingCount() async throws -> Int {
+        let rows = try await client.query("SELECT count(*)::int FROM outbox WHERE sent_at IS NULL AND set_aside_at IS NULL", logger: logger)
+        for try await pending in rows.decode(Int.self) { return pending }
+        return 0
     }
 
     private struct PendingRow {
@@ -101,23 +115,30 @@ public struct OutboxRelay: Service {
                 guard !rows.isEmpty else { return 0 }
 
                 // Enqueue in order, then wait: librdkafka keeps the order within each partition.
-                var deliveries: [(Int64, Result<KafkaProducer.Delivery, any Error>)] = []
+                // Each message's publish span continues the trace stored with its row, and ends
+                // with the broker's delivery report; the message carries the span's context on.
+                var deliveries: [(Int64, any Span, Result<KafkaProducer.Delivery, any Error>)] = []
                 for row in rows {
-                    var headers = [KafkaHeader(name: EventHeaders.eventType, string: row.eventType)]
-                    if let traceparent = row.traceparent { headers.append(KafkaHeader(name: EventHeaders.traceparent, string: traceparent)) }
+                    let span = startSpan("publish \(row.eventType)", context: TraceContext.context(traceparent: row.traceparent), ofKind: .producer)
+                    span.attributes["messaging.system"] = "kafka"
+                    span.attributes["messaging.destination.name"] = row.topic
+                    let headers = [KafkaHeader(name: EventHeaders.eventType, string: row.eventType)] + TraceContext.kafkaHeaders(for: span.context)
                     let message = KafkaOutgoingMessage(topic: row.topic, key: row.key, value: row.payload, headers: headers)
-                    deliveries.append((row.position, Result { try producer.enqueue(message) }))
+                    deliveries.append((row.position, span, Result { try producer.enqueue(message) }))
                 }
                 var sent: [Int64] = []
                 var rejected: [(position: Int64, error: KafkaError)] = []
                 var failure: (any Error)?
-                for (position, delivery) in deliveries {
+                for (position, span, delivery) in deliveries {
+                    defer { span.end() }
                     do {
                         _ = try await delivery.get().acknowledged()
                         sent.append(position)
                     } catch let error as KafkaError where error.rejectsTheMessage {
+                        span.recordError(error)
                         rejected.append((position, error))
                     } catch {
+                        span.recordError(error)
                         failure = failure ?? error
                     }
                 }

@@ -25,6 +25,9 @@ public struct ServiceConfiguration: Sendable {
     public var retentionSweepInterval: Duration
     public var kafka: KafkaConfiguration
     public var tokens: TokenVerificationConfiguration
+    /// Where spans go (OTLP over HTTP, `OTEL_EXPORTER_OTLP_ENDPOINT`, e.g. `http://127.0.0.1:4318`);
+    /// nil: tracing is off. swift-otel reads its other `OTEL_*` variables itself.
+    public var tracesEndpoint: String?
     /// The environment the configuration was read from, for the service's own settings.
     public let environment: EnvironmentReader
 
@@ -56,6 +59,7 @@ public struct ServiceConfiguration: Sendable {
             messageTimeout: try environment.seconds("KAFKA_MESSAGE_TIMEOUT", default: 30, in: 1...3600)
         )
         self.tokens = try TokenVerificationConfiguration(environment: environment)
+        self.tracesEndpoint = environment.raw("OTEL_EXPORTER_OTLP_ENDPOINT") ?? environment.raw("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         self.environment = environment
     }
 }

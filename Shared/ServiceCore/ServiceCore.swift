@@ -3,9 +3,10 @@
 // metrics and health routes, its database client and start-up migrations, and the router and
 // application builders that give every service the same middleware and behaviour; it also wires
 // Messaging (`makeMessaging`, `retentionSweep`) and Authentication (`makeTokenVerifier`) into a
-// service. Process-wide instrumentation (metrics today) is bootstrapped here.
+// service. Process-wide instrumentation is bootstrapped here: metrics, and traces (swift-otel)
+// when an OTLP endpoint is configured.
 //
-// Depends on every other shared target, Hummingbird, PostgresNIO and swift-prometheus.
+// Depends on every other shared target, Hummingbird, PostgresNIO, swift-prometheus and swift-otel.
 
 import Basics
 import HTTPKit
@@ -22,10 +23,13 @@ public struct ServiceCore: Sendable {
     public let configuration: ServiceConfiguration
     public let logger: Logger
     public let database: PostgresClient
+    /// Exports the spans when tracing is on; runs first in the service group, so that it stops last.
+    let traceExport: (any Service)?
 
     public init(configuration: ServiceConfiguration, logger: Logger? = nil) {
         self.configuration = configuration
         self.logger = logger ?? .service(configuration)
+        self.traceExport = TraceExport.bootstrap(configuration, logger: self.logger)
         self.database = PostgresClient(
             configuration: configuration.database.postgresClientConfiguration, backgroundLogger: self.logger.component("postgres")
         )
@@ -68,6 +72,8 @@ public struct ServiceCore: Sendable {
     private func makeBareRouter() -> Router<AppRequestContext> {
         let router = Router(context: AppRequestContext.self)
         router.addMiddleware {
+            // First, so that every other middleware's work and log lines are inside the request's span.
+            TracingMiddleware()
             RequestIDMiddleware()
             MetricsMiddleware()
             AccessLogMiddleware()
@@ -87,10 +93,11 @@ public struct ServiceCore: Sendable {
         services: [any Service] = []
     ) -> some ApplicationProtocol {
         let schema = SchemaReady()
+        let background: [any Service] = [database] + services.map { AfterMigrations(base: $0, schema: schema) }
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            services: [database] + services.map { AfterMigrations(base: $0, schema: schema) },
+            services: [traceExport].compactMap { $0 } + background,
             logger: logger
         )
         let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)

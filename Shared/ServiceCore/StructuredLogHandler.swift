@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
+import OTel
 
 /// How log lines are written (`LOG_FORMAT`).
 public enum LogFormat: String, CaseIterable, Sendable {
@@ -106,12 +107,19 @@ public final class LogOutput: Sendable {
 }
 
 extension Logger {
-    /// A logger for a service, in the format and at the level its configuration asks for.
+    /// A logger for a service, in the format and at the level its configuration asks for. A line
+    /// written inside a span carries its `trace_id` and `span_id` (beside the `request_id` while a
+    /// request is handled).
     public static func service(_ configuration: ServiceConfiguration, output: LogOutput = .standardOutput) -> Logger {
         var logger = Logger(label: configuration.serviceName) { label in
-            StructuredLogHandler(label: label, format: configuration.logFormat, level: configuration.logLevel, output: output)
+            var handler = StructuredLogHandler(label: label, format: configuration.logFormat, level: configuration.logLevel, output: output)
+            handler.metadataProvider = traceMetadata
+            return handler
         }
         logger.logLevel = configuration.logLevel
         return logger
     }
 }
+
+/// The current span's ids, from swift-otel's span context.
+private let traceMetadata = OTel.makeLoggingMetadataProvider()

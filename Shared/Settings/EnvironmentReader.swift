@@ -46,6 +46,28 @@ public struct EnvironmentReader: Sendable {
         return value
     }
 
+    /// A comma-separated list of http(s) base URLs (one per replica), without trailing slashes.
+    public func urls(_ name: String, default defaultValue: String, describing what: String) throws(ConfigurationError) -> [String] {
+        let text = string(name, default: defaultValue)
+        let list = text.split(separator: ",").map { url in
+            let trimmed = url.trimmingCharacters(in: .whitespaces)
+            return trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
+        }
+        guard !list.isEmpty, list.allSatisfy({ $0.hasPrefix("http://") || $0.hasPrefix("https://") }) else {
+            throw ConfigurationError(variable: name, value: text, expected: "http(s) base URLs of \(what), comma-separated")
+        }
+        return list
+    }
+
+    public func boolean(_ name: String, default defaultValue: Bool) throws(ConfigurationError) -> Bool {
+        guard let text = raw(name) else { return defaultValue }
+        switch text.lowercased() {
+        case "true", "yes", "1", "on": return true
+        case "false", "no", "0", "off": return false
+        default: throw ConfigurationError(variable: name, value: text, expected: "true or false")
+        }
+    }
+
     public func logLevel(_ name: String, default defaultValue: Logger.Level) throws(ConfigurationError) -> Logger.Level {
         guard let text = raw(name) else { return defaultValue }
         guard let level = Logger.Level(rawValue: text.lowercased()) else {

@@ -47,11 +47,11 @@ struct KeyRotationTests {
         try await AuthHarness.run { auth in
             let repository = UserRepository(database: auth.database)
             let first = UserRecord(id: UUID(), username: "racer", email: "racer@example.com", passwordHash: "x", bio: "", image: "")
-            _ = try await repository.create(first, traceparent: nil, logger: .init(label: "test"))
+            _ = try await repository.create(first, logger: .init(label: "test"))
             for (username, email, field) in [("racer2", "RACER@example.com", "email"), ("RACER", "other@example.com", "username")] {
                 let second = UserRecord(id: UUID(), username: username, email: email, passwordHash: "x", bio: "", image: "")
                 let error = await #expect(throws: ConduitError.self) {
-                    _ = try await repository.create(second, traceparent: nil, logger: .init(label: "test"))
+                    _ = try await repository.create(second, logger: .init(label: "test"))
                 }
                 #expect(error?.status == .unprocessableContent)
                 #expect(error?.errors == [field: ["has already been taken"]])

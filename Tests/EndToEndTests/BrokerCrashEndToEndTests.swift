@@ -6,7 +6,7 @@ import Testing
 extension EndToEnd {
     /// The broker killed (SIGKILL) in the middle of a stream of events and started again. The native
     /// stack's Tansu keeps its log in memory, so it comes back without topics, groups or events.
-    @Suite struct BrokerCrashEndToEndTests {
+    @Suite(.nativeStackOnly) struct BrokerCrashEndToEndTests {
         static let comments = 1_000
 
         @Test func aBrokerCrashDuringAThousandCommentsCostsNoReplicaAndNoEmail() async throws {

@@ -7,7 +7,7 @@ import Testing
 extension EndToEnd {
     @Suite struct FoundationEndToEndTests {
         @Test(.nativeStackOnly) func everyReplicaIsReadyOnItsOwnPort() async throws {
-            #expect(Stack.replicaURLs.count == 4 * Stack.replicas)
+            #expect(Stack.replicaURLs.count == Stack.services.count * Stack.replicas)
             for (service, url) in Stack.replicaURLs {
                 let result = try await request(.GET, "\(url)/health/ready")
                 #expect(result.status == 200, "\(service) at \(url): \(result.body)")
@@ -29,11 +29,15 @@ extension EndToEnd {
         @Test func theGatewayPassesTheRequestIDAndHidesInternals() async throws {
             let echoed = try await request(.GET, Stack.gateway + "/api/tags", headers: [("X-Request-ID", "e2e-request-1")])
             #expect(echoed.headers["X-Request-ID"].first == "e2e-request-1")
-            for path in ["/metrics", "/health/ready", "/internal/articles/x", "/nowhere"] {
+            for path in ["/metrics", "/health/ready", "/health/live", "/internal/articles/x", "/Metrics", "/api/nowhere"] {
                 let result = try await request(.GET, Stack.gateway + path)
                 #expect(result.status == 404, "\(path) must not be reachable through the gateway")
-                #expect(result.conduitErrors != nil)
+                #expect(result.conduitErrors != nil, "\(path): the gateway's own 404")
             }
+            // Any other path is the web's: a page saying there is nothing there.
+            let page = try await request(.GET, Stack.gateway + "/nowhere")
+            #expect(page.status == 404)
+            #expect(page.headers["Content-Type"].first == "text/html; charset=utf-8")
         }
 
         @Test(.nativeStackOnly) func aBadConfigurationValueStopsTheServiceNamingTheVariable() async throws {

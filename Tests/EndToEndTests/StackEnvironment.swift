@@ -19,6 +19,7 @@ enum Stack {
         ("posts", "Posts", port("INKWELL_POSTS_BASE_PORT", 8200)),
         ("comments", "Comments", port("INKWELL_COMMENTS_BASE_PORT", 8300)),
         ("notifier", "Notifier", port("INKWELL_NOTIFIER_BASE_PORT", 8400)),
+        ("web", "Web", port("INKWELL_WEB_BASE_PORT", 8500)),
     ]
 
     static func port(_ variable: String, _ fallback: Int) -> Int {

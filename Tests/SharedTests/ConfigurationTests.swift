@@ -15,6 +15,16 @@ import Testing
         #expect(configuration.database.database == "inkwell_posts")
         #expect(configuration.logFormat == .logfmt)
         #expect(configuration.logLevel == .info)
+        #expect(configuration.tracesEndpoint == nil, "tracing is off unless an endpoint is set")
+    }
+
+    @Test func anOTLPEndpointTurnsTracingOn() throws {
+        let set = try ServiceConfiguration(
+            serviceName: "posts", defaultPort: 8201, environment: EnvironmentReader(["OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"]))
+        #expect(set.tracesEndpoint == "http://collector:4318")
+        let empty = try ServiceConfiguration(
+            serviceName: "posts", defaultPort: 8201, environment: EnvironmentReader(["OTEL_EXPORTER_OTLP_ENDPOINT": " "]))
+        #expect(empty.tracesEndpoint == nil, "an empty value (compose's default) leaves it off")
     }
 
     @Test func readsEveryVariable() throws {

@@ -5,7 +5,9 @@
 
 : "${INKWELL_STATE:?set INKWELL_STATE (the state folder) before sourcing stack.sh}"
 
-SERVICES=(auth posts comments notifier)
+SERVICES=(auth posts comments notifier web)
+# Web keeps no data: it calls the other services' APIs.
+DATABASE_SERVICES=(auth posts comments notifier)
 GATEWAY_PORT=${INKWELL_GATEWAY_PORT:-8080}
 PG_PORT=${INKWELL_PG_PORT:-5433}
 BROKER_PORT=${INKWELL_BROKER_PORT:-9092}
@@ -16,14 +18,24 @@ declare -A SERVICE_BASE_PORT=(
     [posts]=${INKWELL_POSTS_BASE_PORT:-8200}
     [comments]=${INKWELL_COMMENTS_BASE_PORT:-8300}
     [notifier]=${INKWELL_NOTIFIER_BASE_PORT:-8400}
+    [web]=${INKWELL_WEB_BASE_PORT:-8500}
 )
-declare -A SERVICE_PRODUCT=([auth]=Auth [posts]=Posts [comments]=Comments [notifier]=Notifier)
+declare -A SERVICE_PRODUCT=([auth]=Auth [posts]=Posts [comments]=Comments [notifier]=Notifier [web]=Web)
 
 RUN_DIR=$INKWELL_STATE/run
 LOG_DIR=$INKWELL_STATE/logs
 SECRETS_DIR=$INKWELL_STATE/secrets
 
 service_port() { echo $(( ${SERVICE_BASE_PORT[$1]} + $2 )); }
+
+# Whether NAME (a pid file's name, e.g. posts-2) is a replica of one of the services.
+is_service_replica() {
+    local service
+    for service in "${SERVICES[@]}"; do
+        [[ $1 =~ ^$service-[0-9]+$ ]] && return 0
+    done
+    return 1
+}
 # Posts also listens, 50 above, for the routes other services call (/internal/…); the gateway
 # never proxies there.
 INTERNAL_PORT_OFFSET=50
@@ -97,7 +109,7 @@ role_password() {
 # test role that may create scratch databases.
 ensure_databases() {
     local service role password
-    for service in "${SERVICES[@]}"; do
+    for service in "${DATABASE_SERVICES[@]}"; do
         role=inkwell_$service
         password=$(role_password "$role")
         pg_superuser_psql -d postgres -v role="$role" -v password="$password" >/dev/null <<'SQL'
@@ -218,17 +230,28 @@ start_services() {
         for ((i = 1; i <= replicas; i++)); do
             port=$(service_port "$service" "$i")
             if pid_alive "$service-$i"; then continue; fi
-            local secrets=()
-            [ "$service" = auth ] && secrets=(JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")")
-            start_process "$service-$i" env "${secrets[@]}" \
-                HOST=127.0.0.1 PORT="$port" INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))" \
-                DATABASE_URL="$(database_url "$service")" \
-                LOG_FORMAT="${LOG_FORMAT:-logfmt}" LOG_LEVEL="${LOG_LEVEL:-info}" \
-                KAFKA_BROKERS="127.0.0.1:$BROKER_PORT" \
-                AUTH_JWKS_URL="$(replica_urls auth "$replicas" /.well-known/jwks.json)" \
-                SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
-                POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")" \
-                "$binary"
+            # What each service needs besides its address and logging.
+            local own=()
+            case $service in
+                auth) own=(JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")") ;;
+                comments) own=(POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")") ;;
+                notifier) own=(SMTP_URL="smtp://127.0.0.1:$SMTP_PORT") ;;
+                posts) own=(INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))") ;;
+                web)
+                    own=(
+                        AUTH_API_URL="$(replica_urls auth "$replicas")" POSTS_API_URL="$(replica_urls posts "$replicas")"
+                        COMMENTS_API_URL="$(replica_urls comments "$replicas")" NOTIFIER_API_URL="$(replica_urls notifier "$replicas")"
+                    )
+                    ;;
+            esac
+            if [ "$service" != web ]; then
+                own+=(
+                    DATABASE_URL="$(database_url "$service")" KAFKA_BROKERS="127.0.0.1:$BROKER_PORT"
+                    AUTH_JWKS_URL="$(replica_urls auth "$replicas" /.well-known/jwks.json)"
+                )
+            fi
+            start_process "$service-$i" env "${own[@]}" HOST=127.0.0.1 PORT="$port" \
+                LOG_FORMAT="${LOG_FORMAT:-logfmt}" LOG_LEVEL="${LOG_LEVEL:-info}" "$binary"
         done
     done
     step "waiting for $((replicas * ${#SERVICES[@]})) service replicas to be ready"
@@ -246,7 +269,7 @@ stop_services() {
     for file in "$RUN_DIR"/*.pid; do
         [ -f "$file" ] || continue
         name=$(basename "$file" .pid)
-        case $name in auth-* | posts-* | comments-* | notifier-*) stop_process "$name" ;; esac
+        if is_service_replica "$name"; then stop_process "$name"; fi
     done
 }
 
@@ -325,7 +348,7 @@ running_replicas() {
     for file in "$RUN_DIR"/*.pid; do
         [ -f "$file" ] || continue
         name=$(basename "$file" .pid)
-        case $name in auth-* | posts-* | comments-* | notifier-*) ;; *) continue ;; esac
+        is_service_replica "$name" || continue
         pid=$(cat "$file")
         start=$(process_start_time "$pid") && echo "$name $pid $start $(stat -c %s "$LOG_DIR/$name.log" 2>/dev/null || echo 0)"
     done

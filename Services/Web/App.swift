@@ -1,0 +1,15 @@
+import Hummingbird
+import ServiceCore
+import Settings
+
+@main
+struct App {
+    static func main() async throws {
+        let configuration = ServiceConfiguration.loadOrExit(serviceName: "web", defaultPort: 8501)
+        let web = readSettingsOrExit(of: "web") { () throws(ConfigurationError) in
+            try WebConfiguration(environment: configuration.environment)
+        }
+        let app = try buildApplication(configuration, web)
+        try await app.runService()
+    }
+}
