@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 from selenium import webdriver
-from selenium.common.exceptions import NoAlertPresentException
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -54,10 +54,13 @@ class Browser:
         self.wait_loaded()
 
     def wait_loaded(self):
-        WebDriverWait(self.driver, PATIENCE).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        self.wait(lambda d: d.execute_script("return document.readyState") == "complete", "the page did not finish loading")
 
     def wait(self, condition, message=""):
-        return WebDriverWait(self.driver, PATIENCE).until(condition, message)
+        # While a page is being replaced, chromedriver can answer a question about the old one with
+        # an "unknown error" (such as "unhandled inspector error: Cannot find context") instead of
+        # a stale element: that is "not yet", asked again until PATIENCE runs out.
+        return WebDriverWait(self.driver, PATIENCE, ignored_exceptions=(WebDriverException,)).until(condition, message)
 
     def find(self, css):
         return self.driver.find_element(By.CSS_SELECTOR, css)
