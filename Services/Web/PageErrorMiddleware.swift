@@ -56,7 +56,7 @@ struct PageErrorMiddleware: RouterMiddleware {
             (status, heading, message) = Self.notFound
         case let error as HTTPError where error.status == .methodNotAllowed:
             (status, heading, message) = (.methodNotAllowed, "Not possible here", "This page cannot be used that way.")
-        case let error as HTTPError where error.status == .contentTooLarge:
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
             (status, heading, message) = (.contentTooLarge, "Too large", "What you sent is larger than this site accepts.")
         case let error as HTTPError where (400..<500).contains(error.status.code):
             (status, heading, message) = (error.status, "That request could not be read", error.body ?? "")
@@ -79,8 +79,6 @@ struct PageErrorMiddleware: RouterMiddleware {
                 Self.sentence(error.errors.values.first?.first ?? "a service is unavailable, try again")
             )
             headers[.retryAfter] = "5"
-        case let error as ConduitError where error.status == .contentTooLarge:
-            (status, heading, message) = (.contentTooLarge, "Too large", "What you sent is larger than this site accepts.")
         case let error as ConduitError where (400..<500).contains(error.status.code):
             (status, heading, message) = (.badRequest, "That request could not be read", "")
             details = error.errors.sorted { $0.key < $1.key }.flatMap { field, messages in messages.map { "\(field) \($0)" } }

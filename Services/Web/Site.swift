@@ -35,13 +35,7 @@ struct Site: Sendable {
             context.logger.notice("form refused: from another site", metadata: ["origin": "\(request.headers[.origin] ?? "-")"])
             throw WebError.crossSite
         }
-        let body: ByteBuffer
-        do {
-            body = try await request.body.collect(upTo: context.maxUploadSize)
-        } catch is NIOTooManyBytesError {
-            // A body sent without a length, read up to the limit (a declared length over it is refused before).
-            throw ConduitError(.contentTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
-        }
+        let body = try await ConduitRequestDecoder.collectBody(of: request, context: context)
         guard let decoded = try? URLEncodedFormDecoder().decode([String: String].self, from: String(buffer: body)) else {
             throw WebError.badRequest("The form could not be read.")
         }

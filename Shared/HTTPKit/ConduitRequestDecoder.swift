@@ -13,12 +13,7 @@ public struct ConduitRequestDecoder: RequestDecoder {
         guard Self.isJSON(request.headers[.contentType]) else {
             throw ConduitError(.unsupportedMediaType, "expected Content-Type: application/json")
         }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        } catch is NIOTooManyBytesError {
-            throw ConduitError(.contentTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
-        }
+        let buffer = try await Self.collectBody(of: request, context: context)
         if NullCharacters.escaped(inJSON: buffer.readableBytesView) {
             throw ConduitError.invalid(NullCharacters.field(inJSON: Data(buffer.readableBytesView)) ?? "body", NullCharacters.message)
         }
@@ -26,6 +21,16 @@ public struct ConduitRequestDecoder: RequestDecoder {
             return try JSONDecoder().decode(T.self, from: buffer)
         } catch let error as DecodingError {
             throw Self.conduitError(for: error)
+        }
+    }
+
+    /// The whole body, up to the context's upload limit: a body over it (one sent without a length;
+    /// a declared length over it is refused before) is a 413.
+    public static func collectBody(of request: Request, context: some RequestContext) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: context.maxUploadSize)
+        } catch is NIOTooManyBytesError {
+            throw ConduitError(.contentTooLarge, "request body is larger than \(context.maxUploadSize) bytes")
         }
     }
 
