@@ -28,7 +28,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ comments: Comment
 
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
-    let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
+    let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     let controller = CommentsController(repository: CommentRepository(database: core.database), articles: articles, verifier: verifier)
     router.addRoutes(controller.endpoints, atPath: "/api")
     return router

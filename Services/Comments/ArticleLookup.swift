@@ -1,8 +1,8 @@
+import Basics
 import Events
 import Foundation
 import HTTPKit
 import Logging
-import Synchronization
 
 /// Asks posts whether an article exists (`GET /internal/articles/{slug}`), through a
 /// ``ServiceClient`` (short timeouts, bounded retry, keep-alive; 503 when posts cannot answer).
@@ -15,8 +15,7 @@ import Synchronization
 final class ArticleLookup: Sendable {
     let client: ServiceClient
     let cacheLifetime: Duration
-    let cacheCapacity = 10_000
-    private let cache = Mutex<[String: (article: ArticleReference, until: ContinuousClock.Instant)]>([:])
+    private let cache = ExpiringCache<String, ArticleReference>(capacity: 10_000)
 
     init(client: ServiceClient, cacheLifetime: Duration = .seconds(5)) {
         self.client = client
@@ -26,19 +25,15 @@ final class ArticleLookup: Sendable {
     /// The article with `slug`, or nil when posts says there is none.
     func article(slug: String, logger: Logger) async throws -> ArticleReference? {
         let now = ContinuousClock.now
-        if let cached = cache.withLock({ $0[slug] }), cached.until > now { return cached.article }
+        if let cached = cache.value(for: slug, now: now) { return cached }
         let path = "/internal/articles/" + (slug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? slug)
         let reply = try await client.get(path, logger: logger)
         switch reply.status {
         case 200:
             let article = try JSONDecoder().decode(ArticleReference.self, from: reply.body)
-            cache.withLock { cache in
-                if cache.count >= cacheCapacity { cache.removeAll(keepingCapacity: true) }
-                cache[slug] = (article, now + cacheLifetime)
-            }
+            cache.store(article, for: slug, until: now + cacheLifetime, now: now)
             return article
         case 404:
-            cache.withLock { _ = $0.removeValue(forKey: slug) }
             return nil
         default:
             logger.error("posts answered the article look-up unexpectedly", metadata: ["status": "\(reply.status)"])

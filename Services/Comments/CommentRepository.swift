@@ -13,28 +13,52 @@ struct CommentRepository: Sendable {
     /// The article's comments, newest first, with authors as `viewer` sees them; nil when the
     /// article's deletion has arrived (posts may still be remembered as saying it exists).
     func comments(of articleID: UUID, viewer: UUID?, logger: Logger) async throws -> [CommentRecord]? {
-        let deleted = try await database.query("SELECT 1 FROM deleted_articles WHERE article_id = \(articleID)", logger: logger)
-        guard try await deleted.collect().isEmpty else { return nil }
-        let rows = try await database.query(
-            """
-            SELECT c.id, c.article_id, c.author_id, c.body, c.created_at, c.updated_at, u.username, u.bio, u.image,
-                EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = \(viewer) AND fw.followee_id = c.author_id)
-            FROM comments c JOIN users u ON u.id = c.author_id
-            WHERE c.article_id = \(articleID)
-            ORDER BY c.created_at DESC, c.id DESC
-            """,
-            logger: logger
-        )
-        var comments: [CommentRecord] = []
-        for try await row in rows.decode((Int64, UUID, UUID, String, Date, Date, String, String, String, Bool).self) {
-            let (id, articleID, authorID, body, created, updated, username, bio, image, following) = row
-            comments.append(
-                CommentRecord(
-                    id: id, articleID: articleID, authorID: authorID, body: body, createdAt: created, updatedAt: updated,
-                    author: Profile(username: username, bio: bio, image: image, following: following)
-                ))
+        for try await _ in try await database.execute(DeletedArticle(articleID: articleID), logger: logger) { return nil }
+        return try await database.execute(CommentsOfArticle(articleID: articleID, viewer: viewer), logger: logger).reduce(into: []) { $0.append($1) }
+    }
+
+    /// The reads of every comments page, prepared once per connection: parsed and planned once.
+    struct DeletedArticle: PostgresPreparedStatement {
+        static let sql = "SELECT 1 FROM deleted_articles WHERE article_id = $1"
+        static let bindingDataTypes: [PostgresDataType] = [.uuid]
+        let articleID: UUID
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(articleID)
+            return bindings
         }
-        return comments
+
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    struct CommentsOfArticle: PostgresPreparedStatement {
+        static let sql = """
+            SELECT c.id, c.article_id, c.author_id, c.body, c.created_at, c.updated_at, u.username, u.bio, u.image,
+                EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = $2 AND fw.followee_id = c.author_id)
+            FROM comments c JOIN users u ON u.id = c.author_id
+            WHERE c.article_id = $1
+            ORDER BY c.created_at DESC, c.id DESC
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.uuid, .uuid]
+        let articleID: UUID
+        let viewer: UUID?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(articleID)
+            bindings.append(viewer)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> CommentRecord {
+            let (id, articleID, authorID, body, created, updated, username, bio, image, following) =
+                try row.decode((Int64, UUID, UUID, String, Date, Date, String, String, String, Bool).self)
+            return CommentRecord(
+                id: id, articleID: articleID, authorID: authorID, body: body, createdAt: created, updatedAt: updated,
+                author: Profile(username: username, bio: bio, image: image, following: following)
+            )
+        }
     }
 
     /// Nil when the article has been deleted meanwhile.

@@ -28,7 +28,7 @@ func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: N
     AppRequestContext
 > {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
-    let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, table: .recipients, logger: core.logger))
+    let verifier = verifier.checkingRevocations(core.projectedTokenRevocations(in: .recipients))
     router.addRoutes(NotificationsController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     return router
 }

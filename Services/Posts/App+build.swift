@@ -30,7 +30,7 @@ func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: A
     AppRequestContext
 > {
     let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
-    let verifier = verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
+    let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     router.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     router.addRoutes(TagsController(repository: repository).endpoints, atPath: "/api")
     return router

@@ -94,26 +94,43 @@ struct ArticleRepository: Sendable {
     }
 
     private func find(slug: String, viewer: UUID?, on connection: PostgresConnection?, logger: Logger) async throws -> ArticleRecord? {
-        let query: PostgresQuery = """
+        for try await article in try await database.execute(ArticleBySlug(slug: slug, viewer: viewer), on: connection, logger: logger) {
+            return article
+        }
+        return nil
+    }
+
+    /// The hottest read, prepared once per connection: PostgreSQL parses and plans it once.
+    struct ArticleBySlug: PostgresPreparedStatement {
+        static let sql = """
             SELECT a.id, a.slug, a.title, a.description, a.body, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
                 a.author_id, u.username, u.bio, u.image,
-                EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = \(viewer) AND fw.followee_id = a.author_id),
-                EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = \(viewer) AND fv.article_id = a.id)
+                EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = $2 AND fw.followee_id = a.author_id),
+                EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = $2 AND fv.article_id = a.id)
             FROM articles a JOIN users u ON u.id = a.author_id
-            WHERE a.slug = \(slug)
+            WHERE a.slug = $1
             """
-        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await database.query(query, logger: logger) }
-        for try await row in rows.decode(
-            (UUID, String, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self)
-        {
-            let (id, slug, title, description, body, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) = row
+        static let bindingDataTypes: [PostgresDataType] = [.text, .uuid]
+
+        let slug: String
+        let viewer: UUID?
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 2)
+            bindings.append(slug)
+            bindings.append(viewer)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> ArticleRecord {
+            let (id, slug, title, description, body, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) =
+                try row.decode((UUID, String, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self)
             return ArticleRecord(
                 id: id, slug: slug, title: title, description: description, body: body, tagList: tags, createdAt: created, updatedAt: updated,
                 favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
                 favorited: favorited
             )
         }
-        return nil
     }
 
     /// The article as other services know it (posts' internal route, the article events).
@@ -122,12 +139,28 @@ struct ArticleRepository: Sendable {
     }
 
     private func reference(slug: String, on connection: PostgresConnection?, logger: Logger) async throws -> ArticleReference? {
-        let query: PostgresQuery = "SELECT id, slug, author_id, title FROM articles WHERE slug = \(slug)"
-        let rows = if let connection { try await connection.query(query, logger: logger) } else { try await database.query(query, logger: logger) }
-        for try await (id, slug, authorID, title) in rows.decode((UUID, String, UUID, String).self) {
-            return ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
+        for try await reference in try await database.execute(ArticleReferenceBySlug(slug: slug), on: connection, logger: logger) {
+            return reference
         }
         return nil
+    }
+
+    /// What comments asks of every article it has not seen in the last seconds.
+    struct ArticleReferenceBySlug: PostgresPreparedStatement {
+        static let sql = "SELECT id, slug, author_id, title FROM articles WHERE slug = $1"
+        static let bindingDataTypes: [PostgresDataType] = [.text]
+        let slug: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 1)
+            bindings.append(slug)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> ArticleReference {
+            let (id, slug, authorID, title) = try row.decode((UUID, String, UUID, String).self)
+            return ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
+        }
     }
 
     /// The most used tags, most used first.

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import Logging
 import Persistence
@@ -9,6 +10,31 @@ import PostgresNIO
 /// local primary-key read, never a call to auth.
 public protocol TokenRevocationSource: Sendable {
     func tokensValidAfter(userID: UUID) async throws -> Date?
+}
+
+/// Remembers each user's revocation time for `lifetime`, so that a busy replica reads it once per
+/// user and `lifetime` rather than on every request. A revocation then reaches the checks up to
+/// `lifetime` after it reached the projection (which learns it from `user.updated` anyway). Auth,
+/// which revokes and answers with the new token, reads its own table every time.
+public struct RememberedTokenRevocations: TokenRevocationSource {
+    let source: any TokenRevocationSource
+    let lifetime: Duration
+    let known = ExpiringCache<UUID, Date?>(capacity: 16_384)
+
+    public func tokensValidAfter(userID: UUID) async throws -> Date? {
+        let now = ContinuousClock.now
+        if let validAfter = known.value(for: userID, now: now) { return validAfter }
+        let validAfter = try await source.tokensValidAfter(userID: userID)
+        known.store(validAfter, for: userID, until: now + lifetime, now: now)
+        return validAfter
+    }
+}
+
+extension TokenRevocationSource {
+    /// This source, read at most once per user and `lifetime`.
+    public func remembered(for lifetime: Duration) -> RememberedTokenRevocations {
+        RememberedTokenRevocations(source: self, lifetime: lifetime)
+    }
 }
 
 /// Reads `tokens_valid_after` from a table of users keyed by `id` in the service's own database.

@@ -1,37 +1,63 @@
+import Basics
 import Foundation
 import JWTKit
 
 /// Checks access tokens: structure, algorithm (ES256 only, so `none` and HS256 key confusion are
 /// refused before any key is used), the key named by `kid`, the signature, the time, issuer and
 /// audience claims, and, with a revocation source, that the user has not revoked it since.
+///
+/// A token that passed is remembered (``acceptedTokens``) until it expires, for at most
+/// ``acceptedTokenLifetime``: its signature is checked once per replica rather than on every
+/// request, where it cost about as much as the rest of a read. A key withdrawn from the key set
+/// stops being trusted within that lifetime. Revocations are checked on every request all the same.
 public struct TokenVerifier: Sendable {
     let keySource: any TokenKeySource
     let revocations: (any TokenRevocationSource)?
+    let acceptedTokens: ExpiringCache<String, AccessTokenClaims>
+
+    static let acceptedTokenLifetime: Duration = .seconds(60)
+    /// A few hundred bytes each; more tokens in use than this within a minute are checked again.
+    static let acceptedTokenCapacity = 4096
 
     public init(keySource: any TokenKeySource, revocations: (any TokenRevocationSource)? = nil) {
+        self.init(keySource: keySource, revocations: revocations, acceptedTokens: ExpiringCache(capacity: Self.acceptedTokenCapacity))
+    }
+
+    private init(keySource: any TokenKeySource, revocations: (any TokenRevocationSource)?, acceptedTokens: ExpiringCache<String, AccessTokenClaims>) {
         self.keySource = keySource
         self.revocations = revocations
+        self.acceptedTokens = acceptedTokens
     }
 
     /// The same checks, and the revocations of `source`.
     public func checkingRevocations(_ source: any TokenRevocationSource) -> TokenVerifier {
-        TokenVerifier(keySource: keySource, revocations: source)
+        TokenVerifier(keySource: keySource, revocations: source, acceptedTokens: acceptedTokens)
     }
 
     /// The token's claims; throws ``TokenRejection`` for a token that is not acceptable, or a 503
     /// ``ConduitError`` when the keys to check it cannot be had now.
     public func verify(_ token: String) async throws -> AccessTokenClaims {
-        let header = try Self.header(of: token)
-        guard header.alg == AccessTokenClaims.algorithm else { throw TokenRejection.algorithmNotAccepted(header.alg ?? "(none)") }
-        guard let kid = header.kid, !kid.isEmpty else { throw TokenRejection.malformed("it names no key (kid)") }
-        let keys = try await keySource.keys(for: kid)
-        let claims = try await Self.verify(token, with: keys)
+        let claims: AccessTokenClaims
+        if let accepted = acceptedTokens.value(for: token) {
+            claims = accepted
+        } else {
+            claims = try await verifySignatureAndClaims(of: token)
+            let lifetime = min(Self.acceptedTokenLifetime, .seconds(claims.exp.value.timeIntervalSinceNow))
+            acceptedTokens.store(claims, for: token, until: .now + lifetime)
+        }
         if let revocations, let userID = claims.userID, let validAfter = try await revocations.tokensValidAfter(userID: userID),
             claims.iat.value < validAfter.addingTimeInterval(-Self.revocationTolerance)
         {
             throw TokenRejection.revoked
         }
         return claims
+    }
+
+    private func verifySignatureAndClaims(of token: String) async throws -> AccessTokenClaims {
+        let header = try Self.header(of: token)
+        guard header.alg == AccessTokenClaims.algorithm else { throw TokenRejection.algorithmNotAccepted(header.alg ?? "(none)") }
+        guard let kid = header.kid, !kid.isEmpty else { throw TokenRejection.malformed("it names no key (kid)") }
+        return try await Self.verify(token, with: try await keySource.keys(for: kid))
     }
 
     /// `iat` travels as seconds in a double, the revocation time in PostgreSQL's microseconds:

@@ -4,5 +4,6 @@
 // - `Duration.milliseconds`, `Duration.seconds`: a `Duration` as the numbers librdkafka, libcurl
 //   and PostgreSQL take (NIO's `TimeAmount(_:)` is NIO's own).
 // - `Logger.component(_:)`: the tag that says which piece of a service wrote a log line.
+// - `ExpiringCache`: a bounded map whose entries expire, shared between tasks.
 //
 // Depends on swift-log and swift-service-lifecycle only.

@@ -158,6 +158,83 @@ func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
         #expect(try await check(someoneElse, verifier: verifier).0 == .ok)
     }
 
+    /// A key source that counts how often it is asked.
+    final class CountedKeys: TokenKeySource {
+        let source: StaticTokenKeys
+        let calls = Atomic<Int>(0)
+        init(_ source: StaticTokenKeys) { self.source = source }
+        var made: Int { calls.load(ordering: .relaxed) }
+
+        func keys(for kid: String) async throws -> JWTKeyCollection {
+            calls.add(1, ordering: .relaxed)
+            return try await source.keys(for: kid)
+        }
+    }
+
+    /// Revocation times that can change, and a count of how often they were read.
+    final class RevocationTimes: TokenRevocationSource {
+        let times = Mutex<[UUID: Date]>([:])
+        let calls = Atomic<Int>(0)
+        var made: Int { calls.load(ordering: .relaxed) }
+
+        func tokensValidAfter(userID: UUID) async throws -> Date? {
+            calls.add(1, ordering: .relaxed)
+            return times.withLock { $0[userID] }
+        }
+    }
+
+    @Test func anAcceptedTokensSignatureIsCheckedOnceButItsRevocationEveryTime() async throws {
+        let keys = CountedKeys(await factory.keySource)
+        let revocations = RevocationTimes()
+        let verifier = TokenVerifier(keySource: keys, revocations: revocations)
+        let user = UUID()
+        let token = try await factory.sign(
+            AccessTokenClaims(userID: user, username: "ada", issuedAt: Date().addingTimeInterval(-5), lifetime: .seconds(3600)))
+        for _ in 0..<5 { #expect(try await verifier.verify(token).username == "ada") }
+        #expect(keys.made == 1)
+        #expect(revocations.made == 5)
+
+        revocations.times.withLock { $0[user] = Date() }
+        await #expect(throws: TokenRejection.revoked) { try await verifier.verify(token) }
+        // A refused token is not remembered: each try is checked in full.
+        let forged = String(token.dropLast(4)) + "AAAA"
+        for _ in 0..<2 { await #expect(throws: TokenRejection.self) { try await verifier.verify(forged) } }
+        #expect(keys.made == 3)
+    }
+
+    @Test func aTokenIsRememberedNoLongerThanItIsValid() async throws {
+        let keys = CountedKeys(await factory.keySource)
+        let verifier = TokenVerifier(keySource: keys)
+        let claims = AccessTokenClaims(userID: UUID(), username: "ada", issuedAt: Date().addingTimeInterval(-5), lifetime: .seconds(7))
+        let shortLived = try await factory.sign(claims)
+        // Accepted now, unless the machine took two seconds to get here; either way not after it expired.
+        _ = try? await verifier.verify(shortLived)
+        try await Task.sleep(for: .seconds(claims.exp.value.timeIntervalSinceNow + 0.5))
+        await #expect(throws: TokenRejection.expired) { try await verifier.verify(shortLived) }
+        #expect(keys.made == 2)
+    }
+
+    @Test func rememberedRevocationsAreReadOncePerUserAndLifetime() async throws {
+        let revocations = RevocationTimes()
+        let ada = UUID()
+        let bob = UUID()
+        let remembered = revocations.remembered(for: .seconds(3600))
+        for _ in 0..<3 {
+            #expect(try await remembered.tokensValidAfter(userID: ada) == nil)
+            #expect(try await remembered.tokensValidAfter(userID: bob) == nil)
+        }
+        #expect(revocations.made == 2)
+
+        let revoked = Date()
+        revocations.times.withLock { $0[ada] = revoked }
+        let brief = revocations.remembered(for: .milliseconds(50))
+        #expect(try await brief.tokensValidAfter(userID: ada) == revoked)
+        try await Task.sleep(for: .milliseconds(100))
+        revocations.times.withLock { $0[ada] = nil }
+        #expect(try await brief.tokensValidAfter(userID: ada) == nil)
+        #expect(revocations.made == 4)
+    }
+
     @Test func foreignClaimsAndUnknownKeysAreRefused() async throws {
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: factory.key, kid: JWKIdentifier(string: factory.kid))
