@@ -102,7 +102,7 @@ let package = Package(
             name: "ServiceCore",
             dependencies: [
                 "Events", "Settings", "Basics", "Kafka", "Persistence", "HTTPKit", "Authentication", "Messaging",
-                logging, lifecycle, metrics, nioCore, postgres, hummingbird,
+                logging, lifecycle, metrics, nioCore, nioPosix, postgres, hummingbird,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OTel", package: "swift-otel"),
             ],

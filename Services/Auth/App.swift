@@ -6,6 +6,7 @@ import Settings
 @main
 struct App {
     static func main() async throws {
+        ServiceProcess.prepare()
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "auth", defaultPort: 8101)
         let auth = readSettingsOrExit(of: "auth") { () throws(ConfigurationError) in try AuthConfiguration(environment: configuration.environment) }
         let app: any ApplicationProtocol

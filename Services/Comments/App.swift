@@ -5,6 +5,7 @@ import Settings
 @main
 struct App {
     static func main() async throws {
+        ServiceProcess.prepare()
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "comments", defaultPort: 8301)
         let comments = readSettingsOrExit(of: "comments") { () throws(ConfigurationError) in
             try CommentsConfiguration(environment: configuration.environment)

@@ -5,6 +5,7 @@ import Settings
 @main
 struct App {
     static func main() async throws {
+        ServiceProcess.prepare()
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "notifier", defaultPort: 8401)
         let notifier = readSettingsOrExit(of: "notifier") { () throws(ConfigurationError) in
             try NotifierConfiguration(environment: configuration.environment)

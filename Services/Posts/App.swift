@@ -5,6 +5,7 @@ import Settings
 @main
 struct App {
     static func main() async throws {
+        ServiceProcess.prepare()
         let configuration = ServiceConfiguration.loadOrExit(serviceName: "posts", defaultPort: 8201)
         let posts = readSettingsOrExit(of: "posts") { () throws(ConfigurationError) in
             try PostsConfiguration(environment: configuration.environment, publicPort: configuration.port)

@@ -4,9 +4,10 @@
 // application builders that give every service the same middleware and behaviour; it also wires
 // Messaging (`makeMessaging`, `retentionSweep`) and Authentication (`makeTokenVerifier`) into a
 // service. Process-wide instrumentation is bootstrapped here: metrics, and traces (swift-otel)
-// when an OTLP endpoint is configured.
+// when an OTLP endpoint is configured; and `ServiceProcess.prepare()` sets what the process runs
+// on (Swift Concurrency on NIO's event loops).
 //
-// Depends on every other shared target, Hummingbird, PostgresNIO, swift-prometheus and swift-otel.
+// Depends on every other shared target, Hummingbird, NIO, PostgresNIO, swift-prometheus and swift-otel.
 
 import Basics
 import HTTPKit
