@@ -25,42 +25,93 @@ struct ArticleRepository: Sendable {
     // MARK: reading
 
     func list(_ filter: ArticleFilter, page: Page, viewer: UUID?, logger: Logger) async throws -> (articles: [ArticleRecord], count: Int) {
-        // Each filter's ids come from its own index (ANY of an array the planner computes once);
-        // a lone tag takes only the newest `limit + offset` ids of that tag, which its index
-        // holds in article order. Authors are joined to the page only, not to the matches.
-        let rows = try await database.query(
-            """
-            SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
-                a.author_id, u.username, u.bio, u.image,
-                EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = \(viewer) AND fw.followee_id = a.author_id),
-                EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = \(viewer) AND fv.article_id = a.id)
-            FROM (
-                SELECT * FROM articles a
-                WHERE (\(filter.tag)::text IS NULL OR a.id = ANY (ARRAY (
-                        SELECT t.article_id FROM article_tags t WHERE t.tag = \(filter.tag) ORDER BY t.created_at DESC, t.article_id DESC
-                        LIMIT CASE WHEN \(filter == ArticleFilter(tag: filter.tag)) THEN \(page.end) END)))
-                  AND (\(filter.author)::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower(\(filter.author)))))
-                  AND (\(filter.favoritedBy)::text IS NULL OR a.id = ANY (ARRAY (
-                        SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy)))))
-                  AND (\(filter.feedOf)::uuid IS NULL OR a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf))))
-                ORDER BY a.created_at DESC, a.id DESC
-                LIMIT \(page.limit) OFFSET \(page.offset)
-            ) a JOIN users u ON u.id = a.author_id
-            ORDER BY a.created_at DESC, a.id DESC
-            """,
-            logger: logger
-        )
-        var articles: [ArticleRecord] = []
-        for try await row in rows.decode((UUID, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self) {
-            let (id, slug, title, description, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) = row
-            articles.append(
-                ArticleRecord(
-                    id: id, slug: slug, title: title, description: description, body: nil, tagList: tags, createdAt: created, updatedAt: updated,
-                    favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
-                    favorited: favorited
-                ))
-        }
+        let rows =
+            if filter == ArticleFilter() {
+                try await database.execute(NewestArticles(viewer: viewer, page: page), logger: logger)
+            } else {
+                try await database.query(Self.filteredPage(filter, page: page, viewer: viewer), logger: logger).map(Self.pageArticle)
+            }
+        let articles = try await rows.reduce(into: []) { $0.append($1) }
         return (articles, try await count(filter, logger: logger))
+    }
+
+    /// A page's columns, as the viewer (`$1`) sees them; authors are joined to the page only.
+    private static let pageColumns = """
+        SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
+            a.author_id, u.username, u.bio, u.image,
+            EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = $1 AND fw.followee_id = a.author_id),
+            EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = $1 AND fv.article_id = a.id)
+        """
+
+    private static func pageArticle(_ row: PostgresRow) throws -> ArticleRecord {
+        let (id, slug, title, description, tags, created, updated, favorites, authorID, username, bio, image, following, favorited) =
+            try row.decode((UUID, String, String, String, [String], Date, Date, Int, UUID, String, String, String, Bool, Bool).self)
+        return ArticleRecord(
+            id: id, slug: slug, title: title, description: description, body: nil, tagList: tags, createdAt: created, updatedAt: updated,
+            favoritesCount: favorites, authorID: authorID, author: Profile(username: username, bio: bio, image: image, following: following),
+            favorited: favorited
+        )
+    }
+
+    /// The home page's list, prepared once per connection: planning the filtered query cost
+    /// PostgreSQL twice its execution. (That one is not prepared: a generic plan cannot leave out
+    /// the filters a request does not use, and took 100 ms instead of 0.3.)
+    struct NewestArticles: PostgresPreparedStatement {
+        static let sql =
+            ArticleRepository.pageColumns + """
+
+                FROM (SELECT * FROM articles a ORDER BY a.created_at DESC, a.id DESC LIMIT $2 OFFSET $3) a
+                JOIN users u ON u.id = a.author_id
+                ORDER BY a.created_at DESC, a.id DESC
+                """
+        static let bindingDataTypes: [PostgresDataType] = [.uuid, .int8, .int8]
+        let viewer: UUID?
+        let page: Page
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 3)
+            bindings.append(viewer)
+            bindings.append(page.limit)
+            bindings.append(page.offset)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> ArticleRecord { try ArticleRepository.pageArticle(row) }
+    }
+
+    /// Each filter's ids come from its own index (ANY of an array the planner computes once); a
+    /// lone tag takes only the newest `limit + offset` ids of that tag, which its index holds in
+    /// article order.
+    private static func filteredPage(_ filter: ArticleFilter, page: Page, viewer: UUID?) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: 9)
+        bindings.append(viewer)
+        bindings.append(filter.tag)
+        bindings.append(filter == ArticleFilter(tag: filter.tag))
+        bindings.append(page.end)
+        bindings.append(filter.author)
+        bindings.append(filter.favoritedBy)
+        bindings.append(filter.feedOf)
+        bindings.append(page.limit)
+        bindings.append(page.offset)
+        return PostgresQuery(
+            unsafeSQL: pageColumns + """
+
+                FROM (
+                    SELECT * FROM articles a
+                    WHERE ($2::text IS NULL OR a.id = ANY (ARRAY (
+                            SELECT t.article_id FROM article_tags t WHERE t.tag = $2 ORDER BY t.created_at DESC, t.article_id DESC
+                            LIMIT CASE WHEN $3 THEN $4 END)))
+                      AND ($5::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower($5))))
+                      AND ($6::text IS NULL OR a.id = ANY (ARRAY (
+                            SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower($6))))
+                      AND ($7::uuid IS NULL OR a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = $7)))
+                    ORDER BY a.created_at DESC, a.id DESC
+                    LIMIT $8 OFFSET $9
+                ) a JOIN users u ON u.id = a.author_id
+                ORDER BY a.created_at DESC, a.id DESC
+                """,
+            binds: bindings
+        )
     }
 
     /// How many articles match `filter`: from the counters when they can say, else counted.

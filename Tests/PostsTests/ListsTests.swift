@@ -26,6 +26,10 @@ struct ListsTests {
             #expect(all.articlesCount == 6)
             #expect(all.articles.allSatisfy { $0.body == nil })
             #expect(try await !posts.send(.get, "/api/articles").text.contains("\"body\""))
+            let pageAsBob = try #require(try await posts.send(.get, "/api/articles?limit=3&offset=2", as: bob).list)
+            #expect(pageAsBob.articles.map(\.slug) == [slugs[3], slugs[2], slugs[1]])
+            #expect(pageAsBob.articles.map(\.favorited) == [false, true, false])
+            #expect(pageAsBob.articlesCount == 6)
 
             let even = try #require(try await posts.send(.get, "/api/articles?tag=even").list)
             #expect(even.articles.map(\.slug) == [slugs[3], slugs[1]])
