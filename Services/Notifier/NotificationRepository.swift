@@ -2,6 +2,7 @@ import Events
 import Foundation
 import Logging
 import Messaging
+import Persistence
 import PostgresNIO
 
 /// The SQL of notifications and of their recipients (the notifier's projection of users). Event
@@ -9,6 +10,8 @@ import PostgresNIO
 /// notification at a time, in a transaction that holds its row's lock; the feed reads.
 struct NotificationRepository: Sendable {
     let database: PostgresClient
+    /// Notified by every notification recorded, when its transaction commits; the senders listen there.
+    static let wakeupChannel = "inkwell_notifications"
 
     // MARK: recording, in the consumer's transaction
 
@@ -27,8 +30,8 @@ struct NotificationRepository: Sendable {
         )
     }
 
-    /// Records a notification to send, with the current trace (the event's); one with the same kind
-    /// and `key` already recorded makes this one nothing.
+    /// Records a notification to send, with the current trace (the event's), and wakes the senders
+    /// when the transaction commits; one with the same kind and `key` already recorded makes this one nothing.
     static func record(
         _ kind: NotificationKind, event: UUID, key: String, recipient: UUID, actor: UUID? = nil, title: String? = nil, slug: String? = nil,
         on connection: PostgresConnection, logger: Logger
@@ -41,6 +44,7 @@ struct NotificationRepository: Sendable {
             """,
             logger: logger
         )
+        try await DatabaseWakeups.notify(wakeupChannel, on: connection, logger: logger)
     }
 
     // MARK: sending
@@ -121,10 +125,15 @@ struct NotificationRepository: Sendable {
         )
     }
 
-    func pendingCount(logger: Logger) async throws -> Int {
-        let rows = try await database.query("SELECT count(*)::int FROM notifications WHERE status = 'pending'", logger: logger)
-        for try await pending in rows.decode(Int.self) { return pending }
-        return 0
+    /// How many notifications are pending, and how long until the next of them is due (nil: none
+    /// is pending; zero or less: one is due, perhaps held by another replica).
+    func backlog(logger: Logger) async throws -> (pending: Int, nextDueIn: Duration?) {
+        let rows = try await database.query(
+            "SELECT count(*)::int, extract(epoch FROM min(next_attempt_at) - now())::float8 FROM notifications WHERE status = 'pending'",
+            logger: logger
+        )
+        for try await (pending, seconds) in rows.decode((Int, Double?).self) { return (pending, seconds.map { .seconds($0) }) }
+        return (0, nil)
     }
 
     // MARK: the feed

@@ -13,6 +13,10 @@ import Tracing
 /// the same one). A sent email is recorded at once; a failed attempt is retried with exponential
 /// backoff, and after `maxAttempts` the notification is marked failed.
 ///
+/// It does not poll: a notification recorded wakes it when its transaction commits
+/// (``DatabaseWakeups``); otherwise it looks when the next retry is due, and at least every
+/// `NOTIFY_POLL_INTERVAL`.
+///
 /// The window for a second email: the SMTP server has accepted a message and the worker stops
 /// (is killed, loses its database) before the transaction that records it commits. The row is
 /// then still pending and is sent again; its `Message-ID` (`notification-<id>@…`) is the same.
@@ -31,22 +35,23 @@ struct NotificationSender: Service {
 
     func run() async throws {
         logger.info("sending notifications", metadata: ["smtp": "\(mailer.redactedURL)"])
-        await cancelWhenGracefulShutdown {
-            var lastGauge = ContinuousClock.now - .seconds(60)
-            let stalls = Backoff(initial: .milliseconds(250))
-            while !Backoff.isStopping {
-                let sent = await stalls.retry {
-                    if ContinuousClock.now - lastGauge > .seconds(5) {
-                        Gauge(label: "inkwell_notifications_pending").record(try await repository.pendingCount(logger: logger))
-                        lastGauge = .now
+        let pending = Gauge(label: "inkwell_notifications_pending")
+        try await DatabaseWakeups.listening(on: NotificationRepository.wakeupChannel, client: repository.database, logger: logger) { wakeups in
+            await cancelWhenGracefulShutdown {
+                let stalls = Backoff(initial: .milliseconds(250))
+                while !Backoff.isStopping {
+                    let idle = await stalls.retry { () -> Duration in
+                        if try await sendNext() { return .zero }
+                        let backlog = try await repository.backlog(logger: logger)
+                        pending.record(backlog.pending)
+                        // One due but not taken is another replica's to send (or retry): it looks again after that.
+                        guard let nextDue = backlog.nextDueIn, nextDue > .zero else { return settings.pollInterval }
+                        return min(nextDue, settings.pollInterval)
+                    } onFailure: { error, _, delay in
+                        logger.warning("sending stalled, retrying", metadata: ["error": "\(DatabaseErrors.describe(error))", "retry_in": "\(delay)"])
                     }
-                    return try await sendNext()
-                } onFailure: { error, _, delay in
-                    logger.warning("sending stalled, retrying", metadata: ["error": "\(DatabaseErrors.describe(error))", "retry_in": "\(delay)"])
-                }
-                guard let sent else { return }
-                if !sent {
-                    guard await Backoff.pause(settings.pollInterval) else { return }
+                    guard let idle else { return }
+                    if idle > .zero { await wakeups.wait(atMost: idle) }
                 }
             }
         }

@@ -10,7 +10,8 @@ struct NotifierConfiguration: Sendable {
     var maxAttempts: Int
     /// The wait after the first failed attempt, doubled after each further one up to a minute (`NOTIFY_RETRY_BASE`).
     var retryBase: Duration
-    /// How often the sender looks for due emails when it has nothing to do (`NOTIFY_POLL_INTERVAL`).
+    /// How often the sender looks for due emails when nothing wakes it (`NOTIFY_POLL_INTERVAL`): a
+    /// safety net, as each notification recorded wakes it.
     var pollInterval: Duration
     /// How long an email waits for its recipient's user.registered before it is given up (`NOTIFY_RECIPIENT_WAIT`).
     var recipientWait: Duration
@@ -29,7 +30,7 @@ struct NotifierConfiguration: Sendable {
         self.from = EmailMessage.Address(name: environment.string("MAIL_FROM_NAME", default: "Inkwell"), email: sender)
         self.maxAttempts = try environment.integer("NOTIFY_MAX_ATTEMPTS", default: 8, in: 1...100)
         self.retryBase = try environment.seconds("NOTIFY_RETRY_BASE", default: 1, in: 0.01...3600)
-        self.pollInterval = try environment.seconds("NOTIFY_POLL_INTERVAL", default: 0.25, in: 0.01...60)
+        self.pollInterval = try environment.seconds("NOTIFY_POLL_INTERVAL", default: 5, in: 0.01...3600)
         self.recipientWait = try environment.seconds("NOTIFY_RECIPIENT_WAIT", default: 3600, in: 1...(7 * 86400))
     }
 

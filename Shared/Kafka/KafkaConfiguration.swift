@@ -77,6 +77,12 @@ public struct KafkaConfiguration: Sendable {
             // consumer was seen waiting over a minute to be given partitions). Handlers never hold a poll that long, except while
             // the database is away, and then a rejoin costs nothing: offsets are stored after handling.
             "max.poll.interval.ms": "\(max(30_000, session))",
+            // How long the broker may hold a fetch that finds nothing. Apache Kafka answers as soon as
+            // a message arrives, so this only sets how often an idle consumer asks; Tansu looks for
+            // new messages about ten times per wait, so it is also the delay a message can wait on
+            // Tansu: measured produce-to-consume, 52 ms at librdkafka's 500, 7 ms at 100, 6 ms at 10.
+            // 100 keeps an idle consumer at ten requests a second.
+            "fetch.wait.max.ms": "100",
         ]) { $1 }.merging(extraProperties) { $1 }
     }
 }

@@ -91,7 +91,22 @@ public final class KafkaConsumer: Sendable {
     /// Ends `messages` after the message being polled, leaving the client open so that the
     /// message in hand can still be handled and its offset stored; `close()` follows.
     public func stop() {
-        lifecycle.withLock { if $0 == .open { $0 = .stopping } }
+        lifecycle.withLock { state in
+            guard state == .open else { return }
+            state = .stopping
+            // The handle is destroyed only once the state is `.closed`, which takes this lock.
+            wakeConsumerPoll()
+        }
+    }
+
+    /// How long a poll waits when no message comes (one comes at once): a wake-up a second, not
+    /// ten. `stop()` and `close()` end the wait.
+    static let idlePollMilliseconds: Int32 = 1000
+
+    private func wakeConsumerPoll() {
+        guard let queue = rd_kafka_queue_get_consumer(handle.pointer) else { return }
+        rd_kafka_queue_yield(queue)
+        rd_kafka_queue_destroy(queue)
     }
 
     enum PollResult: Sendable {
@@ -107,7 +122,7 @@ public final class KafkaConsumer: Sendable {
             return try await thread.runIfActive { [self] in
                 if lifecycle.withLock({ $0 != .open }) { return .closed }
                 readRecreatedTopicsFromTheStart()
-                guard let message = rd_kafka_consumer_poll(handle.pointer, 100) else { return .nothing }
+                guard let message = rd_kafka_consumer_poll(handle.pointer, Self.idlePollMilliseconds) else { return .nothing }
                 defer { rd_kafka_message_destroy(message) }
                 let error = message.pointee.err
                 guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -233,6 +248,7 @@ public final class KafkaConsumer: Sendable {
         let handle = self.handle
         let first = lifecycle.withLock { state -> Bool in
             defer { state = .closed }
+            if state == .open { wakeConsumerPoll() }
             return state != .closed
         }
         guard first else { return }

@@ -9,6 +9,9 @@ import Tracing
 /// The transactional outbox: an event is written into the `outbox` table in the same database
 /// transaction as the change it describes, and `OutboxRelay` publishes it afterwards.
 public enum Outbox {
+    /// Notified by every outbox write when its transaction commits; the relays listen there.
+    public static let wakeupChannel = "inkwell_outbox"
+
     /// The migration that creates the table; a publishing service lists it among its own.
     public static func migration(version: Int) -> Migration {
         Migration(
@@ -51,6 +54,7 @@ public enum Outbox {
 
     /// Writes `event` on `connection`, which should be inside the transaction of the change, in a
     /// span of its own whose context is stored with the row: the relay's publish continues the trace.
+    /// The relays are woken when the transaction commits.
     @discardableResult
     public static func append<Event: DomainEvent>(
         _ event: Event,
@@ -70,6 +74,7 @@ public enum Outbox {
                 """,
                 logger: logger
             )
+            try await DatabaseWakeups.notify(wakeupChannel, on: connection, logger: logger)
             return envelope.id
         }
     }

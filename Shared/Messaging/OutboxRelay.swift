@@ -5,6 +5,7 @@ import Kafka
 import Logging
 import Metrics
 import NIOCore
+import Persistence
 import PostgresNIO
 import ServiceLifecycle
 import Tracing
@@ -20,6 +21,9 @@ import Tracing
 ///
 /// A replica that dies after the broker acknowledged a batch but before its transaction committed
 /// leaves those rows pending, and they are published again: consumers are idempotent for this.
+///
+/// It does not poll: each outbox write notifies ``Outbox/wakeupChannel`` when its transaction
+/// commits, which wakes the relays (``DatabaseWakeups``); they also look every `safetyNetInterval`.
 public struct OutboxRelay: Service {
     /// Keeps the relays of all services apart from the migration runner's lock.
     static let advisoryLockKey: Int64 = 0x1_4B77_0B0C
@@ -28,11 +32,11 @@ public struct OutboxRelay: Service {
     let producer: KafkaProducer
     let logger: Logger
     let batchSize: Int
-    let idleInterval: Duration
+    let safetyNetInterval: Duration
     let partitions: Int
     private let published = Counter(label: "inkwell_outbox_published_total")
     private let setAside = Counter(label: "inkwell_outbox_set_aside_total")
-    /// Events waiting to be published (measured every 5 s by each replica).
+    /// Events waiting to be published (measured by each replica whenever it has published what it found).
     private let backlog = Gauge(label: "inkwell_outbox_pending")
     let incarnations: TopicIncarnations
 
@@ -42,33 +46,32 @@ public struct OutboxRelay: Service {
         partitions: Int,
         logger: Logger,
         batchSize: Int = 500,
-        idleInterval: Duration = .milliseconds(50)
+        safetyNetInterval: Duration = .seconds(5)
     ) {
         self.client = client
         self.producer = producer
         self.logger = logger.component("outbox-relay")
         self.batchSize = batchSize
-        self.idleInterval = idleInterval
+        self.safetyNetInterval = safetyNetInterval
         self.partitions = partitions
         self.incarnations = TopicIncarnations(producer: producer, partitions: partitions)
     }
 
     public func run() async throws {
         guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), partitions: partitions, logger: logger) else { return }
-        let backoff = Backoff(initial: .milliseconds(100))
-        var lastBacklog = ContinuousClock.now - .seconds(60)
-        while !Backoff.isStopping {
-            let settled = await backoff.retry {
-                if ContinuousClock.now - lastBacklog > .seconds(5) {
-                    backlog.record(try await pendingCount())
-                    lastBacklog = .now
+        try await DatabaseWakeups.listening(on: Outbox.wakeupChannel, client: client, logger: logger) { wakeups in
+            let backoff = Backoff(initial: .milliseconds(100))
+            while !Backoff.isStopping {
+                let settled = await backoff.retry {
+                    let settled = try await publishBatch()
+                    if settled < batchSize { backlog.record(try await pendingCount()) }
+                    return settled
+                } onFailure: { error, _, _ in
+                    logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)"])
                 }
-                return try await publishBatch()
-            } onFailure: { error, _, _ in
-                logger.warning("publishing the outbox failed; retrying", metadata: ["error": "\(error)"])
+                guard let settled else { break }
+                if settled < batchSize { await wakeups.wait(atMost: safetyNetInterval) }
             }
-            guard let settled else { break }
-            if settled < batchSize { _ = await Backoff.pause(idleInterval) }
         }
     }
 
@@ -87,9 +90,17 @@ public struct OutboxRelay: Service {
         let traceparent: String?
     }
 
-    /// Publishes one batch; returns how many rows it settled, sent or set aside (0 when another replica holds the lock).
+    /// Events the broker did not acknowledge; they stay pending, their attempt recorded.
+    struct UndeliveredEvents: Error, CustomStringConvertible {
+        let count: Int
+        let error: any Error
+        var description: String { "\(count) events were not delivered (they stay pending): \(error)" }
+    }
+
+    /// Publishes one batch; returns how many rows it settled, sent or set aside (0 when another
+    /// replica holds the lock). Throws `UndeliveredEvents` after recording their attempt.
     func publishBatch() async throws -> Int {
-        try await client.withConnection { connection in
+        let (settled, undelivered) = try await client.withConnection { connection -> (Int, UndeliveredEvents?) in
             try await connection.withTransaction(logger: logger) { transaction in
                 var locked = false
                 for try await granted in try await transaction.query("SELECT pg_try_advisory_xact_lock(\(Self.advisoryLockKey))", logger: logger)
@@ -97,7 +108,7 @@ public struct OutboxRelay: Service {
                 {
                     locked = granted
                 }
-                guard locked else { return 0 }
+                guard locked else { return (0, nil) }
                 var rows: [PendingRow] = []
                 let query: PostgresQuery = """
                     SELECT position, event_type, topic, event_key, payload, traceparent FROM outbox
@@ -111,8 +122,12 @@ public struct OutboxRelay: Service {
                             position: position, eventType: eventType, topic: topic, key: key, payload: Array(payload.readableBytesView),
                             traceparent: traceparent))
                 }
-                if try await incarnations.replayLostEvents(before: Set(rows.map(\.topic)), on: transaction, logger: logger) > 0 { return 0 }
-                guard !rows.isEmpty else { return 0 }
+                if try await incarnations.replayLostEvents(before: Set(rows.map(\.topic)), on: transaction, logger: logger) > 0 {
+                    // They are pending again, from the oldest: every relay starts over once this commits.
+                    try await DatabaseWakeups.notify(Outbox.wakeupChannel, on: transaction, logger: logger)
+                    return (0, nil)
+                }
+                guard !rows.isEmpty else { return (0, nil) }
 
                 // Enqueue in order, then wait: librdkafka keeps the order within each partition.
                 // Each message's publish span continues the trace stored with its row, and ends
@@ -161,19 +176,19 @@ public struct OutboxRelay: Service {
                     )
                     setAside.increment()
                 }
-                if let failure {
-                    let settled = Set(sent + rejected.map(\.position))
-                    let failed = rows.map(\.position).filter { !settled.contains($0) }
-                    try await transaction.query(
-                        "UPDATE outbox SET attempts = attempts + 1, last_error = \(String(describing: failure)) WHERE position = ANY(\(failed))",
-                        logger: logger
-                    )
-                    logger.warning(
-                        "some events were not delivered; they stay pending", metadata: ["undelivered": "\(failed.count)", "error": "\(failure)"])
-                }
                 logger.debug("published outbox batch", metadata: ["sent": "\(sent.count)"])
-                return sent.count + rejected.count
+                guard let failure else { return (sent.count + rejected.count, nil) }
+                let settled = Set(sent + rejected.map(\.position))
+                let failed = rows.map(\.position).filter { !settled.contains($0) }
+                try await transaction.query(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = \(String(describing: failure)) WHERE position = ANY(\(failed))",
+                    logger: logger
+                )
+                return (sent.count + rejected.count, UndeliveredEvents(count: failed.count, error: failure))
             }
         }
+        // Thrown after the commit, so that the relay retries with backoff rather than wait for a wake-up.
+        if let undelivered { throw undelivered }
+        return settled
     }
 }

@@ -17,8 +17,8 @@ import Synchronization
 final class TopicIncarnations: Sendable {
     let producer: KafkaProducer
     let partitions: Int
-    /// How often the relay looks while it has nothing to publish, so that events lost while it was
-    /// idle are published again too.
+    /// The least time between two looks while the relay has nothing to publish (it looks once per
+    /// safety-net interval then), so that events lost while it was idle are published again too.
     let idleCheckInterval: Duration
     private let lastCheck = Mutex<ContinuousClock.Instant?>(nil)
     private let replayedEvents = Counter(label: "inkwell_outbox_replayed_total")

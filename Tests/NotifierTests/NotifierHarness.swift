@@ -62,9 +62,10 @@ struct NotifierWorld: Sendable {
         ]
     }
 
-    /// Runs a notifier in this process, with a client for its routes.
-    func withNotifier(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
-        let configuration = try testConfiguration(serviceName: "notifier", databaseURL: databaseURL, extra: environment)
+    /// Runs a notifier in this process (with `settings` beside ``environment``), with a client for its routes.
+    func withNotifier(settings: [String: String] = [:], _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let configuration = try testConfiguration(
+            serviceName: "notifier", databaseURL: databaseURL, extra: environment.merging(settings) { _, new in new })
         let app = try buildApplication(
             configuration, try NotifierConfiguration(environment: configuration.environment), verifier: await tokens.verifier)
         try await app.test(.router, body)

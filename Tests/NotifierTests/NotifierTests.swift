@@ -61,6 +61,25 @@ struct NotifierTests {
         }
     }
 
+    /// A safety net of five minutes and a bound of one: an email that arrives in time was woken by
+    /// the notification's commit, not found by the slow poll.
+    @Test func withASafetyNetOfFiveMinutesARecordedNotificationIsSentAtOnce() async throws {
+        try await NotifierWorld.run { world in
+            try await world.withNotifier(settings: ["NOTIFY_POLL_INTERVAL": "300"]) { _ in
+                let ann = world.user("ann")
+                try await world.producer.publish(UserRegistered(user: ann))
+                // The first waits for the consumer to join its group (seconds on Tansu).
+                #expect(try await world.emails(atLeast: 1, within: .seconds(240)).count == 1)
+                // Now the sender is idle, waiting up to five minutes.
+                let bob = world.user("bob")
+                try await world.producer.publish(UserRegistered(user: bob))
+                let woken = try await eventually(timeout: .seconds(60), every: .milliseconds(200)) { try world.sink.messages().count == 2 }
+                #expect(woken, "the second email is sent well before the safety net's five minutes")
+                #expect(try world.sink.messages().contains { $0.recipient == bob.email })
+            }
+        }
+    }
+
     @Test func namesCannotAddHeaders() async throws {
         try await NotifierWorld.run { world in
             var name = world.user("eve")
