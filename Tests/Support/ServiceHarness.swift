@@ -72,15 +72,20 @@ public struct TestService: Sendable {
         build: (ServiceConfiguration) async throws -> App,
         _ body: @Sendable (TestService) async throws -> Result
     ) async throws -> Result {
-        try await TestDatabase.withScratchDatabase { url in
-            let configuration = try testConfiguration(serviceName: name, databaseURL: url, extra: environment)
-            let app = try await build(configuration)
-            let database = PostgresClient(configuration: configuration.database.postgresClientConfiguration)
-            return try await whileRunning([database] + services) {
-                try await app.test(testing) { client in
-                    try await body(TestService(client: client, database: database, configuration: configuration))
+        do {
+            return try await TestDatabase.withScratchDatabase { url in
+                let configuration = try testConfiguration(serviceName: name, databaseURL: url, extra: environment)
+                let app = try await build(configuration)
+                let database = PostgresClient(configuration: configuration.database.postgresClientConfiguration)
+                return try await whileRunning([database] + services) {
+                    try await app.test(testing) { client in
+                        try await body(TestService(client: client, database: database, configuration: configuration))
+                    }
                 }
             }
+        } catch let error as PSQLError {
+            // Its description hides the server's message and the query; a failed test needs them.
+            throw TestFailure("\(name): \(String(reflecting: error))")
         }
     }
 }
