@@ -88,7 +88,13 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             database: database,
             tls: .disable
         )
+        // The pool keeps its connections: it opens them all at start and runs no keep-alive query.
+        // Otherwise each connection it parks arms an idle timer and a keep-alive timer, sleeping
+        // tasks that a cancellation does not free before their deadline (60 and 30 s): the read
+        // load left 20 MB of them per replica, and their wake-ups doubled an idle replica's CPU.
+        configuration.options.minimumConnections = maxConnections
         configuration.options.maximumConnections = maxConnections
+        configuration.options.keepAliveBehavior = nil
         configuration.options.connectTimeout = connectTimeout
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
         return configuration
