@@ -36,15 +36,21 @@ struct NotificationRepository: Sendable {
         _ kind: NotificationKind, event: UUID, key: String, recipient: UUID, actor: UUID? = nil, title: String? = nil, slug: String? = nil,
         on connection: PostgresConnection, logger: Logger
     ) async throws {
-        try await connection.query(
+        // One statement records the row and sends the wake-up (delivered when the transaction
+        // commits); a notification already recorded sends none.
+        let rows = try await connection.query(
             """
-            INSERT INTO notifications (event_id, kind, dedupe_key, recipient_id, actor_id, article_title, article_slug, traceparent)
-            VALUES (\(event), \(kind.rawValue), \(key), \(recipient), \(actor), \(title), \(slug), \(TraceContext.currentTraceparent()))
-            ON CONFLICT (kind, dedupe_key) DO NOTHING
+            WITH recorded AS (
+                INSERT INTO notifications (event_id, kind, dedupe_key, recipient_id, actor_id, article_title, article_slug, traceparent)
+                VALUES (\(event), \(kind.rawValue), \(key), \(recipient), \(actor), \(title), \(slug), \(TraceContext.currentTraceparent()))
+                ON CONFLICT (kind, dedupe_key) DO NOTHING
+                RETURNING 1
+            )
+            SELECT pg_notify(\(wakeupChannel), '') FROM recorded
             """,
             logger: logger
         )
-        try await DatabaseWakeups.notify(wakeupChannel, on: connection, logger: logger)
+        for try await _ in rows {}
     }
 
     // MARK: sending

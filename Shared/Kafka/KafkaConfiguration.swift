@@ -116,4 +116,23 @@ struct KafkaConf {
 /// A librdkafka client handle that may cross threads (librdkafka's calls are thread-safe).
 struct KafkaClientHandle: @unchecked Sendable {
     let pointer: OpaquePointer
+
+    /// How long a poll waits when nothing comes (a message or a delivery report ends it at once):
+    /// an idle client's poll thread wakes once a second, not ten times. `wakePoll` ends the wait.
+    static let idlePollMilliseconds: Int32 = 1000
+
+    enum PolledQueue {
+        /// What `rd_kafka_poll` serves: a producer's delivery reports.
+        case main
+        /// What `rd_kafka_consumer_poll` serves.
+        case consumer
+    }
+
+    /// Ends the wait of the poll in progress on `queue`.
+    func wakePoll(of queue: PolledQueue) {
+        let handle = queue == .main ? rd_kafka_queue_get_main(pointer) : rd_kafka_queue_get_consumer(pointer)
+        guard let handle else { return }
+        rd_kafka_queue_yield(handle)
+        rd_kafka_queue_destroy(handle)
+    }
 }

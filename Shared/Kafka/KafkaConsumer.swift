@@ -95,18 +95,8 @@ public final class KafkaConsumer: Sendable {
             guard state == .open else { return }
             state = .stopping
             // The handle is destroyed only once the state is `.closed`, which takes this lock.
-            wakeConsumerPoll()
+            handle.wakePoll(of: .consumer)
         }
-    }
-
-    /// How long a poll waits when no message comes (one comes at once): a wake-up a second, not
-    /// ten. `stop()` and `close()` end the wait.
-    static let idlePollMilliseconds: Int32 = 1000
-
-    private func wakeConsumerPoll() {
-        guard let queue = rd_kafka_queue_get_consumer(handle.pointer) else { return }
-        rd_kafka_queue_yield(queue)
-        rd_kafka_queue_destroy(queue)
     }
 
     enum PollResult: Sendable {
@@ -122,7 +112,7 @@ public final class KafkaConsumer: Sendable {
             return try await thread.runIfActive { [self] in
                 if lifecycle.withLock({ $0 != .open }) { return .closed }
                 readRecreatedTopicsFromTheStart()
-                guard let message = rd_kafka_consumer_poll(handle.pointer, Self.idlePollMilliseconds) else { return .nothing }
+                guard let message = rd_kafka_consumer_poll(handle.pointer, KafkaClientHandle.idlePollMilliseconds) else { return .nothing }
                 defer { rd_kafka_message_destroy(message) }
                 let error = message.pointee.err
                 guard error == RD_KAFKA_RESP_ERR_NO_ERROR else {
@@ -248,7 +238,7 @@ public final class KafkaConsumer: Sendable {
         let handle = self.handle
         let first = lifecycle.withLock { state -> Bool in
             defer { state = .closed }
-            if state == .open { wakeConsumerPoll() }
+            if state == .open { handle.wakePoll(of: .consumer) }
             return state != .closed
         }
         guard first else { return }

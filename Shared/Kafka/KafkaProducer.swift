@@ -68,21 +68,11 @@ public final class KafkaProducer: Service, Sendable {
                     return
                 }
                 // Returns at once when a delivery report comes, and when `close` wakes it.
-                rd_kafka_poll(handle.pointer, Self.idlePollMilliseconds)
+                rd_kafka_poll(handle.pointer, KafkaClientHandle.idlePollMilliseconds)
             }
         }
         thread.name = "kafka-producer-poll"
         thread.start()
-    }
-
-    /// How long the poll thread sleeps when nothing happens: a wake-up a second, not ten.
-    static let idlePollMilliseconds: Int32 = 1000
-
-    /// Ends the wait of the `rd_kafka_poll` in progress (it serves the main queue).
-    private static func wakePollThread(_ handle: KafkaClientHandle) {
-        guard let queue = rd_kafka_queue_get_main(handle.pointer) else { return }
-        rd_kafka_queue_yield(queue)
-        rd_kafka_queue_destroy(queue)
     }
 
     private func destroy(flushingFor timeout: Duration) {
@@ -191,7 +181,7 @@ public final class KafkaProducer: Service, Sendable {
                 guard case .running = state.phase else { return false }
                 state.phase = .closing(timeout: timeout, done: done)
                 // The poll thread destroys the handle only after it has seen `.closing`, under this lock.
-                Self.wakePollThread(handle)
+                handle.wakePoll(of: .main)
                 return true
             }
             if !closing { done.resume() }

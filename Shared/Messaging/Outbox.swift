@@ -67,14 +67,19 @@ public enum Outbox {
             span.attributes["messaging.destination.name"] = Event.topic.rawValue
             span.attributes["inkwell.event_id"] = envelope.id.uuidString
             let traceparent = TraceContext.currentTraceparent()
-            try await connection.query(
+            // One statement writes the row and sends the wake-up (delivered when the transaction commits).
+            let rows = try await connection.query(
                 """
-                INSERT INTO outbox (event_id, event_type, topic, event_key, payload, traceparent)
-                VALUES (\(envelope.id), \(Event.type), \(Event.topic.rawValue), \(envelope.key), \(payload), \(traceparent))
+                WITH written AS (
+                    INSERT INTO outbox (event_id, event_type, topic, event_key, payload, traceparent)
+                    VALUES (\(envelope.id), \(Event.type), \(Event.topic.rawValue), \(envelope.key), \(payload), \(traceparent))
+                    RETURNING 1
+                )
+                SELECT pg_notify(\(wakeupChannel), '') FROM written
                 """,
                 logger: logger
             )
-            try await DatabaseWakeups.notify(wakeupChannel, on: connection, logger: logger)
+            for try await _ in rows {}
             return envelope.id
         }
     }
