@@ -88,13 +88,14 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             database: database,
             tls: .disable
         )
-        // The pool keeps its connections: it opens them all at start and runs no keep-alive query.
-        // Otherwise each connection it parks arms an idle timer and a keep-alive timer, sleeping
-        // tasks that a cancellation does not free before their deadline (60 and 30 s): the read
-        // load left 20 MB of them per replica, and their wake-ups doubled an idle replica's CPU.
-        configuration.options.minimumConnections = maxConnections
+        // Every connection the pool parks arms a keep-alive timer and an idle timer: sleeping tasks
+        // that a cancellation does not free before their deadline (30 and 60 s by default). Under
+        // the read load they held 20 MB per replica, and their wake-ups after it doubled an idle
+        // replica's CPU. So no keep-alive query (a connection the server closed is noticed at once
+        // anyway), and idle connections are closed after 10 s.
         configuration.options.maximumConnections = maxConnections
         configuration.options.keepAliveBehavior = nil
+        configuration.options.connectionIdleTimeout = .seconds(10)
         configuration.options.connectTimeout = connectTimeout
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)")]
         return configuration

@@ -150,34 +150,4 @@ struct DatabaseTests {
             }
         }
     }
-
-    @Test func thePoolOpensItsConnectionsAtStartAndKeepsThemThroughABurst() async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            var configuration = try DatabaseConfiguration(url: url, variable: "test")
-            configuration.maxConnections = 3
-            let client = PostgresClient(configuration: configuration.postgresClientConfiguration)
-            var adminConfiguration = configuration
-            adminConfiguration.maxConnections = 1
-            let admin = PostgresClient(configuration: adminConfiguration.postgresClientConfiguration)
-            let database = try #require(url.split(separator: "/").last.map(String.init))
-            @Sendable func connections() async throws -> Int {
-                let rows = try await admin.query(
-                    "SELECT count(*)::int FROM pg_stat_activity WHERE datname = \(database) AND pid <> pg_backend_pid()", logger: logger)
-                return try await rows.decode(Int.self).collect().first ?? 0
-            }
-            // The admin client's one connection is the one asking: `pg_backend_pid()` leaves it out.
-            try await withRunningClient(admin) {
-                try await withRunningClient(client) {
-                    try await withDeadline(.seconds(30), "the pool's 3 connections, opened at start") {
-                        while try await connections() != 3 { try await Task.sleep(for: .milliseconds(50)) }
-                    }
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        for _ in 0..<50 { group.addTask { _ = try await client.query("SELECT 1", logger: logger).collect() } }
-                        try await group.waitForAll()
-                    }
-                    #expect(try await connections() == 3)
-                }
-            }
-        }
-    }
 }
