@@ -4,9 +4,9 @@ import Foundation
     import Glibc
 #endif
 
-/// glibc's (2.34 and later); Swift's Glibc module does not declare it.
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc module does not declare.
 @_silgen_name("posix_spawn_file_actions_addclosefrom_np")
-private func posix_spawn_file_actions_addclosefrom_np(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
+private func spawnActionsCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
 
 /// A program the tests start and wait for, through posix_spawn and waitpid (Foundation's Process
 /// on Linux can miss a child's exit when it is waited for from Swift's concurrency pool).
@@ -33,7 +33,7 @@ public final class ChildProcess: Sendable {
         posix_spawn_file_actions_adddup2(&fileActions, 1, 2)
         // Nothing else of the test process: a database connection or a listening socket a child
         // inherited would stay open, and a server busy, for as long as the child lives.
-        _ = posix_spawn_file_actions_addclosefrom_np(&fileActions, 3)
+        _ = spawnActionsCloseFrom(&fileActions, 3)
 
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
