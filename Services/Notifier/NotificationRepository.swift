@@ -38,7 +38,7 @@ struct NotificationRepository: Sendable {
     ) async throws {
         // One statement records the row and sends the wake-up (delivered when the transaction
         // commits); a notification already recorded sends none.
-        let rows = try await connection.query(
+        try await connection.query(
             """
             WITH recorded AS (
                 INSERT INTO notifications (event_id, kind, dedupe_key, recipient_id, actor_id, article_title, article_slug, traceparent)
@@ -49,8 +49,7 @@ struct NotificationRepository: Sendable {
             SELECT pg_notify(\(wakeupChannel), '') FROM recorded
             """,
             logger: logger
-        )
-        for try await _ in rows {}
+        ).consume()
     }
 
     // MARK: sending

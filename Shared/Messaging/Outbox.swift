@@ -68,7 +68,7 @@ public enum Outbox {
             span.attributes["inkwell.event_id"] = envelope.id.uuidString
             let traceparent = TraceContext.currentTraceparent()
             // One statement writes the row and sends the wake-up (delivered when the transaction commits).
-            let rows = try await connection.query(
+            try await connection.query(
                 """
                 WITH written AS (
                     INSERT INTO outbox (event_id, event_type, topic, event_key, payload, traceparent)
@@ -78,8 +78,7 @@ public enum Outbox {
                 SELECT pg_notify(\(wakeupChannel), '') FROM written
                 """,
                 logger: logger
-            )
-            for try await _ in rows {}
+            ).consume()
             return envelope.id
         }
     }

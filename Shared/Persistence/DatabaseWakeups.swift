@@ -125,7 +125,7 @@ public final class DatabaseWakeups: Sendable {
 
 extension PostgresRowSequence {
     /// Reads the rows to their end, for a statement whose rows say nothing.
-    fileprivate func consume() async throws {
+    public func consume() async throws {
         for try await _ in self {}
     }
 }
