@@ -42,3 +42,27 @@ struct CommentRecord: Sendable {
         CommentView(id: id, createdAt: Timestamp.string(from: createdAt), updatedAt: Timestamp.string(from: updatedAt), body: body, author: author)
     }
 }
+
+extension CommentView: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.object { json in
+            json.field("id", id)
+            json.field("createdAt", createdAt)
+            json.field("updatedAt", updatedAt)
+            json.field("body", body)
+            json.field("author", author)
+        }
+    }
+}
+
+extension SingleCommentResponse: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.object { json in json.field("comment", comment) }
+    }
+}
+
+extension MultipleCommentsResponse: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.object { json in json.field("comments", comments) }
+    }
+}

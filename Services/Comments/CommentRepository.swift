@@ -3,6 +3,7 @@ import Foundation
 import HTTPKit
 import Logging
 import Messaging
+import Persistence
 import PostgresNIO
 
 /// The SQL of comments. Creating and deleting write their events into the outbox in the same
@@ -52,11 +53,11 @@ struct CommentRepository: Sendable {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> CommentRecord {
-            let (id, articleID, authorID, body, created, updated, username, bio, image, following) =
-                try row.decode((Int64, UUID, UUID, String, Date, Date, String, String, String, Bool).self)
+            var cells = PostgresCells(row)
             return CommentRecord(
-                id: id, articleID: articleID, authorID: authorID, body: body, createdAt: created, updatedAt: updated,
-                author: Profile(username: username, bio: bio, image: image, following: following)
+                id: try cells.next(), articleID: try cells.next(), authorID: try cells.next(), body: try cells.next(),
+                createdAt: try cells.next(), updatedAt: try cells.next(),
+                author: Profile(username: try cells.next(), bio: try cells.next(), image: try cells.next(), following: try cells.next())
             )
         }
     }

@@ -78,3 +78,41 @@ struct ArticleRecord: Sendable {
         )
     }
 }
+
+extension ArticleView: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.object { json in
+            json.field("slug", slug)
+            json.field("title", title)
+            json.field("description", description)
+            json.field("body", ifPresent: body)
+            json.field("tagList", tagList)
+            json.field("createdAt", createdAt)
+            json.field("updatedAt", updatedAt)
+            json.field("favorited", favorited)
+            json.field("favoritesCount", favoritesCount)
+            json.field("author", author)
+        }
+    }
+}
+
+extension SingleArticleResponse: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.object { json in json.field("article", article) }
+    }
+}
+
+extension MultipleArticlesResponse: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.object { json in
+            json.field("articles", articles)
+            json.field("articlesCount", articlesCount)
+        }
+    }
+}
+
+extension TagsResponse: JSONWritable {
+    func write(to json: inout JSONOutput) {
+        json.object { json in json.field("tags", tags) }
+    }
+}

@@ -56,5 +56,37 @@ enum PostsMigrations {
         Outbox.setAsideMigration(version: 5),
         ProjectedTokenRevocations.migration(version: 6),
         Outbox.topicIncarnationsMigration(version: 7),
+        Migration(
+            version: 8, name: "newest_articles_with_one_plan",
+            statements: [
+                // The home page's list and the total of articles, planned once per connection. As a prepared statement, its
+                // `LIMIT $2` made PostgreSQL plan it anew on every execution (a generic plan is costed
+                // for 10% of the rows), and the planning cost twice the execution. A function may
+                // set `plan_cache_mode` for its own queries; a session could not (the filtered lists
+                // need their custom plans).
+                """
+                CREATE FUNCTION newest_articles(viewer uuid, page_limit bigint, page_offset bigint)
+                RETURNS TABLE (
+                    id uuid, slug text, title text, description text, tag_list text[], created_at timestamptz, updated_at timestamptz,
+                    favorites_count integer, author_id uuid, username text, bio text, image text, following boolean, favorited boolean,
+                    total bigint
+                )
+                LANGUAGE plpgsql STABLE
+                SET plan_cache_mode = force_generic_plan
+                AS $$
+                BEGIN
+                    RETURN QUERY
+                    SELECT a.id, a.slug, a.title, a.description, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
+                        a.author_id, u.username, u.bio, u.image,
+                        EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = viewer AND fw.followee_id = a.author_id),
+                        EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = viewer AND fv.article_id = a.id),
+                        (SELECT t.articles_count FROM article_totals t)
+                    FROM (SELECT * FROM articles na ORDER BY na.created_at DESC, na.id DESC LIMIT page_limit OFFSET page_offset) a
+                    JOIN users u ON u.id = a.author_id
+                    ORDER BY a.created_at DESC, a.id DESC;
+                END
+                $$
+                """
+            ]),
     ]
 }

@@ -50,7 +50,9 @@ public struct TokenAuthenticationMiddleware: RouterMiddleware {
         guard parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()) else {
             throw ConduitError.unauthorized("the Authorization header must be 'Token <jwt>' or 'Bearer <jwt>'")
         }
-        return parts[1].trimmingCharacters(in: .whitespaces)
+        let isSpace = { (character: Character) in character == " " || character == "\t" }
+        let token = parts[1].drop(while: isSpace)
+        return String(token[..<(token.lastIndex { !isSpace($0) }.map(token.index(after:)) ?? token.startIndex)])
     }
 }
 

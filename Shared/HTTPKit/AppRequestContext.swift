@@ -19,6 +19,7 @@ public struct AppRequestContext: RequestContext {
     }
 
     public var requestDecoder: ConduitRequestDecoder { ConduitRequestDecoder() }
+    public var responseEncoder: ConduitResponseEncoder { ConduitResponseEncoder() }
 }
 
 extension AppRequestContext {

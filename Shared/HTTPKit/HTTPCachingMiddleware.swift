@@ -48,9 +48,16 @@ public struct HTTPCachingMiddleware<Context: RequestContext>: RouterMiddleware {
     /// A strong validator: the first 128 bits of the body's SHA-256, base64url.
     static func entityTag(of body: ByteBuffer) -> String {
         let digest = body.withUnsafeReadableBytes { SHA256.hash(data: $0) }
-        let base64 = Data(digest.prefix(16)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-        return "\"\(base64)\""
+        var tag = "\""
+        for character in Data(digest.prefix(16)).base64EncodedString().unicodeScalars {
+            switch character {
+            case "+": tag.unicodeScalars.append("-")
+            case "/": tag.unicodeScalars.append("_")
+            case "=": continue
+            default: tag.unicodeScalars.append(character)
+            }
+        }
+        return tag + "\""
     }
 
     /// `If-None-Match` compares weakly (RFC 9110, 13.1.2): `W/"x"` matches `"x"`, and `*` matches any.

@@ -12,3 +12,14 @@ public struct Profile: Codable, Sendable, Equatable {
         self.following = following
     }
 }
+
+extension Profile: JSONWritable {
+    public func write(to json: inout JSONOutput) {
+        json.object { json in
+            json.field("username", username)
+            json.field("bio", bio)
+            json.field("image", image)
+            json.field("following", following)
+        }
+    }
+}

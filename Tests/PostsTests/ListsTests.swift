@@ -46,6 +46,8 @@ struct ListsTests {
             let paged = try #require(try await posts.send(.get, "/api/articles?tag=all&limit=2&offset=1").list)
             #expect(paged.articles.map(\.slug) == [slugs[4], slugs[3]])
             #expect(paged.articlesCount == 6)
+            let pastTheEnd = try #require(try await posts.send(.get, "/api/articles?offset=6", as: bob).list)
+            #expect(pastTheEnd.articles.isEmpty && pastTheEnd.articlesCount == 6)
             let capped = try #require(try await posts.send(.get, "/api/articles?limit=100000").list)
             #expect(capped.articles.count == 6)
             let nothing = try #require(try await posts.send(.get, "/api/articles?author=nobody").list)

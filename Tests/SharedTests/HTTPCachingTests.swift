@@ -32,6 +32,8 @@ import Testing
             #expect(String(buffer: first.body) == "first")
             let etag = try #require(first.headers[.eTag])
             #expect(etag.hasPrefix("\"") && etag.hasSuffix("\""))
+            // 128 bits in base64url, without padding.
+            #expect(etag.count == 24 && etag.dropFirst().dropLast().allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
             #expect(first.headers[.cacheControl] == "no-cache")
 
             for ifNoneMatch in [etag, "W/\(etag)", "\"other\", \(etag)", "*"] {

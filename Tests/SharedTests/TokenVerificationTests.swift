@@ -44,6 +44,16 @@ func tokenTestApplication(verifier: TokenVerifier) -> some ApplicationProtocol {
         #expect(body == "ada")
     }
 
+    @Test func spacesAndTabsAroundTheTokenAreIgnored() async throws {
+        let token = try await factory.validToken(username: "ada")
+        for padded in ["  \(token)", "\t\(token) \t", "\(token)  "] {
+            let (status, body) = try await check(padded)
+            #expect(status == .ok && body == "ada", "\(padded.debugDescription)")
+        }
+        #expect(try TokenAuthenticationMiddleware.token(fromAuthorization: "Bearer \t abc \t") == "abc")
+        #expect(try TokenAuthenticationMiddleware.token(fromAuthorization: "Token \t ") == "")
+    }
+
     @Test func requiredRoutesRefuseAnonymousCallsAndOptionalOnesServeThem() async throws {
         let (status, body) = try await check(nil)
         #expect(status == .unauthorized)

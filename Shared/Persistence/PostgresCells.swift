@@ -1,0 +1,24 @@
+import PostgresNIO
+
+/// A row's cells in order, each decoded as the type its use asks for:
+/// `let id: UUID = try cells.next()`. The hot reads decode their rows this way rather than with
+/// `PostgresRow.decode` of a tuple, whose variadic generics the compiler leaves unspecialized: a
+/// metadata look-up and a dynamic cast per column, a tenth of the CPU of a list of articles.
+public struct PostgresCells {
+    private var cells: PostgresRow.Iterator
+
+    public init(_ row: PostgresRow) {
+        cells = row.makeIterator()
+    }
+
+    public mutating func next<Value: PostgresDecodable>(_ type: Value.Type = Value.self) throws -> Value {
+        guard let cell = cells.next() else { throw MissingColumn(type: "\(Value.self)") }
+        return try cell.decode(Value.self)
+    }
+
+    /// The statement returned fewer columns than its decoder reads: a mistake in the code.
+    public struct MissingColumn: Error, CustomStringConvertible {
+        public let type: String
+        public var description: String { "the row has no further column to decode as \(type)" }
+    }
+}
