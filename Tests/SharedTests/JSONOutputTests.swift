@@ -67,15 +67,14 @@ import Testing
         var greeting: String
     }
 
+    struct Writable: ResponseEncodable, JSONWritable {
+        var profile: Profile
+        func write(to json: inout JSONOutput) { json.object { json in json.field("profile", profile) } }
+    }
+
     @Test func theResponseEncoderWritesWhatCanWriteItselfAndEncodesTheRest() async throws {
         let router = Router(context: AppRequestContext.self)
-        router.get("writable") { _, _ in
-            struct Body: ResponseEncodable, JSONWritable {
-                var profile: Profile
-                func write(to json: inout JSONOutput) { json.object { json in json.field("profile", profile) } }
-            }
-            return Body(profile: Profile(username: "ada", bio: "", image: "", following: false))
-        }
+        router.get("writable") { _, _ in Writable(profile: Profile(username: "ada", bio: "", image: "", following: false)) }
         router.get("encodable") { _, _ in NotWritable(greeting: "hello") }
         try await Application(router: router).test(.router) { client in
             for (path, expected) in [
