@@ -33,7 +33,7 @@ let pagePolicy: ContentSecurityPolicy = [
 func buildRouter(_ configuration: ServiceConfiguration, site: Site) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.addMiddleware {
-        TracingMiddleware()
+        if configuration.tracesEndpoint != nil { TracingMiddleware() }
         RequestIDMiddleware()
         MetricsMiddleware()
         AccessLogMiddleware()

@@ -74,7 +74,8 @@ public struct ServiceCore: Sendable {
         let router = Router(context: AppRequestContext.self)
         router.addMiddleware {
             // First, so that every other middleware's work and log lines are inside the request's span.
-            TracingMiddleware()
+            // Left out when tracing is off: with the no-op tracer it still built every span's attributes.
+            if configuration.tracesEndpoint != nil { TracingMiddleware() }
             RequestIDMiddleware()
             MetricsMiddleware()
             AccessLogMiddleware()
