@@ -17,7 +17,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ web: WebConfigura
     return Application(
         router: buildRouter(configuration, site: site),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-        services: [traceExport].compactMap { $0 } + [HTTPClientShutdown(client: httpClient)],
+        services: [traceExport].compactMap { $0 } + [AllocatorTrim(), HTTPClientShutdown(client: httpClient)],
         logger: logger
     )
 }

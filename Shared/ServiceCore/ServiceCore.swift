@@ -99,7 +99,7 @@ public struct ServiceCore: Sendable {
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            services: [traceExport].compactMap { $0 } + background,
+            services: [traceExport].compactMap { $0 } + [AllocatorTrim()] + background,
             logger: logger
         )
         let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)
