@@ -50,9 +50,11 @@ public struct TokenAuthenticationMiddleware: RouterMiddleware {
         guard parts.count == 2, ["token", "bearer"].contains(parts[0].lowercased()) else {
             throw ConduitError.unauthorized("the Authorization header must be 'Token <jwt>' or 'Bearer <jwt>'")
         }
+        // HTTP's whitespace around the token: spaces and tabs.
         let isSpace = { (character: Character) in character == " " || character == "\t" }
-        let token = parts[1].drop(while: isSpace)
-        return String(token[..<(token.lastIndex { !isSpace($0) }.map(token.index(after:)) ?? token.startIndex)])
+        var token = parts[1].drop(while: isSpace)
+        while let last = token.last, isSpace(last) { token = token.dropLast() }
+        return String(token)
     }
 }
 
