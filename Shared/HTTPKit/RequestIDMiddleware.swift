@@ -25,12 +25,21 @@ public struct RequestIDMiddleware: RouterMiddleware {
         return response
     }
 
-    /// A client's id is used when it is short and plain, so that it cannot forge log lines.
+    /// A client's id is used when it is short and plain (ASCII letters, digits and `-_.:`), so
+    /// that it cannot forge log lines.
     static func acceptable(_ value: String) -> String? {
-        guard (1...128).contains(value.utf8.count),
-            value.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0) })
-        else { return nil }
+        guard (1...128).contains(value.utf8.count), value.utf8.allSatisfy(isPlain) else { return nil }
         return value
+    }
+
+    private static func isPlain(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: ":"):
+            true
+        default:
+            false
+        }
     }
 
     static func makeID() -> String {

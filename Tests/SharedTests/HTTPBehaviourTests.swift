@@ -123,14 +123,15 @@ import Testing
     @Test func aRequestIDIsMadeWhenMissingOrUnsafe() async throws {
         try await makeTestApplication(core: core).test(.router) { client in
             var seen: [String] = []
-            for header: HTTPFields in [[:], [.requestID: "bad id\nwith=injection"]] {
+            let unsafe = ["bad id\nwith=injection", "idé-non-ascii", String(repeating: "a", count: 129)]
+            for header: HTTPFields in [[:]] + unsafe.map { [.requestID: $0] } {
                 try await client.execute(uri: "/health/live", method: .get, headers: header) { response in
                     let id = try #require(response.headers[.requestID])
                     #expect(UUID(uuidString: id) != nil)
                     seen.append(id)
                 }
             }
-            #expect(Set(seen).count == 2)
+            #expect(Set(seen).count == 4)
         }
     }
 
