@@ -124,7 +124,8 @@ import Testing
         try await makeTestApplication(core: core).test(.router) { client in
             var seen: [String] = []
             let unsafe = ["bad id\nwith=injection", "idé-non-ascii", String(repeating: "a", count: 129)]
-            for header: HTTPFields in [[:]] + unsafe.map { [.requestID: $0] } {
+            let headers: [HTTPFields] = [[:]] + unsafe.map { [.requestID: $0] }
+            for header in headers {
                 try await client.execute(uri: "/health/live", method: .get, headers: header) { response in
                     let id = try #require(response.headers[.requestID])
                     #expect(UUID(uuidString: id) != nil)
