@@ -12,14 +12,10 @@ import Logging
 /// first is harmless (the comment is stored under the article's id) and the second is closed by
 /// `deleted_articles`, which the article.deleted event fills. "Not found" is never cached, so a
 /// new article can be commented on at once.
-///
-/// The cache is for the articles being read right now, a few hundred at most within its lifetime;
-/// reads spread over many articles find little in it whatever its size, and at 10,000 entries it
-/// held ~4 MB after such reads.
 final class ArticleLookup: Sendable {
     let client: ServiceClient
     let cacheLifetime: Duration
-    private let cache = ExpiringCache<String, ArticleReference>(capacity: 1_000)
+    private let cache = ExpiringCache<String, ArticleReference>(capacity: 10_000)
 
     init(client: ServiceClient, cacheLifetime: Duration = .seconds(5)) {
         self.client = client
