@@ -2,6 +2,7 @@ import Events
 import Foundation
 import HTTPKit
 import Hummingbird
+import PostgresNIO
 import TestSupport
 import Testing
 
@@ -94,6 +95,16 @@ struct ListsTests {
             #expect(try await posts.events(ArticleFavorited.self) == [ArticleFavorited(article: created.article, userID: fan.id)])
             #expect(try await posts.events(ArticleUnfavorited.self).count == 1)
             #expect(try await posts.send(.post, "/api/articles/\(article.slug)/favorite").status == .unauthorized)
+        }
+    }
+
+    /// Its plan must not depend on the statistics (see migration 9): read the settings it runs with.
+    @Test func theHomePageListRunsWithOneGenericPlanAndNoSort() async throws {
+        try await PostsHarness.run { posts in
+            let rows = try await posts.database.query("SELECT unnest(proconfig) FROM pg_proc WHERE proname = 'newest_articles'")
+            var settings: Set<String> = []
+            for try await (setting) in rows.decode(String.self) { settings.insert(setting) }
+            #expect(settings == ["plan_cache_mode=force_generic_plan", "enable_sort=off"])
         }
     }
 
