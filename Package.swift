@@ -151,6 +151,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The stack's floor: Hummingbird and PostgresNIO alone reading one article; run by scripts/bench.
+        .executableTarget(
+            name: "StackFloor",
+            dependencies: [hummingbird, postgres, nioPosix, logging],
+            path: "Benchmarks/StackFloor",
+            swiftSettings: swiftSettings
+        ),
+
         // Tests. TestSupport: the harness every test target uses (a scratch database and app, request
         // helpers, a private broker, an SMTP sink, token forging).
         .target(
