@@ -35,7 +35,7 @@ func buildRouter(_ configuration: ServiceConfiguration, site: Site) -> Router<Ap
     router.addMiddleware {
         if configuration.tracesEndpoint != nil { TracingMiddleware() }
         RequestIDMiddleware()
-        MetricsMiddleware()
+        RequestMetricsMiddleware()
         AccessLogMiddleware()
         // Outside the error pages, so that they carry the headers too.
         ContentSecurityMiddleware(contentSecurityPolicy: pagePolicy)

@@ -77,7 +77,7 @@ public struct ServiceCore: Sendable {
             // Left out when tracing is off: with the no-op tracer it still built every span's attributes.
             if configuration.tracesEndpoint != nil { TracingMiddleware() }
             RequestIDMiddleware()
-            MetricsMiddleware()
+            RequestMetricsMiddleware()
             AccessLogMiddleware()
             ConduitErrorMiddleware()
             RequestLimitsMiddleware(maxBodyBytes: configuration.maxBodyBytes)
