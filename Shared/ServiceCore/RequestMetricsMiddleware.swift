@@ -11,7 +11,7 @@ import Synchronization
 /// body that is a closure goes out as three writes (head, body, end), each a hand-over to the event
 /// loop and a `write(2)` of its own, where a body of one buffer goes out with its head in one.
 /// Every response of ours is one buffer, made before the handler returns, so the time left after
-/// it is the socket's. Measured on one posts replica reading articles: 432 → 355 µs of CPU each.
+/// it is the socket's. Through the gateway, posts' CPU per article read fell from 0.53–0.55 to 0.45–0.47 ms.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     private let instruments = RequestInstruments()
 
@@ -68,15 +68,13 @@ final class RequestInstruments: Sendable {
         let key = RouteKey(path: path, method: method, status: status)
         return routes.withLock { routes in
             if let route = routes[key] { return route }
-            let dimensions = [("http.route", path), ("http.request.method", method.description)]
+            let request = [("http.route", path), ("http.request.method", method.description)]
             let code = status.code.description
+            let answered = request + [("http.response.status_code", code)]
             let route = Route(
-                requests: Counter(label: "hb.requests", dimensions: dimensions + [("http.response.status_code", code)]),
-                duration: Timer(
-                    label: "http.server.request.duration", dimensions: dimensions + [("http.response.status_code", code)],
-                    preferredDisplayUnit: .seconds
-                ),
-                errors: Counter(label: "hb.request.errors", dimensions: dimensions + [("error.type", code)])
+                requests: Counter(label: "hb.requests", dimensions: answered),
+                duration: Timer(label: "http.server.request.duration", dimensions: answered, preferredDisplayUnit: .seconds),
+                errors: Counter(label: "hb.request.errors", dimensions: request + [("error.type", code)])
             )
             routes[key] = route
             return route
