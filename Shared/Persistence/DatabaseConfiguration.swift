@@ -10,6 +10,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var username: String
     public var password: String?
     public var database: String
+    /// The most connections the pool opens; by default `defaultMaxConnections`.
     public var maxConnections: Int
     /// The longest a statement may run before PostgreSQL cancels it (`statement_timeout`), so that
     /// no request or worker can hold a connection for ever.
@@ -17,8 +18,14 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     /// How long opening one connection (TCP and authentication) may take.
     public var connectTimeout: Duration
 
+    /// A replica's pool. Replicas are the unit of scale, and more connections per replica only made
+    /// their queries wait for each other inside PostgreSQL: two posts replicas with 10 each read one
+    /// article at random through the gateway with a p99 of 24–40 ms, with 4 each 18–24 ms, and
+    /// served no fewer requests a second (2 cores).
+    public static let defaultMaxConnections = 4
+
     public init(
-        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = 10,
+        host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = defaultMaxConnections,
         statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
     ) {
         self.host = host
@@ -33,7 +40,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
 
     /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
     public init(
-        url text: String, variable: String, maxConnections: Int = 10, statementTimeout: Duration = .seconds(30),
+        url text: String, variable: String, maxConnections: Int = defaultMaxConnections, statementTimeout: Duration = .seconds(30),
         connectTimeout: Duration = .seconds(3)
     ) throws(ConfigurationError) {
         let expected = "a URL like postgres://user:password@host:5432/database"
@@ -66,7 +73,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         try self.init(
             url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
             variable: "DATABASE_URL",
-            maxConnections: try environment.integer("DATABASE_MAX_CONNECTIONS", default: 10, in: 1...500),
+            maxConnections: try environment.integer("DATABASE_MAX_CONNECTIONS", default: Self.defaultMaxConnections, in: 1...500),
             statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600),
             connectTimeout: try environment.seconds("DATABASE_CONNECT_TIMEOUT", default: 3, in: 0.1...300)
         )
