@@ -1,7 +1,8 @@
 // The stack's floor, for scripts/bench: what Hummingbird and PostgresNIO alone do with one article
-// read, written the way the framework's examples write it. One route, one prepared statement on the
-// posts database (the article and its author), a Codable response; no middleware, no token, no
-// logging. Posts' own reads are measured against it.
+// and with the newest 20, written the way the framework's examples write it. Each route is one
+// prepared statement on the posts database (the articles with their authors) and a Codable
+// response; no middleware, no token, no logging; the connection pool of posts' size. Posts' own
+// reads are measured against it.
 import Foundation
 import Hummingbird
 import Logging
@@ -18,6 +19,26 @@ struct Article: ResponseCodable {
         let author: String
     }
     let article: Body
+}
+
+struct ArticleList: ResponseCodable {
+    struct Item: Codable {
+        let slug: String
+        let title: String
+        let description: String
+        let tagList: [String]
+        let createdAt: Date
+        let updatedAt: Date
+        let favoritesCount: Int
+        let author: Author
+    }
+    struct Author: Codable {
+        let username: String
+        let bio: String?
+        let image: String?
+    }
+    let articles: [Item]
+    let articlesCount: Int
 }
 
 struct ArticleAndAuthor: PostgresPreparedStatement {
@@ -39,6 +60,21 @@ struct ArticleAndAuthor: PostgresPreparedStatement {
     func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
 }
 
+struct NewestArticles: PostgresPreparedStatement {
+    static let sql = """
+        SELECT a.slug, a.title, a.description, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
+            u.username, u.bio, u.image, (SELECT articles_count FROM article_totals)
+        FROM (SELECT * FROM articles ORDER BY created_at DESC, id DESC LIMIT 20) a JOIN users u ON u.id = a.author_id
+        ORDER BY a.created_at DESC, a.id DESC
+        """
+    static let bindingDataTypes: [PostgresDataType] = []
+    typealias Row = (String, String, String, [String], Date, Date, Int, String, String?, String?, Int)
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Row.self) }
+}
+
 @main
 struct StackFloor {
     static func main() async throws {
@@ -51,10 +87,11 @@ struct StackFloor {
             print("usage: PORT=… DATABASE_URL=postgres://user:password@host:port/database StackFloor")
             exit(2)
         }
-        let configuration = PostgresClient.Configuration(
+        var configuration = PostgresClient.Configuration(
             host: host, port: url.port ?? 5432, username: username, password: url.password,
             database: String(url.path.drop(while: { $0 == "/" })), tls: .disable
         )
+        configuration.options.maximumConnections = 10
         let database = PostgresClient(configuration: configuration)
         let router = Router()
         router.get("/health/live") { _, _ in HTTPResponse.Status.ok }
@@ -66,6 +103,20 @@ struct StackFloor {
                 )
             }
             throw HTTPError(.notFound)
+        }
+        router.get("/api/articles") { _, context -> ArticleList in
+            var articles: [ArticleList.Item] = []
+            var total = 0
+            for try await row in try await database.execute(NewestArticles(), logger: context.logger) {
+                articles.append(
+                    .init(
+                        slug: row.0, title: row.1, description: row.2, tagList: row.3, createdAt: row.4, updatedAt: row.5,
+                        favoritesCount: row.6, author: .init(username: row.7, bio: row.8, image: row.9)
+                    )
+                )
+                total = row.10
+            }
+            return ArticleList(articles: articles, articlesCount: total)
         }
         var logger = Logger(label: "stack-floor")
         logger.logLevel = .warning
