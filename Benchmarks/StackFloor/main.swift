@@ -91,7 +91,7 @@ struct StackFloor {
             host: host, port: url.port ?? 5432, username: username, password: url.password,
             database: String(url.path.drop(while: { $0 == "/" })), tls: .disable
         )
-        configuration.options.maximumConnections = 10
+        configuration.options.maximumConnections = 4
         let database = PostgresClient(configuration: configuration)
         let router = Router()
         router.get("/health/live") { _, _ in HTTPResponse.Status.ok }
