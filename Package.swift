@@ -151,10 +151,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The stack's floor: Hummingbird and PostgresNIO alone reading one article; run by scripts/bench.
+        // The stack's floor: Hummingbird and PostgresNIO alone reading articles; run by scripts/bench.
         .executableTarget(
             name: "StackFloor",
-            dependencies: [hummingbird, postgres, nioPosix, logging],
+            dependencies: ["Persistence", hummingbird, postgres, nioPosix, logging],
             path: "Benchmarks/StackFloor",
             swiftSettings: swiftSettings
         ),

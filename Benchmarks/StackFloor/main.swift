@@ -1,12 +1,14 @@
 // The stack's floor, for scripts/bench: what Hummingbird and PostgresNIO alone do with one article
 // and with the newest 20, written the way the framework's examples write it. Each route is one
 // prepared statement on the posts database (the articles with their authors) and a Codable
-// response; no middleware, no token, no logging; the connection pool of posts' size. Posts' own
-// reads are measured against it.
+// response; no middleware, no token, no logging. Its database client is configured as the
+// services' are (Persistence's DatabaseConfiguration: the same pool size and session settings),
+// which is all it takes from the project. Posts' own reads are measured against it.
 import Foundation
 import Hummingbird
 import Logging
 import NIOPosix
+import Persistence
 import PostgresNIO
 
 struct Article: ResponseCodable {
@@ -81,18 +83,13 @@ struct StackFloor {
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let environment = ProcessInfo.processInfo.environment
         guard let port = environment["PORT"].flatMap(Int.init), (1...65535).contains(port),
-            let url = environment["DATABASE_URL"].flatMap(URLComponents.init(string:)),
-            let host = url.host, let username = url.user
+            let url = environment["DATABASE_URL"],
+            let configuration = try? DatabaseConfiguration(url: url, variable: "DATABASE_URL")
         else {
             print("usage: PORT=… DATABASE_URL=postgres://user:password@host:port/database StackFloor")
             exit(2)
         }
-        var configuration = PostgresClient.Configuration(
-            host: host, port: url.port ?? 5432, username: username, password: url.password,
-            database: String(url.path.drop(while: { $0 == "/" })), tls: .disable
-        )
-        configuration.options.maximumConnections = 4
-        let database = PostgresClient(configuration: configuration)
+        let database = PostgresClient(configuration: configuration.postgresClientConfiguration)
         let router = Router()
         router.get("/health/live") { _, _ in HTTPResponse.Status.ok }
         router.get("/api/articles/:slug") { _, context -> Article in
