@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Persistence",
             dependencies: [
-                "Settings", "Basics", logging, postgres,
+                "Settings", "Basics", logging, lifecycle, metrics, postgres,
                 // Its ConnectionPoolError says when the pool gave up reaching the database.
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
             ],
@@ -102,7 +102,7 @@ let package = Package(
             name: "ServiceCore",
             dependencies: [
                 "Events", "Settings", "Basics", "Kafka", "Persistence", "HTTPKit", "Authentication", "Messaging",
-                logging, lifecycle, metrics, nioCore, nioPosix, postgres, hummingbird,
+                logging, lifecycle, metrics, nioCore, nioPosix, postgres, hummingbird, httpClient,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OTel", package: "swift-otel"),
             ],
@@ -113,7 +113,9 @@ let package = Package(
         // The services, one executable each.
         .executableTarget(
             name: "Auth",
-            dependencies: sharedForServices + [.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), jwt, crypto, nioPosix],
+            dependencies: sharedForServices + [
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), jwt, crypto, nioCore, nioPosix, httpClient,
+            ],
             path: "Services/Auth",
             swiftSettings: swiftSettings
         ),
@@ -184,7 +186,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PostsTests",
-            dependencies: ["Posts", "TestSupport"] + sharedForServices + [hummingbirdTesting],
+            dependencies: ["Posts", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting, nioCore],
             path: "Tests/PostsTests",
             swiftSettings: swiftSettings
         ),

@@ -97,5 +97,6 @@ enum PostsMigrations {
                 // index gives the order, whatever the statistics say.
                 "ALTER FUNCTION newest_articles(uuid, bigint, bigint) SET enable_sort = off"
             ]),
+        UserProjection.followVersionsMigration(version: 10),
     ]
 }

@@ -70,13 +70,3 @@ struct ReferrerPolicyMiddleware: RouterMiddleware {
         return response
     }
 }
-
-/// Shuts the HTTP client down once the server has stopped.
-struct HTTPClientShutdown: Service {
-    let client: HTTPClient
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
-    }
-}

@@ -109,4 +109,12 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)"), ("jit", "off")]
         return configuration
     }
+
+    /// A single connection's configuration, outside the pool (the ``DatabaseMonitor``'s).
+    public func postgresConnectionConfiguration(connectTimeout: Duration) -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: .disable)
+        configuration.options.connectTimeout = TimeAmount(connectTimeout)
+        return configuration
+    }
 }

@@ -11,6 +11,9 @@ public struct ServiceConfiguration: Sendable {
     public var serviceName: String
     public var host: String
     public var port: Int
+    /// Where the routes other services call (`/internal/…`) listen (`INTERNAL_PORT`), for the
+    /// services that have some; the gateway never proxies there. By default 50 above `PORT`.
+    public var internalPort: Int
     public var database: DatabaseConfiguration
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -39,6 +42,10 @@ public struct ServiceConfiguration: Sendable {
         self.host = environment.string("HOST", default: "127.0.0.1")
         // 0: the system picks a free port (the tests start processes this way).
         self.port = try environment.integer("PORT", default: defaultPort, in: 0...65535)
+        self.internalPort = try environment.integer("INTERNAL_PORT", default: port == 0 ? 0 : port + 50, in: 0...65535)
+        if internalPort != 0 && internalPort == port {
+            throw ConfigurationError(variable: "INTERNAL_PORT", value: String(internalPort), expected: "a port other than PORT")
+        }
         self.database = try DatabaseConfiguration(environment: environment, serviceName: serviceName)
         self.logLevel = try environment.logLevel("LOG_LEVEL", default: .info)
         self.logFormat = try environment.choice("LOG_FORMAT", default: .logfmt)

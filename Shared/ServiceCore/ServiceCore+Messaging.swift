@@ -4,13 +4,21 @@ import Logging
 import Messaging
 
 /// A service's link to the event log: one producer (for its outbox relay and dead letters), the
-/// broker's readiness check, and the relay and consumers built on them.
+/// broker's state (a health detail, not readiness), and the relay and consumers built on them.
 public struct ServiceMessaging: Sendable {
     public let producer: KafkaProducer
     let core: ServiceCore
+    let broker = BrokerState()
 
-    public var readinessCheck: ReadinessCheck {
-        .broker(producer, timeout: core.configuration.readinessTimeout)
+    /// The broker's state as `/health/ready` reports it (`up`, `down` or `unknown`); list it in
+    /// ``ServiceCore/makeRouter(healthDetails:)``, and the ``brokerMonitor()`` among the services.
+    public var healthDetail: HealthDetail {
+        HealthDetail(name: "broker") { [broker] in broker.description }
+    }
+
+    /// Keeps the broker's health detail, the `inkwell_broker_up` gauge and the log current.
+    public func brokerMonitor() -> BrokerMonitor {
+        BrokerMonitor(producer: producer, state: broker, timeout: core.configuration.readinessTimeout, logger: core.logger)
     }
 
     /// Publishes the service's outbox (list `Outbox.migration` among the service's migrations).

@@ -24,6 +24,8 @@ public struct ServiceCore: Sendable {
     public let configuration: ServiceConfiguration
     public let logger: Logger
     public let database: PostgresClient
+    /// Whether the database answers, kept current by the ``DatabaseMonitor`` the application runs.
+    public let databaseAvailability = DatabaseAvailability()
     /// Exports the spans when tracing is on; runs first in the service group, so that it stops last.
     let traceExport: (any Service)?
 
@@ -37,16 +39,22 @@ public struct ServiceCore: Sendable {
     }
 
     /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)
-    /// and the health and metrics routes; the service adds its own routes to it.
-    public func makeRouter(readinessChecks: [ReadinessCheck] = []) -> Router<AppRequestContext> {
+    /// and the health and metrics routes; the service adds its own routes to it, those that use the
+    /// database through ``databaseRoutes(_:)``. Readiness is the database's; `healthDetails` are reported beside it.
+    public func makeRouter(healthDetails: [HealthDetail] = []) -> Router<AppRequestContext> {
         let router = makeBareRouter()
         _ = PrometheusMetrics.registry
         HealthController(
-            checks: [.database(database, logger: logger)] + readinessChecks,
+            checks: [.database(database, availability: databaseAvailability, logger: logger)], details: healthDetails,
             timeout: configuration.readinessTimeout
         ).addRoutes(to: router)
         PrometheusMetrics.addRoutes(to: router)
         return router
+    }
+
+    /// Where to add the routes that need the database: while it is unreachable they answer 503 at once.
+    public func databaseRoutes(_ router: Router<AppRequestContext>) -> RouterGroup<AppRequestContext> {
+        router.group().add(middleware: DatabaseAvailabilityMiddleware(availability: databaseAvailability))
     }
 
     /// A router for the routes only other services call (`/internal/…`), with the shared middleware.
@@ -95,7 +103,8 @@ public struct ServiceCore: Sendable {
         services: [any Service] = []
     ) -> some ApplicationProtocol {
         let schema = SchemaReady()
-        let background: [any Service] = [database] + services.map { AfterMigrations(base: $0, schema: schema) }
+        let monitor = DatabaseMonitor(configuration: configuration.database, availability: databaseAvailability, logger: logger)
+        let background: [any Service] = [database, monitor] + services.map { AfterMigrations(base: $0, schema: schema) }
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),

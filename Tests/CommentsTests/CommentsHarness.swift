@@ -24,7 +24,7 @@ struct CommentsHarness: ServiceHarness {
         let internalPort = ListeningPort()
         try await TestService.run(TestKafka.uniqueName("posts"), testing: .live) { configuration in
             try Posts.buildApplication(
-                configuration, try PostsConfiguration(environment: configuration.environment, publicPort: 0), verifier: await tokens.verifier,
+                configuration, verifier: await tokens.verifier,
                 onInternalListening: internalPort.record
             )
         } _: { posts in

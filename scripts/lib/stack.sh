@@ -36,8 +36,8 @@ is_service_replica() {
     done
     return 1
 }
-# Posts also listens, 50 above, for the routes other services call (/internal/…); the gateway
-# never proxies there.
+# Posts and comments also listen, 50 above, for the routes other services call (/internal/…); the
+# gateway never proxies there.
 INTERNAL_PORT_OFFSET=50
 
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user, who must
@@ -125,6 +125,21 @@ SQL
 SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'role') WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I PASSWORD %L', :'role', :'password') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', :'role', :'role') WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'role') \gexec
+SQL
+}
+
+# block_database SERVICE / unblock_database SERVICE: the service's database refuses new connections
+# and ends the open ones, as if its own server had stopped, while the others' databases go on; and back.
+block_database() {
+    pg_superuser_psql -d postgres -v db="inkwell_$1" >/dev/null <<'SQL'
+SELECT format('ALTER DATABASE %I ALLOW_CONNECTIONS false', :'db') \gexec
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db';
+SQL
+}
+
+unblock_database() {
+    pg_superuser_psql -d postgres -v db="inkwell_$1" >/dev/null <<'SQL'
+SELECT format('ALTER DATABASE %I ALLOW_CONNECTIONS true', :'db') \gexec
 SQL
 }
 
@@ -233,8 +248,17 @@ start_services() {
             # What each service needs besides its address and logging.
             local own=()
             case $service in
-                auth) own=(JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")") ;;
-                comments) own=(POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")") ;;
+                auth)
+                    # A user's change is pushed to the projections of users as it is answered.
+                    own=(
+                        JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")"
+                        POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")"
+                        COMMENTS_URL="$(replica_urls comments "$replicas" "" "$INTERNAL_PORT_OFFSET")"
+                    )
+                    ;;
+                comments)
+                    own=(POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")" INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))")
+                    ;;
                 notifier) own=(SMTP_URL="smtp://127.0.0.1:$SMTP_PORT") ;;
                 posts) own=(INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))") ;;
                 web)
