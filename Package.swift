@@ -70,7 +70,7 @@ let package = Package(
         .target(
             name: "Persistence",
             dependencies: [
-                "Settings", "Basics", logging, lifecycle, metrics, postgres,
+                "Settings", "Basics", logging, lifecycle, metrics, nioCore, postgres,
                 // Its ConnectionPoolError says when the pool gave up reaching the database.
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
             ],

@@ -12,15 +12,13 @@ func buildApplication(_ configuration: ServiceConfiguration, _ auth: AuthConfigu
         core.logger.warning("BCRYPT_COST is below 10: fine for tests, too weak for real passwords", metadata: ["cost": "\(auth.bcryptCost)"])
     }
     core.logger.info("signing tokens", metadata: ["kid": "\(keys.currentKID)", "published_kids": "\(keys.kids.count)"])
-    let httpClient = ServiceClient.makeHTTPClient(connectTimeout: auth.pushTimeout)
-    let push = ProjectionPush(auth, httpClient: httpClient)
+    let push = ProjectionPush(auth, httpClient: ServiceClient.sharedHTTPClient)
     let router = buildRouter(core, messaging: messaging, keys: keys, hasher: hasher, auth: auth, push: push)
     return core.makeApplication(
         router: router,
         migrations: AuthMigrations.all,
         services: [
             messaging.producer, messaging.brokerMonitor(), messaging.outboxRelay(), core.retentionSweep([.sentEvents, LoginThrottle.oldFailures]),
-            HTTPClientShutdown(client: httpClient),
         ]
     )
 }

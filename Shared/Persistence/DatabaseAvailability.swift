@@ -1,6 +1,7 @@
 import Basics
 import Logging
 import Metrics
+import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -52,23 +53,30 @@ public final class DatabaseAvailability: Sendable {
 
 /// Watches the database on a connection of its own (so that a pool busy with requests is never taken
 /// for a database that is down): a `SELECT 1` every `interval`, more often while it fails, each
-/// bounded by `timeout`. Keeps ``DatabaseAvailability`` and the `inkwell_database_up` gauge current,
-/// and logs each change.
+/// bounded by `timeout`; opening the connection is bounded by the database's connect timeout.
+///
+/// An answer that says the database is away (a refused or closed connection, a server that refuses
+/// the session) counts at once, once a new connection fails too (a connection can end without the
+/// database going away). A mere lack of answer counts only after `patience` of them in a row: on a
+/// machine too busy to answer in time, failing every request would be worse than waiting.
+/// Keeps ``DatabaseAvailability`` and the `inkwell_database_up` gauge current, and logs each change.
 public struct DatabaseMonitor: Service {
     let configuration: DatabaseConfiguration
     let availability: DatabaseAvailability
     let interval: Duration
     let timeout: Duration
+    let patience: Int
     let logger: Logger
 
     public init(
         configuration: DatabaseConfiguration, availability: DatabaseAvailability, interval: Duration = .milliseconds(500),
-        timeout: Duration = .milliseconds(750), logger: Logger
+        timeout: Duration = .seconds(2), patience: Int = 3, logger: Logger
     ) {
         self.configuration = configuration
         self.availability = availability
         self.interval = interval
         self.timeout = timeout
+        self.patience = patience
         self.logger = logger.component("database-monitor")
     }
 
@@ -77,25 +85,30 @@ public struct DatabaseMonitor: Service {
         gauge.record(1)
         var connection: PostgresConnection?
         var lastFailure = ""
+        var unanswered = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let live: PostgresConnection
-                if let connection {
-                    live = connection
-                } else {
-                    live = try await PostgresConnection.connect(
-                        configuration: configuration.postgresConnectionConfiguration(connectTimeout: timeout), id: 0, logger: logger)
-                    connection = live
+                do {
+                    connection = try await checked(connection)
+                } catch  where connection != nil && !Self.isTimeout(error) {
+                    connection = try await checked(nil)
                 }
-                try await Self.probe(live, within: timeout, logger: logger)
+                unanswered = 0
                 if availability.record(reachable: true) {
                     gauge.record(1)
                     logger.notice("the database answers again; requests that need it are served")
                 }
             } catch {
-                try? await connection?.close()
                 connection = nil
                 let reason = DatabaseErrors.describe(error)
+                if Self.isTimeout(error) {
+                    unanswered += 1
+                    if unanswered < patience {
+                        logger.warning("the database did not answer in time", metadata: ["reason": "\(reason)", "in_a_row": "\(unanswered)"])
+                        guard await Backoff.pause(interval / 2) else { break }
+                        continue
+                    }
+                }
                 if availability.record(reachable: false) || reason != lastFailure {
                     gauge.record(0)
                     logger.error(
@@ -106,6 +119,34 @@ public struct DatabaseMonitor: Service {
             guard await Backoff.pause(availability.isReachable ? interval : interval / 2) else { break }
         }
         try? await connection?.close()
+    }
+
+    /// A `SELECT 1` on `connection`, or on a new one when it is nil; the connection, once it answered.
+    /// A connection that failed is closed.
+    private func checked(_ connection: PostgresConnection?) async throws -> PostgresConnection {
+        let live: PostgresConnection
+        if let connection {
+            live = connection
+        } else {
+            live = try await PostgresConnection.connect(
+                configuration: configuration.postgresConnectionConfiguration(connectTimeout: configuration.connectTimeout), id: 0, logger: logger)
+        }
+        do {
+            try await Self.probe(live, within: timeout, logger: logger)
+            return live
+        } catch {
+            try? await live.close()
+            throw error
+        }
+    }
+
+    /// Whether `error` is only a lack of answer (of the probe, or of a connection being opened).
+    static func isTimeout(_ error: any Error) -> Bool {
+        if error is NoAnswer { return true }
+        if let error = error as? PSQLError, error.code == .connectionError, case .connectTimeout = error.underlying as? ChannelError {
+            return true
+        }
+        return false
     }
 
     struct NoAnswer: Error, CustomStringConvertible {

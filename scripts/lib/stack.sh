@@ -79,7 +79,7 @@ start_postgres() {
     else
         step "starting PostgreSQL on 127.0.0.1:$PG_PORT"
         as_pg_owner pg_ctl -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-            -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+            -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off" \
             start >/dev/null
     fi
     ensure_databases
