@@ -57,7 +57,7 @@ public final class DatabaseAvailability: Sendable {
 ///
 /// An answer that says the database is away (a refused or closed connection, a server that refuses
 /// the session) counts at once, once a new connection fails too (a connection can end without the
-/// database going away). A mere lack of answer counts only after `patience` of them in a row: on a
+/// database going away, and a query on a connection the server ended was seen to wait for ever). A mere lack of answer counts only after `patience` of them in a row: on a
 /// machine too busy to answer in time, failing every request would be worse than waiting.
 /// Keeps ``DatabaseAvailability`` and the `inkwell_database_up` gauge current, and logs each change.
 public struct DatabaseMonitor: Service {
@@ -70,7 +70,7 @@ public struct DatabaseMonitor: Service {
 
     public init(
         configuration: DatabaseConfiguration, availability: DatabaseAvailability, interval: Duration = .milliseconds(500),
-        timeout: Duration = .seconds(2), patience: Int = 3, logger: Logger
+        timeout: Duration = .seconds(1), patience: Int = 3, logger: Logger
     ) {
         self.configuration = configuration
         self.availability = availability
@@ -90,7 +90,7 @@ public struct DatabaseMonitor: Service {
             do {
                 do {
                     connection = try await checked(connection)
-                } catch  where connection != nil && !Self.isTimeout(error) {
+                } catch  where connection != nil {
                     connection = try await checked(nil)
                 }
                 unanswered = 0
@@ -125,7 +125,7 @@ public struct DatabaseMonitor: Service {
     /// A connection that failed is closed.
     private func checked(_ connection: PostgresConnection?) async throws -> PostgresConnection {
         let live: PostgresConnection
-        if let connection {
+        if let connection, !connection.isClosed {
             live = connection
         } else {
             live = try await PostgresConnection.connect(
