@@ -145,7 +145,8 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // Daily counts per article and author, fed by the event log and the gateway's mirrored reads.
-        .executableTarget(name: "Analytics", dependencies: sharedForServices + ["Kafka", crypto], path: "Services/Analytics", swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "Analytics", dependencies: sharedForServices + ["Kafka", crypto, nioCore], path: "Services/Analytics", swiftSettings: swiftSettings),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
         .executableTarget(
             name: "MessagingBenchmark",

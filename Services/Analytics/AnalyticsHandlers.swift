@@ -78,7 +78,8 @@ enum AnalyticsHandlers {
     /// of its slug that arrived before any event of the article (another topic) join it now.
     private static func learn(_ reference: ArticleReference, connection: PostgresConnection, logger: Logger) async throws {
         try await StatsRepository.remember(reference, on: connection, logger: logger)
-        let article = StatsRepository.KnownArticle(id: reference.articleID, authorID: reference.authorID, slug: reference.slug, title: reference.title)
+        let article = StatsRepository.KnownArticle(
+            id: reference.articleID, authorID: reference.authorID, slug: reference.slug, title: reference.title)
         let claimed = try await StatsRepository.claimUnmatched(for: article, connection: connection, logger: logger)
         if claimed > 0 { logger.info("reads that came before their article joined it", metadata: ["reads": "\(claimed)"]) }
     }

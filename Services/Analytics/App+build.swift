@@ -1,4 +1,5 @@
 import Authentication
+import Basics
 import Events
 import HTTPKit
 import Hummingbird

@@ -2,6 +2,7 @@ import Basics
 import Events
 import Kafka
 import Logging
+import Messaging
 import Metrics
 import ServiceLifecycle
 

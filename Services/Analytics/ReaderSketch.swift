@@ -19,7 +19,7 @@ struct ReaderSketch: Sendable, Equatable {
         for entry in packed {
             let index = entry >> 8
             let rank = UInt8(entry & 0xFF)
-            guard index < Self.registerCount, rank > 0, rank <= 64 - UInt8(Self.precision) + 1 else { continue }
+            guard index < UInt32(Self.registerCount), rank > 0, rank <= 64 - UInt8(Self.precision) + 1 else { continue }
             raise(UInt16(index), to: rank)
         }
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Messaging
+import NIOCore
 import Persistence
 import PostgresNIO
 
@@ -170,7 +171,8 @@ struct StatsRepository: Sendable {
     static func add(
         reads: Int, readers: ReaderSketch, to article: KnownArticle, on day: Day, connection: PostgresConnection, logger: Logger
     ) async throws {
-        for (table, key) in [(ReadsTable.articleDays, article.id), (.authorDays, article.authorID)] {
+        let targets: [(ReadsTable, UUID)] = [(.articleDays, article.id), (.authorDays, article.authorID)]
+        for (table, key) in targets {
             let keyColumn = table.keyColumn
             try await connection.query(
                 """

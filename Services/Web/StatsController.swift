@@ -93,7 +93,7 @@ struct StatsController: Sendable {
                 LineChart.Series(name: name, values: numbers.daily.map { $0[keyPath: value] }, color: color, dashes: dashes)
             }
             return ChartView(
-                id: id, heading: heading, svg: LineChart(id: id, title: heading, dates: dates, series: lines).svg, columns: series.map(\.0),
+                id: id, heading: heading, svg: LineChart(id: id, title: heading, dates: dates, series: lines).svg, columns: series.map { $0.0 },
                 rows: numbers.daily.map { day in Row(date: day.date, values: series.map { day[keyPath: $0.3] }) })
         }
         return NumbersView(
@@ -106,7 +106,10 @@ struct StatsController: Sendable {
             charts: [
                 chart(
                     "reads-chart", "Reads and favorites per day",
-                    [("Reads", "#1f5fa8", nil, \.reads), ("Unique readers", "#6b4fbb", "6 3", \.uniqueReaders), ("Favorites", "#b3261e", "2 3", \.favorites)]),
+                    [
+                        ("Reads", "#1f5fa8", nil, \.reads), ("Unique readers", "#6b4fbb", "6 3", \.uniqueReaders),
+                        ("Favorites", "#b3261e", "2 3", \.favorites),
+                    ]),
                 chart(
                     "community-chart", "Comments and new followers per day",
                     [("Comments", "#1e7a46", nil, \.comments), ("New followers", "#9a5b00", "6 3", \.followersOrZero)]),

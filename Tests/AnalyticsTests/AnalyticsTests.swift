@@ -144,7 +144,8 @@ struct AnalyticsTests {
                 try await client.read("/api/articles/\(early.slug)", address: "203.0.113.9")
                 try await client.read("/api/articles/\(early.slug)", address: "203.0.113.10")
                 let kept = try await eventually(timeout: .seconds(60)) {
-                    try await world.database.query("SELECT reads FROM unmatched_reads WHERE slug = \(early.slug)", logger: TestKafka.logger).collect().count == 1
+                    try await world.database.query("SELECT reads FROM unmatched_reads WHERE slug = \(early.slug)", logger: TestKafka.logger).collect()
+                        .count == 1
                 }
                 #expect(kept)
                 try await world.producer.publish(ArticleCreated(article: early))
@@ -161,8 +162,10 @@ struct AnalyticsTests {
         let authors = try await database.query(
             "SELECT day::text, reads, unique_readers, favorites, comments, followers, md5(readers) FROM author_days WHERE author_id = \(author) ORDER BY day",
             logger: TestKafka.logger)
-        for try await (day, reads, unique, favorites, comments, followers, sketch) in authors.decode((String, Int, Int, Int, Int, Int, String?).self) {
-            lines.append("\(day) author reads=\(reads) unique=\(unique) favorites=\(favorites) comments=\(comments) followers=\(followers) \(sketch ?? "-")")
+        for try await (day, reads, unique, favorites, comments, followers, sketch) in authors.decode((String, Int, Int, Int, Int, Int, String?).self)
+        {
+            lines.append(
+                "\(day) author reads=\(reads) unique=\(unique) favorites=\(favorites) comments=\(comments) followers=\(followers) \(sketch ?? "-")")
         }
         let articles = try await database.query(
             "SELECT day::text, reads, unique_readers, favorites, comments, md5(readers) FROM article_days WHERE article_id = \(article) ORDER BY day",
