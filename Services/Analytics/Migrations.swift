@@ -26,8 +26,8 @@ enum AnalyticsMigrations {
                 "CREATE TABLE article_slugs (slug text PRIMARY KEY, article_id uuid NOT NULL)",
                 // One row per article and day (UTC) with anything to count. Counts are net: a
                 // favorite withdrawn, a comment deleted or an unfollow subtracts on its own day.
-                // readers: the day's HyperLogLog sketch (16,384 one-byte registers); unique_readers
-                // its estimate.
+                // readers: the day's HyperLogLog sketch (ReaderSketch.stored); unique_readers its
+                // estimate.
                 """
                 CREATE TABLE article_days (
                     article_id uuid NOT NULL,

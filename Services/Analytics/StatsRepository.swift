@@ -1,3 +1,4 @@
+import Events
 import Foundation
 import Logging
 import Messaging
@@ -185,12 +186,12 @@ struct StatsRepository: Sendable {
                 SELECT readers FROM \(unescaped: table.rawValue) WHERE \(unescaped: keyColumn) = \(key) AND day = \(day.string)::date FOR UPDATE
                 """, logger: logger)
             for try await stored in rows.decode(ByteBuffer?.self) {
-                if let stored { merged.merge(ReaderSketch(dense: Array(stored.readableBytesView))) }
+                if let stored { merged.merge(ReaderSketch(stored: Array(stored.readableBytesView))) }
             }
             try await connection.query(
                 """
                 UPDATE \(unescaped: table.rawValue)
-                SET reads = reads + \(reads), readers = \(ByteBuffer(bytes: merged.dense)), unique_readers = \(merged.estimate)
+                SET reads = reads + \(reads), readers = \(ByteBuffer(bytes: merged.stored)), unique_readers = \(merged.estimate)
                 WHERE \(unescaped: keyColumn) = \(key) AND day = \(day.string)::date
                 """, logger: logger)
         }
@@ -206,11 +207,11 @@ struct StatsRepository: Sendable {
             "DELETE FROM unmatched_reads WHERE slug = \(slug) AND day = \(day.string)::date RETURNING reads, readers", logger: logger)
         for try await (earlier, stored) in rows.decode((Int, ByteBuffer).self) {
             count += earlier
-            merged.merge(ReaderSketch(dense: Array(stored.readableBytesView)))
+            merged.merge(ReaderSketch(stored: Array(stored.readableBytesView)))
         }
         try await connection.query(
             """
-            INSERT INTO unmatched_reads (slug, day, reads, readers) VALUES (\(slug), \(day.string)::date, \(count), \(ByteBuffer(bytes: merged.dense)))
+            INSERT INTO unmatched_reads (slug, day, reads, readers) VALUES (\(slug), \(day.string)::date, \(count), \(ByteBuffer(bytes: merged.stored)))
             """, logger: logger)
     }
 
@@ -222,7 +223,7 @@ struct StatsRepository: Sendable {
         var batches: [(Day, Int, ReaderSketch)] = []
         for try await (day, reads, readers) in rows.decode((String, Int, ByteBuffer).self) {
             guard let day = Day(day) else { continue }
-            batches.append((day, reads, ReaderSketch(dense: Array(readers.readableBytesView))))
+            batches.append((day, reads, ReaderSketch(stored: Array(readers.readableBytesView))))
         }
         for (day, reads, readers) in batches {
             try await add(reads: reads, readers: readers, to: article, on: day, connection: connection, logger: logger)
