@@ -41,12 +41,14 @@ enum AnalyticsHandlers {
                     connection: connection, logger: logger)
             },
             EventHandler(CommentCreated.self) { event, incoming, connection, logger in
+                try await StatsRepository.remember(
+                    comment: event.commentID, article: event.articleID, author: event.articleAuthorID, on: connection, logger: logger)
                 try await StatsRepository.add(
                     comments: 1, article: event.articleID, author: event.articleAuthorID, on: Day(incoming.occurredAt), connection: connection,
                     logger: logger)
             },
             EventHandler(CommentDeleted.self) { event, incoming, connection, logger in
-                let author = try await StatsRepository.authorOf(article: event.articleID, on: connection, logger: logger)
+                let author = try await StatsRepository.authorOf(comment: event.commentID, article: event.articleID, on: connection, logger: logger)
                 try await StatsRepository.add(
                     comments: -1, article: event.articleID, author: author, on: Day(incoming.occurredAt), connection: connection, logger: logger)
             },

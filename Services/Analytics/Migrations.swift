@@ -65,6 +65,9 @@ enum AnalyticsMigrations {
                     PRIMARY KEY (slug, day)
                 )
                 """,
+                // Whose article each comment is on, for its comment.deleted (which names the article
+                // but not its author; the article's own events come on another topic, in any order).
+                "CREATE TABLE comment_articles (comment_id bigint PRIMARY KEY, article_id uuid NOT NULL, author_id uuid NOT NULL)",
                 // The day's key readers are hashed with (see ReaderKeys); deleted once the day is over.
                 "CREATE TABLE reader_keys (day date PRIMARY KEY, key bytea NOT NULL)",
             ]),

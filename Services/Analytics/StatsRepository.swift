@@ -104,10 +104,25 @@ struct StatsRepository: Sendable {
         return nil
     }
 
-    static func authorOf(article id: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
-        let rows = try await connection.query("SELECT author_id FROM articles WHERE id = \(id)", logger: logger)
+    /// The author of the article a comment is on: as its comment.created said (the same topic and
+    /// key, so always applied first), or else as the article's own events did.
+    static func authorOf(comment: Int64, article: UUID, on connection: PostgresConnection, logger: Logger) async throws -> UUID? {
+        let rows = try await connection.query(
+            """
+            SELECT author_id FROM comment_articles WHERE comment_id = \(comment)
+            UNION ALL SELECT author_id FROM articles WHERE id = \(article)
+            LIMIT 1
+            """, logger: logger)
         for try await authorID in rows.decode(UUID.self) { return authorID }
         return nil
+    }
+
+    static func remember(comment: Int64, article: UUID, author: UUID, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query(
+            """
+            INSERT INTO comment_articles (comment_id, article_id, author_id) VALUES (\(comment), \(article), \(author))
+            ON CONFLICT (comment_id) DO NOTHING
+            """, logger: logger)
     }
 
     /// Records what an article event says about its article: its slug, author and title.
