@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """How late a read shows in analytics, through the gateway: reads an article (anonymously, so that
 the gateway's cache may answer), then asks analytics for the article's reads until the read is
-counted; prints p50/p99 of that delay over COUNT reads made one at a time.
+counted; prints p50/p99 of that delay over COUNT reads made one at a time. Before each read it
+waits a random part of a second: reads made right after the previous one was counted would all
+fall just after a batch was published, and each would wait a whole batch interval.
 
   bench_analytics.py GATEWAY_URL TOKEN SLUG COUNT
 """
 import http.client
 import json
+import random
 import sys
 import time
 import urllib.parse
@@ -34,7 +37,9 @@ def percentile(values, share):
 start_count = counted()
 delays = []
 hits = 0
+random.seed(14)
 for number in range(1, count + 1):
+    time.sleep(random.random())
     started = time.monotonic()
     reader.request("GET", f"/api/articles/{slug}")
     response = reader.getresponse()
