@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "Comments", targets: ["Comments"]),
         .executable(name: "Notifier", targets: ["Notifier"]),
         .executable(name: "Web", targets: ["Web"]),
+        .executable(name: "Analytics", targets: ["Analytics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -145,6 +146,9 @@ let package = Package(
             resources: [.embedInCode("Templates"), .embedInCode("Assets")],
             swiftSettings: swiftSettings
         ),
+        // Daily counts per article and author, fed by the event log and the gateway's mirrored reads.
+        .executableTarget(
+            name: "Analytics", dependencies: sharedForServices + ["Kafka", crypto, nioCore], path: "Services/Analytics", swiftSettings: swiftSettings),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
         .executableTarget(
             name: "MessagingBenchmark",
@@ -200,6 +204,12 @@ let package = Package(
             name: "NotifierTests",
             dependencies: ["Notifier", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting],
             path: "Tests/NotifierTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnalyticsTests",
+            dependencies: ["Analytics", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting],
+            path: "Tests/AnalyticsTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -55,6 +55,7 @@ func buildRouter(_ configuration: ServiceConfiguration, site: Site) -> Router<Ap
     ArticleController(site: site).addRoutes(to: router)
     ProfileController(site: site).addRoutes(to: router)
     NotificationsController(site: site).addRoutes(to: router)
+    StatsController(site: site).addRoutes(to: router)
     return router
 }
 

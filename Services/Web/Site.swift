@@ -118,11 +118,12 @@ struct PageView {
 }
 
 struct Navigation: Sendable {
-    enum Item: Sendable { case home, editor, settings, notifications, login, register, ownProfile }
+    enum Item: Sendable { case home, editor, settings, notifications, stats, login, register, ownProfile }
     let home: Bool
     let editor: Bool
     let settings: Bool
     let notifications: Bool
+    let stats: Bool
     let login: Bool
     let register: Bool
     let ownProfile: Bool
@@ -132,6 +133,7 @@ struct Navigation: Sendable {
         editor = current == .editor
         settings = current == .settings
         notifications = current == .notifications
+        stats = current == .stats
         login = current == .login
         register = current == .register
         ownProfile = current == .ownProfile
@@ -161,6 +163,7 @@ struct Templates: Sendable {
             "article": PackageResources.article_mustache,
             "profile": PackageResources.profile_mustache,
             "notifications": PackageResources.notifications_mustache,
+            "stats": PackageResources.stats_mustache,
             "error": PackageResources.error_mustache,
         ]
         var library = MustacheLibrary()

@@ -5,6 +5,8 @@ public enum EventTopic: String, Sendable, CaseIterable, Codable {
     case users
     case articles
     case comments
+    /// Batches of article reads, counted at the gateway's mirror by analytics (`article.read`).
+    case reads
 
     public var deadLetterTopic: String { Self.deadLetterTopic(of: rawValue) }
 

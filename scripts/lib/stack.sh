@@ -5,9 +5,9 @@
 
 : "${INKWELL_STATE:?set INKWELL_STATE (the state folder) before sourcing stack.sh}"
 
-SERVICES=(auth posts comments notifier web)
+SERVICES=(auth posts comments notifier analytics web)
 # Web keeps no data: it calls the other services' APIs.
-DATABASE_SERVICES=(auth posts comments notifier)
+DATABASE_SERVICES=(auth posts comments notifier analytics)
 GATEWAY_PORT=${INKWELL_GATEWAY_PORT:-8080}
 PG_PORT=${INKWELL_PG_PORT:-5433}
 BROKER_PORT=${INKWELL_BROKER_PORT:-9092}
@@ -18,9 +18,10 @@ declare -A SERVICE_BASE_PORT=(
     [posts]=${INKWELL_POSTS_BASE_PORT:-8200}
     [comments]=${INKWELL_COMMENTS_BASE_PORT:-8300}
     [notifier]=${INKWELL_NOTIFIER_BASE_PORT:-8400}
+    [analytics]=${INKWELL_ANALYTICS_BASE_PORT:-8600}
     [web]=${INKWELL_WEB_BASE_PORT:-8500}
 )
-declare -A SERVICE_PRODUCT=([auth]=Auth [posts]=Posts [comments]=Comments [notifier]=Notifier [web]=Web)
+declare -A SERVICE_PRODUCT=([auth]=Auth [posts]=Posts [comments]=Comments [notifier]=Notifier [analytics]=Analytics [web]=Web)
 
 RUN_DIR=$INKWELL_STATE/run
 LOG_DIR=$INKWELL_STATE/logs
@@ -265,6 +266,7 @@ start_services() {
                     own=(
                         AUTH_API_URL="$(replica_urls auth "$replicas")" POSTS_API_URL="$(replica_urls posts "$replicas")"
                         COMMENTS_API_URL="$(replica_urls comments "$replicas")" NOTIFIER_API_URL="$(replica_urls notifier "$replicas")"
+                        ANALYTICS_API_URL="$(replica_urls analytics "$replicas")"
                     )
                     ;;
             esac
