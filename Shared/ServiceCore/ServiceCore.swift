@@ -16,6 +16,7 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceLifecycle
+import Settings
 
 /// What every service is built from: its configuration, its logger and its database client,
 /// with the router and application builders that give every service the same middleware,
@@ -104,11 +105,17 @@ public struct ServiceCore: Sendable {
         )
         let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)
         let timeout = configuration.databaseStartupTimeout
-        let logger = self.logger
+        let (logger, databaseConfiguration, serviceName) = (self.logger, configuration.database, configuration.serviceName)
         app.beforeServerStarts {
-            try await Self.retrying("applying migrations", for: timeout, logger: logger) {
-                let applied = try await migrationRunner.run()
-                logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
+            do {
+                try await Self.retrying("applying migrations", for: timeout, logger: logger) {
+                    try await databaseConfiguration.checkTLS(logger: logger)
+                    let applied = try await migrationRunner.run()
+                    logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
+                }
+            } catch let refusal as DatabaseTLSRefusal {
+                logger.critical("the database's TLS settings do not fit the server; stopping", metadata: ["error": "\(refusal)"])
+                exitForConfiguration(of: serviceName, refusal.description)
             }
             schema.open()
         }
@@ -127,6 +134,8 @@ public struct ServiceCore: Sendable {
         let done: Void? = try await Backoff(initial: .milliseconds(250)).retry {
             try await operation()
         } onFailure: { error, attempt, delay in
+            // Waiting does not make a certificate trusted.
+            if error is DatabaseTLSRefusal { throw error }
             let reason = DatabaseErrors.describe(error)
             guard ContinuousClock.now + delay < deadline else {
                 logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])
