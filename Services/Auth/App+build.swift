@@ -23,7 +23,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ auth: AuthConfigu
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, keys: SigningKeys, hasher: PasswordHasher, auth: AuthConfiguration) -> Router<
     AppRequestContext
 > {
-    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck] + messaging.topicsReadinessChecks)
     let repository = UserRepository(database: core.database)
     let verifier = keys.verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
     let users = UsersController(

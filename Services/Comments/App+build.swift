@@ -27,7 +27,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ comments: Comment
 }
 
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
-    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck] + messaging.topicsReadinessChecks)
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     let controller = CommentsController(repository: CommentRepository(database: core.database), articles: articles, verifier: verifier)
     router.addRoutes(controller.endpoints, atPath: "/api")

@@ -27,7 +27,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: NotificationRepository, verifier: TokenVerifier) -> Router<
     AppRequestContext
 > {
-    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck] + messaging.topicsReadinessChecks)
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations(in: .recipients))
     router.addRoutes(NotificationsController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     return router

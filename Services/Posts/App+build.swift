@@ -29,7 +29,7 @@ func buildApplication(
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<
     AppRequestContext
 > {
-    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck] + messaging.topicsReadinessChecks)
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     router.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     router.addRoutes(TagsController(repository: repository).endpoints, atPath: "/api")

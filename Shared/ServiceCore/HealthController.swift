@@ -15,6 +15,11 @@ public struct ReadinessCheck: Sendable {
         self.check = check
     }
 
+    /// Thrown by a check whose dependency answered but is not fit to serve: `reason` is the answer.
+    public struct NotReady: Error {
+        public let reason: String
+    }
+
     public static func database(_ client: PostgresClient, logger: Logger) -> ReadinessCheck {
         ReadinessCheck(name: "database") {
             try await client.query("SELECT 1", logger: logger)
@@ -70,6 +75,8 @@ public struct HealthController: Sendable {
                 do {
                     try await check.check()
                     return nil
+                } catch let notReady as ReadinessCheck.NotReady {
+                    return notReady.reason
                 } catch {
                     return "unreachable: \(DatabaseErrors.describe(error))"
                 }

@@ -8,6 +8,8 @@ import Messaging
 public struct ServiceMessaging: Sendable {
     public let producer: KafkaProducer
     let core: ServiceCore
+    /// How the relay and the consumers get their topics, and what they found missing.
+    let topics: TopicProvisioning
 
     public var readinessCheck: ReadinessCheck {
         .broker(producer, timeout: core.configuration.readinessTimeout)
@@ -15,7 +17,7 @@ public struct ServiceMessaging: Sendable {
 
     /// Publishes the service's outbox (list `Outbox.migration` among the service's migrations).
     public func outboxRelay() -> OutboxRelay {
-        OutboxRelay(client: core.database, producer: producer, partitions: core.configuration.kafka.partitions, logger: core.logger)
+        OutboxRelay(client: core.database, producer: producer, topics: topics, logger: core.logger)
     }
 
     /// Consumes `topics` in the service's consumer group (list `EventConsumer.migration` among the
@@ -25,6 +27,7 @@ public struct ServiceMessaging: Sendable {
         return EventConsumer(
             name: name,
             configuration: core.configuration.kafka,
+            provisioning: self.topics,
             groupID: name,
             topics: topics.map(\.rawValue),
             deadLetters: producer,
@@ -37,7 +40,10 @@ public struct ServiceMessaging: Sendable {
 
 extension ServiceCore {
     public func makeMessaging() throws -> ServiceMessaging {
-        ServiceMessaging(producer: try KafkaProducer(configuration: configuration.kafka, logger: logger), core: self)
+        ServiceMessaging(
+            producer: try KafkaProducer(configuration: configuration.kafka, logger: logger), core: self,
+            topics: TopicProvisioning(configuration.kafka)
+        )
     }
 
     /// Forgets `targets`' rows past the configured retention period (`RETENTION_DAYS`), every

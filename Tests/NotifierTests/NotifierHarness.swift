@@ -36,7 +36,8 @@ struct NotifierWorld: Sendable {
                     let topics = EventTopic.allCases.flatMap { [$0.rawValue, $0.deadLetterTopic] }
                     guard
                         try await withDeadline(
-                            .seconds(30), "creating topics", { await producer.ensureTopics(topics, TopicProvisioning(partitions: 3), logger: TestKafka.logger) })
+                            .seconds(30), "creating topics",
+                            { await producer.ensureTopics(topics, TopicProvisioning(partitions: 3), logger: TestKafka.logger) })
                     else {
                         throw TimedOut(what: "creating topics")
                     }
