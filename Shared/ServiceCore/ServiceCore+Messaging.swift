@@ -2,6 +2,7 @@ import Events
 import Kafka
 import Logging
 import Messaging
+import Settings
 
 /// A service's link to the event log: one producer (for its outbox relay and dead letters), the
 /// broker's readiness check, and the relay and consumers built on them.
@@ -39,11 +40,20 @@ public struct ServiceMessaging: Sendable {
 }
 
 extension ServiceCore {
+    /// Stops the service (exit code 78) when librdkafka refuses the settings: the client is made
+    /// without reaching the broker, so only the settings (a CA file that holds no certificate, say)
+    /// can fail it.
     public func makeMessaging() throws -> ServiceMessaging {
-        ServiceMessaging(
-            producer: try KafkaProducer(configuration: configuration.kafka, logger: logger), core: self,
-            topics: TopicProvisioning(configuration.kafka)
-        )
+        let producer: KafkaProducer
+        do {
+            producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
+        } catch {
+            exitForConfiguration(
+                of: configuration.serviceName,
+                "the Kafka client cannot be made with these settings (KAFKA_BROKERS, KAFKA_SECURITY_PROTOCOL, KAFKA_SSL_CA_LOCATION, KAFKA_SASL_*): \(error)"
+            )
+        }
+        return ServiceMessaging(producer: producer, core: self, topics: TopicProvisioning(configuration.kafka))
     }
 
     /// Forgets `targets`' rows past the configured retention period (`RETENTION_DAYS`), every

@@ -111,6 +111,23 @@ struct KafkaSecurityTests {
     }
 }
 
+/// A CA file librdkafka cannot load stops the real service at start-up like a wrong setting.
+@Test func aCAFileWithoutACertificateStopsTheService() async throws {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-ca-\(UUID().uuidString).pem").path
+    try "not a certificate\n".write(toFile: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(atPath: file) }
+    var environment = ProcessInfo.processInfo.environment
+    environment.merge([
+        "PORT": "0", "KAFKA_SECURITY_PROTOCOL": "ssl", "KAFKA_SSL_CA_LOCATION": file, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
+    ]) {
+        $1
+    }
+    let (status, output) = try await ChildProcess.run(builtExecutable("Posts"), environment: environment)
+    #expect(status == 78, "\(output)")
+    #expect(output.contains("posts: the Kafka client cannot be made with these settings"), "\(output)")
+    #expect(output.contains("ssl.ca.location failed"), "\(output)")
+}
+
 @Suite struct KafkaSettingsTests {
     func configuration(_ values: [String: String]) throws(ConfigurationError) -> KafkaConfiguration {
         try ServiceConfiguration(serviceName: "posts", defaultPort: 8201, environment: EnvironmentReader(values)).kafka
