@@ -16,7 +16,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ analytics: Analyt
     let keys = ReaderKeys(database: core.database, logger: core.logger)
     let router = buildRouter(core, messaging: messaging, tally: tally, keys: keys, verifier: verifier ?? core.makeTokenVerifier())
     let publisher = ReadPublisher(
-        tally: tally, producer: messaging.producer, interval: analytics.readsFlushInterval, partitions: configuration.kafka.partitions,
+        tally: tally, producer: messaging.producer, interval: analytics.readsFlushInterval, provisioning: messaging.topicProvisioning,
         logger: core.logger.component("reads"))
     return core.makeApplication(
         router: router,
@@ -32,7 +32,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ analytics: Analyt
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, tally: ReadTally, keys: ReaderKeys, verifier: TokenVerifier) -> Router<
     AppRequestContext
 > {
-    let router = core.makeRouter(healthDetails: [messaging.healthDetail])
+    let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     core.databaseRoutes(router).addRoutes(
         AnalyticsController(repository: StatsRepository(database: core.database), verifier: verifier).endpoints, atPath: "/api")

@@ -13,12 +13,12 @@ struct ReadPublisher: Service {
     let tally: ReadTally
     let producer: KafkaProducer
     let interval: Duration
-    let partitions: Int
+    let provisioning: TopicProvisioning
     let logger: Logger
 
     func run() async throws {
         let topics = [EventTopic.reads.rawValue, EventTopic.reads.deadLetterTopic]
-        guard await producer.ensureTopics(topics, partitions: partitions, logger: logger) else { return }
+        guard await producer.ensureTopics(topics, provisioning, logger: logger) else { return }
         while await Backoff.pause(interval) {
             await publishOnce()
         }

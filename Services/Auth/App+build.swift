@@ -26,7 +26,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ auth: AuthConfigu
 func buildRouter(
     _ core: ServiceCore, messaging: ServiceMessaging, keys: SigningKeys, hasher: PasswordHasher, auth: AuthConfiguration, push: ProjectionPush
 ) -> Router<AppRequestContext> {
-    let router = core.makeRouter(healthDetails: [messaging.healthDetail])
+    let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let repository = UserRepository(database: core.database)
     let verifier = keys.verifier.checkingRevocations(ProjectedTokenRevocations(database: core.database, logger: core.logger))
     let users = UsersController(

@@ -32,7 +32,7 @@ func buildApplication(
 }
 
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
-    let router = core.makeRouter(healthDetails: [messaging.healthDetail])
+    let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     let controller = CommentsController(repository: CommentRepository(database: core.database), articles: articles, verifier: verifier)
     core.databaseRoutes(router).addRoutes(controller.endpoints, atPath: "/api")

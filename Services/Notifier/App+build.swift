@@ -27,7 +27,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: NotificationRepository, verifier: TokenVerifier) -> Router<
     AppRequestContext
 > {
-    let router = core.makeRouter(healthDetails: [messaging.healthDetail])
+    let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations(in: .recipients))
     core.databaseRoutes(router).addRoutes(NotificationsController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     return router

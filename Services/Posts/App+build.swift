@@ -30,7 +30,7 @@ func buildApplication(
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<
     AppRequestContext
 > {
-    let router = core.makeRouter(healthDetails: [messaging.healthDetail])
+    let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     let api = core.databaseRoutes(router)
     api.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")

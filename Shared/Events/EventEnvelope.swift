@@ -10,7 +10,12 @@ public enum EventTopic: String, Sendable, CaseIterable, Codable {
 
     public var deadLetterTopic: String { Self.deadLetterTopic(of: rawValue) }
 
-    public static func deadLetterTopic(of topic: String) -> String { "\(topic).dlq" }
+    public static func deadLetterTopic(of topic: String) -> String { "\(topic)\(deadLetterSuffix)" }
+
+    public static func isDeadLetterTopic(_ name: String) -> Bool { name.hasSuffix(deadLetterSuffix) }
+
+    /// scripts/lib/check-deploy reads the topics' names from this enum's cases and this suffix.
+    static let deadLetterSuffix = ".dlq"
 }
 
 /// An event that services exchange: its type name, schema version, topic and key.

@@ -33,6 +33,7 @@ public struct EventHandler: Sendable {
 public struct EventConsumer: Service {
     let name: String
     let configuration: KafkaConfiguration
+    let provisioning: TopicProvisioning
     let groupID: String
     let topics: [String]
     let deadLetters: KafkaProducer
@@ -41,10 +42,12 @@ public struct EventConsumer: Service {
     let logger: Logger
 
     /// `name` identifies this consumer in `processed_events` (a service may run several); the
-    /// replicas of a service share `groupID`, so each event goes to one of them.
+    /// replicas of a service share `groupID`, so each event goes to one of them. `provisioning`
+    /// (by default as `configuration` says) gets the topics and their dead-letter topics.
     public init(
         name: String,
         configuration: KafkaConfiguration,
+        provisioning: TopicProvisioning? = nil,
         groupID: String,
         topics: [String],
         deadLetters: KafkaProducer,
@@ -55,6 +58,7 @@ public struct EventConsumer: Service {
     ) {
         self.name = name
         self.configuration = configuration
+        self.provisioning = provisioning ?? TopicProvisioning(configuration)
         self.groupID = groupID
         self.topics = topics
         self.deadLetters = deadLetters
@@ -83,8 +87,7 @@ public struct EventConsumer: Service {
 
     public func run() async throws {
         let names = topics
-        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), partitions: configuration.partitions, logger: logger)
-        else { return }
+        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), provisioning, logger: logger) else { return }
         let consumer = try KafkaConsumer(configuration: configuration, groupID: groupID, topics: names, logger: logger)
         logger.info("consuming", metadata: ["topics": "\(names.joined(separator: ","))", "group": "\(groupID)"])
         await withGracefulShutdownHandler {

@@ -129,7 +129,7 @@ public struct DatabaseMonitor: Service {
             live = connection
         } else {
             live = try await PostgresConnection.connect(
-                configuration: configuration.postgresConnectionConfiguration(connectTimeout: configuration.connectTimeout), id: 0, logger: logger)
+                configuration: try configuration.postgresConnectionConfiguration(connectTimeout: configuration.connectTimeout), id: 0, logger: logger)
         }
         do {
             try await Self.probe(live, within: timeout, logger: logger)

@@ -15,6 +15,11 @@ public struct ReadinessCheck: Sendable {
         self.check = check
     }
 
+    /// Thrown by a check whose dependency answered but is not fit to serve: `reason` is the answer.
+    public struct NotReady: Error {
+        public let reason: String
+    }
+
     /// The database answers through the pool; at once not ready while its monitor finds it unreachable.
     public static func database(_ client: PostgresClient, availability: DatabaseAvailability, logger: Logger) -> ReadinessCheck {
         ReadinessCheck(name: "database") {
@@ -86,6 +91,8 @@ public struct HealthController: Sendable {
                 do {
                     try await check.check()
                     return nil
+                } catch let notReady as ReadinessCheck.NotReady {
+                    return notReady.reason
                 } catch {
                     return "unreachable: \(DatabaseErrors.describe(error))"
                 }

@@ -54,17 +54,7 @@ public struct ServiceConfiguration: Sendable {
         self.readinessTimeout = try environment.seconds("READINESS_TIMEOUT", default: 2, in: 0.1...60)
         self.retention = try environment.seconds("RETENTION_DAYS", default: 7, in: 0.001...3650) * 86400
         self.retentionSweepInterval = try environment.seconds("RETENTION_SWEEP_INTERVAL", default: 3600, in: 1...86400)
-        let brokers = environment.string("KAFKA_BROKERS", default: "127.0.0.1:9092")
-        guard brokers.split(separator: ",").allSatisfy({ $0.split(separator: ":").count == 2 && Int($0.split(separator: ":")[1]) != nil }) else {
-            throw ConfigurationError(variable: "KAFKA_BROKERS", value: brokers, expected: "host:port[,host:port...]")
-        }
-        self.kafka = KafkaConfiguration(
-            bootstrapServers: brokers,
-            clientID: "inkwell-\(serviceName)",
-            sessionTimeout: try environment.seconds("KAFKA_SESSION_TIMEOUT", default: 6, in: 1...300),
-            partitions: try environment.integer("KAFKA_TOPIC_PARTITIONS", default: 3, in: 1...1000),
-            messageTimeout: try environment.seconds("KAFKA_MESSAGE_TIMEOUT", default: 30, in: 1...3600)
-        )
+        self.kafka = try KafkaConfiguration(environment: environment, serviceName: serviceName)
         self.tokens = try TokenVerificationConfiguration(environment: environment)
         self.tracesEndpoint = environment.raw("OTEL_EXPORTER_OTLP_ENDPOINT") ?? environment.raw("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         self.environment = environment

@@ -16,6 +16,7 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceLifecycle
+import Settings
 
 /// What every service is built from: its configuration, its logger and its database client,
 /// with the router and application builders that give every service the same middleware,
@@ -40,12 +41,13 @@ public struct ServiceCore: Sendable {
 
     /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)
     /// and the health and metrics routes; the service adds its own routes to it, those that use the
-    /// database through ``databaseRoutes(_:)``. Readiness is the database's; `healthDetails` are reported beside it.
-    public func makeRouter(healthDetails: [HealthDetail] = []) -> Router<AppRequestContext> {
+    /// database through ``databaseRoutes(_:)``. Readiness is the database's and `readinessChecks`';
+    /// `healthDetails` are reported beside it.
+    public func makeRouter(readinessChecks: [ReadinessCheck] = [], healthDetails: [HealthDetail] = []) -> Router<AppRequestContext> {
         let router = makeBareRouter()
         _ = PrometheusMetrics.registry
         HealthController(
-            checks: [.database(database, availability: databaseAvailability, logger: logger)], details: healthDetails,
+            checks: [.database(database, availability: databaseAvailability, logger: logger)] + readinessChecks, details: healthDetails,
             timeout: configuration.readinessTimeout
         ).addRoutes(to: router)
         PrometheusMetrics.addRoutes(to: router)
@@ -113,11 +115,17 @@ public struct ServiceCore: Sendable {
         )
         let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)
         let timeout = configuration.databaseStartupTimeout
-        let logger = self.logger
+        let (logger, databaseConfiguration, serviceName) = (self.logger, configuration.database, configuration.serviceName)
         app.beforeServerStarts {
-            try await Self.retrying("applying migrations", for: timeout, logger: logger) {
-                let applied = try await migrationRunner.run()
-                logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
+            do {
+                try await Self.retrying("applying migrations", for: timeout, logger: logger) {
+                    try await databaseConfiguration.checkTLS(logger: logger)
+                    let applied = try await migrationRunner.run()
+                    logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
+                }
+            } catch let refusal as DatabaseTLSRefusal {
+                logger.critical("the database's TLS settings do not fit the server; stopping", metadata: ["error": "\(refusal)"])
+                exitForConfiguration(of: serviceName, refusal.description)
             }
             schema.open()
         }
@@ -136,6 +144,8 @@ public struct ServiceCore: Sendable {
         let done: Void? = try await Backoff(initial: .milliseconds(250)).retry {
             try await operation()
         } onFailure: { error, attempt, delay in
+            // Waiting does not make a certificate trusted.
+            if error is DatabaseTLSRefusal { throw error }
             let reason = DatabaseErrors.describe(error)
             guard ContinuousClock.now + delay < deadline else {
                 logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])

@@ -34,7 +34,8 @@ struct AnalyticsWorld: Sendable {
                     let topics = EventTopic.allCases.flatMap { [$0.rawValue, $0.deadLetterTopic] }
                     guard
                         try await withDeadline(
-                            .seconds(30), "creating topics", { await producer.ensureTopics(topics, partitions: 1, logger: TestKafka.logger) })
+                            .seconds(30), "creating topics",
+                            { await producer.ensureTopics(topics, TopicProvisioning(partitions: 1), logger: TestKafka.logger) })
                     else {
                         throw TimedOut(what: "creating topics")
                     }

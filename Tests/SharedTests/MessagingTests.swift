@@ -161,7 +161,9 @@ struct MessagingTests {
                 try KafkaProducer(configuration: TestKafka.configuration(), logger: logger),
                 try KafkaProducer(configuration: TestKafka.configuration(), logger: logger),
             ]
-            let relays = producers.map { OutboxRelay(client: core.database, producer: $0, partitions: 3, logger: logger, batchSize: 200) }
+            let relays = producers.map {
+                OutboxRelay(client: core.database, producer: $0, topics: TopicProvisioning(partitions: 3), logger: logger, batchSize: 200)
+            }
             let total = 10_000
             let streams = 50
 
@@ -221,7 +223,7 @@ struct MessagingTests {
         let brokers = "127.0.0.1:\(proxy.port)"
         try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
             let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
-            let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
+            let relay = OutboxRelay(client: core.database, producer: producer, topics: TopicProvisioning(partitions: 3), logger: logger)
             try await whileRunning([relay]) {
                 let run = UUID()
                 let total = 300
@@ -431,7 +433,7 @@ extension MessagingTests {
                 }
             }
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
-            let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
+            let relay = OutboxRelay(client: core.database, producer: producer, topics: TopicProvisioning(partitions: 3), logger: logger)
             let received = try await whileRunning([relay]) {
                 try await consume(EventTopic.users.rawValue, matching: { Self.event(in: $0, of: run) != nil }, count: 2)
             }

@@ -75,16 +75,42 @@ start_postgres() {
     fi
     # Local connections are trusted, so only the cluster's owner may reach the socket; TCP takes passwords (SCRAM).
     chmod 700 "$dir/socket"
+    ensure_postgres_tls "$dir/tls"
     if postgres_running; then
         say "    PostgreSQL already running"
     else
         step "starting PostgreSQL on 127.0.0.1:$PG_PORT"
         as_pg_owner pg_ctl -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-            -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off" \
+            -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off -c ssl=on -c ssl_cert_file=$dir/tls/server.pem -c ssl_key_file=$dir/tls/server.key" \
             start >/dev/null
     fi
     ensure_databases
 }
+
+# The cluster takes TLS too (and plain connections, which the services use unless DATABASE_URL
+# says otherwise): a CA of its own, made here, signs a certificate for the name `localhost` only,
+# so that `sslmode=verify-full` holds for localhost and fails for 127.0.0.1. Clients find the CA
+# at postgres_ca_file.
+ensure_postgres_tls() {
+    local tls=$1
+    [ -s "$tls/server.pem" ] && [ -s "$tls/ca.pem" ] && return 0
+    mkdir -p "$tls"
+    (
+        cd "$tls" && umask 077
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+            -subj "/CN=Inkwell native stack CA" -keyout ca.key -out ca.pem 2>/dev/null &&
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+                -keyout server.key -out server.csr 2>/dev/null &&
+            printf 'subjectAltName=DNS:localhost\n' > server.ext &&
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+                -extfile server.ext -out server.pem 2>/dev/null
+    ) || die "could not make the PostgreSQL test certificates with openssl"
+    chmod 644 "$tls/ca.pem" "$tls/server.pem"
+    [ "$(id -u)" -eq 0 ] && chown -R postgres: "$tls"
+    return 0
+}
+
+postgres_ca_file() { echo "$(postgres_dir)/tls/ca.pem"; }
 
 stop_postgres() {
     local dir
@@ -144,9 +170,15 @@ SELECT format('ALTER DATABASE %I ALLOW_CONNECTIONS true', :'db') \gexec
 SQL
 }
 
+# A service's database URL. INKWELL_PG_SSLMODE (e.g. verify-full) makes it use TLS, to the name
+# the cluster's certificate holds and with the cluster's CA (see ensure_postgres_tls).
 database_url() {
     local role=inkwell_$1
-    echo "postgres://$role:$(role_password "$role")@127.0.0.1:$PG_PORT/$role"
+    if [ -n "${INKWELL_PG_SSLMODE:-}" ]; then
+        echo "postgres://$role:$(role_password "$role")@localhost:$PG_PORT/$role?sslmode=$INKWELL_PG_SSLMODE&sslrootcert=$(postgres_ca_file)"
+    else
+        echo "postgres://$role:$(role_password "$role")@127.0.0.1:$PG_PORT/$role"
+    fi
 }
 
 test_database_url() {
