@@ -20,7 +20,7 @@ let instrumentation = Target.Dependency.product(name: "Instrumentation", package
 /// What a service is built on: the top of the shared library, and the targets below it whose types
 /// the service names itself.
 let sharedForServices: [Target.Dependency] = [
-    "ServiceCore", "Messaging", "Authentication", "HTTPKit", "Persistence", "Settings", "Events", "Basics",
+    "ServiceCore", "HTTPCore", "Messaging", "Authentication", "HTTPKit", "Persistence", "Settings", "Events", "Basics",
     logging, lifecycle, metrics, tracing, postgres, hummingbird,
 ]
 
@@ -81,10 +81,21 @@ let package = Package(
         .target(
             name: "HTTPKit",
             dependencies: [
-                "Persistence", "Basics", logging, hummingbird, nioCore, httpClient, crypto,
+                "Basics", logging, hummingbird, nioCore, httpClient, crypto,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Shared/HTTPKit",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HTTPCore",
+            dependencies: [
+                "HTTPKit", "Settings", "Basics", logging, lifecycle, metrics, nioCore, nioPosix, hummingbird, httpClient,
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "OTel", package: "swift-otel"),
+            ],
+            path: "Shared/HTTPCore",
             swiftSettings: swiftSettings
         ),
         .target(
@@ -102,10 +113,8 @@ let package = Package(
         .target(
             name: "ServiceCore",
             dependencies: [
-                "Events", "Settings", "Basics", "Kafka", "Persistence", "HTTPKit", "Authentication", "Messaging",
-                logging, lifecycle, metrics, nioCore, nioPosix, postgres, hummingbird, httpClient,
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "OTel", package: "swift-otel"),
+                "HTTPCore", "Events", "Settings", "Basics", "Kafka", "Persistence", "HTTPKit", "Authentication", "Messaging",
+                logging, lifecycle, metrics, nioCore, postgres, hummingbird,
             ],
             path: "Shared/ServiceCore",
             swiftSettings: swiftSettings
@@ -136,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "Web",
             dependencies: [
-                "ServiceCore", "HTTPKit", "Settings",
+                "HTTPCore", "HTTPKit", "Settings",
                 hummingbird, httpClient, lifecycle, logging, crypto, nioCore,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -215,7 +224,7 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "TestSupport", "ServiceCore", "HTTPKit", "Settings", hummingbirdTesting, httpClient,
+                "Web", "TestSupport", "HTTPCore", "HTTPKit", "Settings", hummingbirdTesting, httpClient,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/WebTests",

@@ -1,25 +1,19 @@
 import AsyncHTTPClient
+import HTTPCore
 import HTTPKit
 import HTTPTypes
 import Hummingbird
 import Logging
-import ServiceCore
 import ServiceLifecycle
 
-/// The web service is built from the shared pieces it needs (configuration, logs, request ids,
-/// metrics, health), not from a ``ServiceCore`` value, which brings a database: web has none.
-func buildApplication(_ configuration: ServiceConfiguration, _ web: WebConfiguration) throws -> some ApplicationProtocol {
-    let logger = Logger.service(configuration)
-    // Before the HTTP client is made: AsyncHTTPClient takes the tracer then.
-    let traceExport = TraceExport.bootstrap(configuration, logger: logger)
+/// Web is built on HTTPCore alone (configuration, logs, request ids, metrics, health): it keeps no
+/// data and calls the other services' APIs.
+func buildApplication(_ configuration: HTTPConfiguration, _ web: WebConfiguration) throws -> some ApplicationProtocol {
+    // First: it bootstraps the tracer, which AsyncHTTPClient takes when a client is made.
+    let http = HTTPService(configuration: configuration)
     let httpClient = ServiceClient.makeHTTPClient(connectTimeout: web.apiConnectTimeout)
     let site = Site(api: API(web, httpClient: httpClient), templates: try Templates(), cookies: SessionCookies(secure: web.secureCookies))
-    return Application(
-        router: buildRouter(configuration, site: site),
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-        services: [traceExport].compactMap { $0 } + [AllocatorTrim(), HTTPClientShutdown(client: httpClient)],
-        logger: logger
-    )
+    return http.makeApplication(router: buildRouter(http, site: site), services: [HTTPClientShutdown(client: httpClient)])
 }
 
 /// The pages' Content-Security-Policy: no script at all, styles and images only from this site
@@ -30,24 +24,16 @@ let pagePolicy: ContentSecurityPolicy = [
     .formAction(.self), .frameAncestors(.none), .baseURI(.none),
 ]
 
-func buildRouter(_ configuration: ServiceConfiguration, site: Site) -> Router<AppRequestContext> {
-    let router = Router(context: AppRequestContext.self)
-    router.addMiddleware {
-        if configuration.tracesEndpoint != nil { TracingMiddleware() }
-        RequestIDMiddleware()
-        RequestMetricsMiddleware()
-        AccessLogMiddleware()
+func buildRouter(_ http: HTTPService, site: Site) -> Router<AppRequestContext> {
+    let router = http.makeRouter {
         // Outside the error pages, so that they carry the headers too.
         ContentSecurityMiddleware(contentSecurityPolicy: pagePolicy)
         ReferrerPolicyMiddleware()
         PageErrorMiddleware(site: site)
-        RequestLimitsMiddleware(maxBodyBytes: configuration.maxBodyBytes)
-        NullCharacterMiddleware()
     }
     // Web depends on nothing of its own: it is ready when it answers. (A service it calls that is
     // down gives pages that say so; taking web out of the load balancer would not help.)
-    HealthController(checks: [], timeout: configuration.readinessTimeout).addRoutes(to: router)
-    PrometheusMetrics.addRoutes(to: router)
+    http.addHealthAndMetricsRoutes(to: router, checks: [])
     Assets.addRoutes(to: router, templates: site.templates)
     HomeController(site: site).addRoutes(to: router)
     AccountController(site: site).addRoutes(to: router)

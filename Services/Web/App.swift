@@ -1,12 +1,12 @@
+import HTTPCore
 import Hummingbird
-import ServiceCore
 import Settings
 
 @main
 struct App {
     static func main() async throws {
         ServiceProcess.prepare()
-        let configuration = ServiceConfiguration.loadOrExit(serviceName: "web", defaultPort: 8501)
+        let configuration = HTTPConfiguration.loadOrExit(serviceName: "web", defaultPort: 8501)
         let web = readSettingsOrExit(of: "web") { () throws(ConfigurationError) in
             try WebConfiguration(environment: configuration.environment)
         }

@@ -1,18 +1,24 @@
 import Hummingbird
-import Persistence
 
 /// Turns every error into a response with the Conduit error body, and never lets internals
 /// (SQL, stack traces, file paths) reach the client: those go to the log with the request id.
 public struct ConduitErrorMiddleware: RouterMiddleware {
     public typealias Context = AppRequestContext
+    /// The Conduit error for an error of a layer this target does not know (the database's), given
+    /// the request id; nil for any other error.
+    public typealias Translation = @Sendable (any Error, String) -> ConduitError?
 
-    public init() {}
+    let translation: Translation
+
+    public init(translating translation: @escaping Translation = { _, _ in nil }) {
+        self.translation = translation
+    }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            let conduitError = Self.conduitError(for: error, request: request, context: context)
+            let conduitError = translation(error, context.requestID) ?? Self.conduitError(for: error, request: request, context: context)
             if conduitError.status == .serviceUnavailable {
                 // What is unavailable (a database, another service) says so in its own log lines, once.
                 context.logger.warning("request answered 503", metadata: ["error": "\(conduitError)"])
@@ -26,13 +32,7 @@ public struct ConduitErrorMiddleware: RouterMiddleware {
     }
 
     static func conduitError(for error: any Error, request: Request, context: Context) -> ConduitError {
-        if DatabaseErrors.isUnreachable(error) {
-            return .databaseUnavailable(requestID: context.requestID)
-        }
-        if DatabaseErrors.isUnstorableCharacter(error) {
-            return ConduitError(.unprocessableContent, "contains a character that cannot be stored")
-        }
-        switch DatabaseErrors.unwrap(error) {
+        switch error {
         case let error as ConduitError:
             return error
         case let error as HTTPError:

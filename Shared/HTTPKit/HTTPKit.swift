@@ -5,5 +5,5 @@
 // call is a client span whose context travels in its `traceparent` header).
 //
 // Checking tokens is Authentication's (it sets the context's user); building the router is
-// ServiceCore's. Depends on Persistence (to tell an unreachable database from a bug), Basics,
-// Hummingbird and AsyncHTTPClient.
+// HTTPCore's, and mapping the database's errors ServiceCore's. Depends on Basics, Hummingbird and
+// AsyncHTTPClient.

@@ -1,4 +1,5 @@
 import Basics
+import HTTPCore
 import Kafka
 import Logging
 import Metrics

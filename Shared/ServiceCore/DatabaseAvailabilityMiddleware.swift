@@ -1,3 +1,4 @@
+import HTTPCore
 import HTTPKit
 import Hummingbird
 import Persistence

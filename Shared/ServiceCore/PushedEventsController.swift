@@ -1,4 +1,5 @@
 import Events
+import HTTPCore
 import HTTPKit
 import Hummingbird
 import Messaging

@@ -1,4 +1,5 @@
 import Events
+import HTTPCore
 import Kafka
 import Logging
 import Messaging

@@ -1,15 +1,13 @@
-// ServiceCore: what every service is built from, on top of the other shared targets. The
-// configuration every service reads (`ServiceConfiguration`), its structured logs, Prometheus
-// metrics and health routes, its database client and start-up migrations, and the router and
-// application builders that give every service the same middleware and behaviour; it also wires
-// Messaging (`makeMessaging`, `retentionSweep`) and Authentication (`makeTokenVerifier`) into a
-// service. Process-wide instrumentation is bootstrapped here: metrics, and traces (swift-otel)
-// when an OTLP endpoint is configured; and `ServiceProcess.prepare()` sets what the process runs
-// on (Swift Concurrency on NIO's event loops).
+// ServiceCore: what the API services are built from, on top of HTTPCore: the configuration they
+// read (`ServiceConfiguration`: HTTPCore's, the database's, the broker's, the tokens'), their
+// database client, its monitor and start-up migrations, the gate in front of the routes that need
+// the database, and the Conduit error handling that maps database errors; it also wires Messaging
+// (`makeMessaging`, `retentionSweep`) and Authentication (`makeTokenVerifier`) into a service.
 //
-// Depends on every other shared target, Hummingbird, NIO, PostgresNIO, swift-prometheus and swift-otel.
+// Depends on every other shared target, Hummingbird, NIO and PostgresNIO.
 
 import Basics
+import HTTPCore
 import HTTPKit
 import Hummingbird
 import Logging
@@ -18,24 +16,24 @@ import PostgresNIO
 import ServiceLifecycle
 import Settings
 
-/// What every service is built from: its configuration, its logger and its database client,
-/// with the router and application builders that give every service the same middleware,
+/// What every API service is built from: its HTTP side, its configuration and its database client,
+/// with the router and application builders that give every API service the same middleware,
 /// health, metrics and start-up behaviour.
 public struct ServiceCore: Sendable {
     public let configuration: ServiceConfiguration
-    public let logger: Logger
+    public let http: HTTPService
     public let database: PostgresClient
     /// Whether the database answers, kept current by the ``DatabaseMonitor`` the application runs.
     public let databaseAvailability = DatabaseAvailability()
-    /// Exports the spans when tracing is on; runs first in the service group, so that it stops last.
-    let traceExport: (any Service)?
+
+    public var logger: Logger { http.logger }
 
     public init(configuration: ServiceConfiguration, logger: Logger? = nil) {
         self.configuration = configuration
-        self.logger = logger ?? .service(configuration)
-        self.traceExport = TraceExport.bootstrap(configuration, logger: self.logger)
+        self.http = HTTPService(configuration: configuration.http, logger: logger)
+        let logger = http.logger
         self.database = PostgresClient(
-            configuration: configuration.database.postgresClientConfiguration, backgroundLogger: self.logger.component("postgres")
+            configuration: configuration.database.postgresClientConfiguration, backgroundLogger: logger.component("postgres")
         )
     }
 
@@ -45,12 +43,8 @@ public struct ServiceCore: Sendable {
     /// `healthDetails` are reported beside it.
     public func makeRouter(readinessChecks: [ReadinessCheck] = [], healthDetails: [HealthDetail] = []) -> Router<AppRequestContext> {
         let router = makeBareRouter()
-        _ = PrometheusMetrics.registry
-        HealthController(
-            checks: [.database(database, availability: databaseAvailability, logger: logger)] + readinessChecks, details: healthDetails,
-            timeout: configuration.readinessTimeout
-        ).addRoutes(to: router)
-        PrometheusMetrics.addRoutes(to: router)
+        http.addHealthAndMetricsRoutes(
+            to: router, checks: [.database(database, availability: databaseAvailability, logger: logger)] + readinessChecks, details: healthDetails)
         return router
     }
 
@@ -66,34 +60,15 @@ public struct ServiceCore: Sendable {
         makeBareRouter()
     }
 
-    /// The HTTP server of an internal router; list it among the application's services.
-    /// `onListening` learns the port it listens on (the system's choice when `port` is 0).
+    /// The HTTP server of an internal router (see ``HTTPService/internalListener(_:port:onListening:)``).
     public func internalListener(
         _ router: Router<AppRequestContext>, port: Int, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some Service {
-        let logger = logger.component("internal-listener")
-        let application = Application(
-            router: router, configuration: .init(address: .hostname(configuration.host, port: port)),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
-            logger: logger
-        )
-        return InternalListener(application: application, port: port, logger: logger)
+        http.internalListener(router, port: port, onListening: onListening)
     }
 
     private func makeBareRouter() -> Router<AppRequestContext> {
-        let router = Router(context: AppRequestContext.self)
-        router.addMiddleware {
-            // First, so that every other middleware's work and log lines are inside the request's span.
-            // Left out when tracing is off: with the no-op tracer it still built every span's attributes.
-            if configuration.tracesEndpoint != nil { TracingMiddleware() }
-            RequestIDMiddleware()
-            RequestMetricsMiddleware()
-            AccessLogMiddleware()
-            ConduitErrorMiddleware()
-            RequestLimitsMiddleware(maxBodyBytes: configuration.maxBodyBytes)
-            NullCharacterMiddleware()
-        }
-        return router
+        http.makeRouter { ConduitErrorMiddleware(translating: DatabaseErrors.conduitError(for:requestID:)) }
     }
 
     /// The service's application: it runs the database client and `services` beside the HTTP
@@ -107,12 +82,7 @@ public struct ServiceCore: Sendable {
         let schema = SchemaReady()
         let monitor = DatabaseMonitor(configuration: configuration.database, availability: databaseAvailability, logger: logger)
         let background: [any Service] = [database, monitor] + services.map { AfterMigrations(base: $0, schema: schema) }
-        var app = Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
-            services: [traceExport].compactMap { $0 } + [AllocatorTrim()] + background,
-            logger: logger
-        )
+        var app = http.makeApplication(router: router, services: background)
         let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)
         let timeout = configuration.databaseStartupTimeout
         let (logger, databaseConfiguration, serviceName) = (self.logger, configuration.database, configuration.serviceName)
@@ -154,22 +124,5 @@ public struct ServiceCore: Sendable {
             logger.warning("\(what) failed, retrying", metadata: ["attempt": "\(attempt)", "retry_in": "\(delay)", "error": "\(reason)"])
         }
         guard done != nil else { throw CancellationError() }
-    }
-}
-
-/// Runs an internal router's server, and says in the log why it stopped if it failed (a port
-/// already taken, most likely), since that stops the whole service.
-struct InternalListener<Base: ApplicationProtocol>: Service {
-    let application: Base
-    let port: Int
-    let logger: Logger
-
-    func run() async throws {
-        do {
-            try await application.run()
-        } catch {
-            logger.critical("the internal listener failed", metadata: ["port": "\(port)", "error": "\(error)"])
-            throw error
-        }
     }
 }

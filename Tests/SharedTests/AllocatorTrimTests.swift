@@ -2,6 +2,7 @@ import Logging
 import ServiceLifecycle
 import Testing
 
+@testable import HTTPCore
 @testable import ServiceCore
 
 @Suite struct AllocatorTrimTests {

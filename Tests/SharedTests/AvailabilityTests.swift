@@ -7,6 +7,7 @@ import PostgresNIO
 import TestSupport
 import Testing
 
+@testable import HTTPCore
 @testable import ServiceCore
 
 /// What a service answers while what it depends on is away: its own database (fail fast, not ready),

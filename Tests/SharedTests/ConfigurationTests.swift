@@ -2,6 +2,7 @@ import Logging
 import TestSupport
 import Testing
 
+@testable import HTTPCore
 @testable import Persistence
 @testable import ServiceCore
 @testable import Settings

@@ -6,6 +6,7 @@ import PostgresNIO
 import TestSupport
 import Testing
 
+@testable import HTTPCore
 @testable import Persistence
 @testable import ServiceCore
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import TestSupport
 import Testing
 
+@testable import HTTPCore
 @testable import HTTPKit
 @testable import ServiceCore
 

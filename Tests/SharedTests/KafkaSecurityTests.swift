@@ -3,6 +3,7 @@ import Logging
 import TestSupport
 import Testing
 
+@testable import HTTPCore
 @testable import Kafka
 @testable import ServiceCore
 @testable import Settings

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import TestSupport
 import Testing
 
+@testable import HTTPCore
 @testable import ServiceCore
 
 @Suite struct LoggingTests {

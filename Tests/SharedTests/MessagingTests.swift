@@ -7,6 +7,7 @@ import Testing
 
 @testable import Basics
 @testable import Events
+@testable import HTTPCore
 @testable import HTTPKit
 @testable import Kafka
 @testable import Messaging

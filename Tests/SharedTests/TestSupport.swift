@@ -7,6 +7,7 @@ import PostgresNIO
 import TestSupport
 import Testing
 
+@testable import HTTPCore
 @testable import HTTPKit
 @testable import ServiceCore
 

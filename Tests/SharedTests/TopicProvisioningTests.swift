@@ -5,6 +5,7 @@ import Logging
 import TestSupport
 import Testing
 
+@testable import HTTPCore
 @testable import Kafka
 @testable import Messaging
 @testable import ServiceCore

@@ -1,5 +1,6 @@
 import Events
 import Foundation
+import HTTPCore
 import HTTPKit
 import Hummingbird
 import HummingbirdTesting

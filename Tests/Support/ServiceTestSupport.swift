@@ -1,6 +1,7 @@
 import Basics
 import Events
 import Foundation
+import HTTPCore
 import Kafka
 import Logging
 import NIOCore

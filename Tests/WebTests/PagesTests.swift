@@ -20,7 +20,7 @@ import Testing
             closed[name] = "http://127.0.0.1:\(try await freePort())"
         }
         closed["API_DEADLINE"] = "3"
-        let configuration = try testConfiguration(serviceName: "web")
+        let configuration = try testConfiguration(serviceName: "web").http
         let web = try WebConfiguration(environment: EnvironmentReader(closed))
         try await buildApplication(configuration, web).test(setup, body)
     }

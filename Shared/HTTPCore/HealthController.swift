@@ -1,9 +1,6 @@
 import Foundation
 import HTTPKit
 import Hummingbird
-import Kafka
-import Persistence
-import PostgresNIO
 
 /// Something `/health/ready` checks: it throws when its dependency cannot be used.
 public struct ReadinessCheck: Sendable {
@@ -18,18 +15,10 @@ public struct ReadinessCheck: Sendable {
     /// Thrown by a check whose dependency answered but is not fit to serve: `reason` is the answer.
     public struct NotReady: Error {
         public let reason: String
-    }
 
-    /// The database answers through the pool; at once not ready while its monitor finds it unreachable.
-    public static func database(_ client: PostgresClient, availability: DatabaseAvailability, logger: Logger) -> ReadinessCheck {
-        ReadinessCheck(name: "database") {
-            guard availability.isReachable else { throw DatabaseUnreachable() }
-            try await client.query("SELECT 1", logger: logger)
+        public init(reason: String) {
+            self.reason = reason
         }
-    }
-
-    struct DatabaseUnreachable: Error, CustomStringConvertible {
-        var description: String { "the database monitor finds it unreachable" }
     }
 }
 
@@ -94,7 +83,7 @@ public struct HealthController: Sendable {
                 } catch let notReady as ReadinessCheck.NotReady {
                     return notReady.reason
                 } catch {
-                    return "unreachable: \(DatabaseErrors.describe(error))"
+                    return "unreachable: \(error)"
                 }
             }
             group.addTask {

@@ -16,7 +16,7 @@ public enum TraceExport {
     /// swift-otel refuses its `OTEL_*` settings (said in the log; the service runs untraced).
     ///
     /// AsyncHTTPClient takes the tracer when a client is made, so this runs before any is.
-    public static func bootstrap(_ configuration: ServiceConfiguration, logger: Logger) -> (any Service)? {
+    public static func bootstrap(_ configuration: HTTPConfiguration, logger: Logger) -> (any Service)? {
         guard let endpoint = configuration.tracesEndpoint else { return nil }
         let first = bootstrapped.withLock { done in
             defer { done = true }

@@ -110,7 +110,7 @@ extension Logger {
     /// A logger for a service, in the format and at the level its configuration asks for. A line
     /// written inside a span carries its `trace_id` and `span_id` (beside the `request_id` while a
     /// request is handled).
-    public static func service(_ configuration: ServiceConfiguration, output: LogOutput = .standardOutput) -> Logger {
+    public static func service(_ configuration: HTTPConfiguration, output: LogOutput = .standardOutput) -> Logger {
         var logger = Logger(label: configuration.serviceName) { label in
             var handler = StructuredLogHandler(label: label, format: configuration.logFormat, level: configuration.logLevel, output: output)
             handler.metadataProvider = traceMetadata
