@@ -22,6 +22,7 @@ func buildApplication(
             messaging.producer, messaging.outboxRelay(), messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
             core.internalListener(buildInternalRouter(core, repository: repository), port: posts.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),
+            SearchIndexBackfill(database: core.database, logger: core.logger),
         ]
     )
 }

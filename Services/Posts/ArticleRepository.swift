@@ -13,6 +13,27 @@ struct ArticleFilter: Sendable, Equatable {
     var favoritedBy: String?
     /// The articles of the authors this user follows.
     var feedOf: UUID?
+    /// Words to look for (see ``ArticleSearch``); the list is then ranked by relevance.
+    var search: String?
+}
+
+/// How a search reads and ranks (the SQL functions are migration 10's).
+enum ArticleSearch {
+    /// The articles a search ranks, at most: its newest matches. Ranking reads each one's search
+    /// vector, so a word that most articles hold would otherwise rank them all; beyond these, a
+    /// search finds nothing more, and its `articlesCount` stops here.
+    static let candidates = 1000
+    /// What a hit's excerpt may come from: the start of its body (`ts_headline` reads all it is given).
+    static let excerptSourceLength = 10000
+    /// `ts_headline`'s settings: a match is marked between U+0002 and U+0003, characters that the
+    /// query takes out of the body first, so that the only marks are the matches
+    /// (``ArticleSearch/excerptHTML(_:)`` turns them into `<mark>`).
+    static let headlineOptions = "StartSel=\u{2}, StopSel=\u{3}, MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=\" … \""
+
+    /// The excerpt as HTML: its text escaped, its matches in `<mark>`.
+    static func excerptHTML(_ headline: String) -> String {
+        HTMLText.escape(headline).replacingOccurrences(of: "\u{2}", with: "<mark>").replacingOccurrences(of: "\u{3}", with: "</mark>")
+    }
 }
 
 /// The SQL of articles, tags and favorites. Every change writes its event into the outbox in
@@ -29,6 +50,12 @@ struct ArticleRepository: Sendable {
         if filter == ArticleFilter() {
             let rows = try await database.execute(NewestArticles(viewer: viewer, page: page), logger: logger).reduce(into: []) { $0.append($1) }
             let total = if let total = rows.first?.total { total } else { try await count(filter, logger: logger) }
+            return (rows.map(\.article), total)
+        }
+        if let search = filter.search {
+            let rows = try await database.query(Self.searchPage(filter, search: search, page: page, viewer: viewer), logger: logger)
+                .map(Self.searchHit).reduce(into: []) { $0.append($1) }
+            let total = if let total = rows.first?.total { total } else if page.offset == 0 { 0 } else { try await count(filter, logger: logger) }
             return (rows.map(\.article), total)
         }
         let rows = try await database.query(Self.filteredPage(filter, page: page, viewer: viewer), logger: logger).map(Self.pageArticle)
@@ -84,42 +111,100 @@ struct ArticleRepository: Sendable {
         }
     }
 
-    /// Each filter's ids come from its own index (ANY of an array the planner computes once); a
-    /// lone tag takes only the newest `limit + offset` ids of that tag, which its index holds in
+    /// `filter`'s conditions on `articles a`, their values bound after those already in `bindings`:
+    /// the one place where they are written, for a page, its count and a search. Each filter's ids
+    /// come from its own index (ANY of an array the planner computes once); a search's matches, from
+    /// the GIN index of the articles' search vectors.
+    /// - Parameter tagLimit: how many of the tag's newest ids to take (nil: all of them).
+    private static func conditions(_ filter: ArticleFilter, tagLimit: Int?, bindings: inout PostgresBindings) -> String {
+        var conditions: [String] = []
+        if let tag = filter.tag {
+            let newest = tagLimit.map { " ORDER BY t.created_at DESC, t.article_id DESC LIMIT \(bindings.bind($0))" } ?? ""
+            conditions.append("a.id = ANY (ARRAY (SELECT t.article_id FROM article_tags t WHERE t.tag = \(bindings.bind(tag))\(newest)))")
+        }
+        if let author = filter.author {
+            conditions.append("a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower(\(bindings.bind(author)))))")
+        }
+        if let favoritedBy = filter.favoritedBy {
+            conditions.append(
+                """
+                a.id = ANY (ARRAY (
+                    SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(bindings.bind(favoritedBy)))))
+                """)
+        }
+        if let feedOf = filter.feedOf {
+            conditions.append("a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = \(bindings.bind(feedOf))))")
+        }
+        if let search = filter.search {
+            conditions.append("a.search_vector @@ article_search_query(\(bindings.bind(search)))")
+        }
+        return conditions.isEmpty ? "true" : conditions.joined(separator: "\n  AND ")
+    }
+
+    /// A lone tag takes only the newest `limit + offset` ids of that tag, which its index holds in
     /// article order.
     private static func filteredPage(_ filter: ArticleFilter, page: Page, viewer: UUID?) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: 9)
+        var bindings = PostgresBindings(capacity: 8)
         bindings.append(viewer)
-        bindings.append(filter.tag)
-        bindings.append(filter == ArticleFilter(tag: filter.tag))
-        bindings.append(page.end)
-        bindings.append(filter.author)
-        bindings.append(filter.favoritedBy)
-        bindings.append(filter.feedOf)
-        bindings.append(page.limit)
-        bindings.append(page.offset)
-        return PostgresQuery(
-            unsafeSQL: pageColumns + """
+        let conditions = Self.conditions(filter, tagLimit: filter == ArticleFilter(tag: filter.tag) ? page.end : nil, bindings: &bindings)
+        let sql =
+            pageColumns + """
 
                 FROM (
                     SELECT * FROM articles a
-                    WHERE ($2::text IS NULL OR a.id = ANY (ARRAY (
-                            SELECT t.article_id FROM article_tags t WHERE t.tag = $2 ORDER BY t.created_at DESC, t.article_id DESC
-                            LIMIT CASE WHEN $3 THEN $4 END)))
-                      AND ($5::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower($5))))
-                      AND ($6::text IS NULL OR a.id = ANY (ARRAY (
-                            SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower($6))))
-                      AND ($7::uuid IS NULL OR a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = $7)))
+                    WHERE \(conditions)
                     ORDER BY a.created_at DESC, a.id DESC
-                    LIMIT $8 OFFSET $9
+                    LIMIT \(bindings.bind(page.limit)) OFFSET \(bindings.bind(page.offset))
                 ) a JOIN users u ON u.id = a.author_id
                 ORDER BY a.created_at DESC, a.id DESC
-                """,
-            binds: bindings
-        )
+                """
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
-    /// How many articles match `filter`: from the counters when they can say, else counted.
+    /// A page of a search: its newest ``ArticleSearch/candidates`` matches, ranked by relevance
+    /// (`ts_rank`: the title weighs most, then the description and tags, then the body), then newest
+    /// first; each row with the number of those matches and an excerpt of its body around the words
+    /// found (only the page's rows get one).
+    private static func searchPage(_ filter: ArticleFilter, search: String, page: Page, viewer: UUID?) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: 10)
+        bindings.append(viewer)
+        let conditions = Self.conditions(filter, tagLimit: nil, bindings: &bindings)
+        let query = "article_search_query(\(bindings.bind(search)))"
+        let sql =
+            pageColumns + """
+                ,
+                    hit.total,
+                    ts_headline(
+                        'english', translate(left(a.body, \(ArticleSearch.excerptSourceLength)), chr(2) || chr(3), ''), \(query),
+                        \(bindings.bind(ArticleSearch.headlineOptions)))
+                FROM (
+                    SELECT m.id, ts_rank(m.search_vector, \(query)) AS relevance, count(*) OVER () AS total
+                    FROM (
+                        SELECT a.id, a.created_at, a.search_vector FROM articles a
+                        WHERE \(conditions)
+                        ORDER BY a.created_at DESC, a.id DESC
+                        LIMIT \(ArticleSearch.candidates)
+                    ) m
+                    ORDER BY relevance DESC, m.created_at DESC, m.id DESC
+                    LIMIT \(bindings.bind(page.limit)) OFFSET \(bindings.bind(page.offset))
+                ) hit
+                JOIN articles a ON a.id = hit.id
+                JOIN users u ON u.id = a.author_id
+                ORDER BY hit.relevance DESC, a.created_at DESC, a.id DESC
+                """
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    private static func searchHit(_ row: PostgresRow) throws -> (article: ArticleRecord, total: Int) {
+        var cells = PostgresCells(row)
+        var article = try record(from: &cells, withBody: false)
+        let total: Int = try cells.next()
+        article.excerpt = ArticleSearch.excerptHTML(try cells.next())
+        return (article, total)
+    }
+
+    /// How many articles match `filter`: from the counters when they can say, else counted (a
+    /// search's up to its ``ArticleSearch/candidates``).
     func count(_ filter: ArticleFilter, logger: Logger) async throws -> Int {
         let rows: PostgresRowSequence
         switch filter {
@@ -128,17 +213,11 @@ struct ArticleRepository: Sendable {
         case ArticleFilter(tag: filter.tag):
             rows = try await database.query("SELECT coalesce((SELECT articles_count FROM tags WHERE name = \(filter.tag)), 0)", logger: logger)
         default:
-            rows = try await database.query(
-                """
-                SELECT count(*)::int FROM articles a
-                WHERE (\(filter.tag)::text IS NULL OR a.id = ANY (ARRAY (SELECT article_id FROM article_tags WHERE tag = \(filter.tag))))
-                  AND (\(filter.author)::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower(\(filter.author)))))
-                  AND (\(filter.favoritedBy)::text IS NULL OR a.id = ANY (ARRAY (
-                        SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy)))))
-                  AND (\(filter.feedOf)::uuid IS NULL OR a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf))))
-                """,
-                logger: logger
-            )
+            var bindings = PostgresBindings(capacity: 5)
+            let conditions = Self.conditions(filter, tagLimit: nil, bindings: &bindings)
+            let limit = filter.search == nil ? "ALL" : String(ArticleSearch.candidates)
+            let sql = "SELECT count(*)::int FROM (SELECT 1 FROM articles a WHERE \(conditions) LIMIT \(limit)) matching"
+            rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         }
         for try await count in rows.decode(Int.self) { return count }
         return 0
@@ -405,5 +484,13 @@ struct ArticleRepository: Sendable {
             }
         }
         throw ConduitError(.conflict, field: "title", "could not find a free slug for this title, try again")
+    }
+}
+
+extension PostgresBindings {
+    /// Binds `value` and returns its placeholder (`$1`, `$2`, …) for the SQL being written.
+    fileprivate mutating func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+        append(value)
+        return "$\(count)"
     }
 }
