@@ -55,6 +55,8 @@ func buildRouter(_ configuration: ServiceConfiguration, site: Site) -> Router<Ap
     ArticleController(site: site).addRoutes(to: router)
     ProfileController(site: site).addRoutes(to: router)
     NotificationsController(site: site).addRoutes(to: router)
+    SearchController(site: site).addRoutes(to: router)
+    FeedController(site: site).addRoutes(to: router)
     return router
 }
 

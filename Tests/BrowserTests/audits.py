@@ -36,8 +36,8 @@ return problems;
 """
 
 # Injection: the corpus marks its elements with data-xss; no element may carry an event handler
-# or a style attribute, no element the pages never use may appear, and every address is http,
-# https or mailto.
+# or a style attribute, no element the pages never use may appear (the only form that is not a
+# POST is the layout's search box), and every address is http, https or mailto.
 INJECTION = r"""
 const problems = [];
 for (const element of document.querySelectorAll('[data-xss]')) problems.push('injected element: ' + element.outerHTML.slice(0, 80));
@@ -48,7 +48,8 @@ for (const element of document.querySelectorAll('*')) {
   if (element.hasAttribute('style')) problems.push('style attribute on ' + element.tagName);
 }
 const foreign = 'script, iframe, object, embed, svg, math, style, base, frame, frameset, video, audio, source, details, '
-  + 'meta[http-equiv], link:not([rel=stylesheet]), input[autofocus], form:not([method=post])';
+  + 'meta[http-equiv], link:not([rel=stylesheet]):not([rel=alternate][type="application/atom+xml"]), input[autofocus], '
+  + 'form:not([method=post]):not([role=search][method=get][action="/search"])';
 for (const element of document.querySelectorAll(foreign)) problems.push('unexpected element: ' + element.outerHTML.slice(0, 80));
 const addresses = [['a[href]', 'href'], ['img[src]', 'src'], ['form[action]', 'action'], ['link[href]', 'href']];
 for (const [selector, attribute] of addresses) {
