@@ -17,17 +17,20 @@ struct ArticleFilter: Sendable, Equatable {
     var search: String?
 }
 
-/// How a search reads and ranks (the SQL functions are migration 10's).
+/// How a search reads and ranks (the SQL functions are migration 11's).
 enum ArticleSearch {
     /// The articles a search ranks, at most: its newest matches. Ranking reads each one's search
     /// vector, so a word that most articles hold would otherwise rank them all; beyond these, a
     /// search finds nothing more, and its `articlesCount` stops here.
-    static let candidates = 1000
+    static let candidates = 200
     /// What a hit's excerpt may come from: the start of its body (`ts_headline` reads all it is given).
-    static let excerptSourceLength = 10000
-    /// `ts_headline`'s settings: a match is marked between U+0002 and U+0003, characters that the
-    /// query takes out of the body first, so that the only marks are the matches
-    /// (``ArticleSearch/excerptHTML(_:)`` turns them into `<mark>`).
+    static let excerptSourceLength = 5000
+    /// Taken out of the excerpt's source: U+0002 and U+0003, which mark the matches in
+    /// `ts_headline`'s answer (see ``headlineOptions``), so that the only marks are the matches; and
+    /// Markdown's emphasis and code marks, which read as noise in a line of text.
+    static let excerptOmits = "\u{2}\u{3}*`"
+    /// `ts_headline`'s settings: a match is marked between U+0002 and U+0003, which
+    /// ``ArticleSearch/excerptHTML(_:)`` turns into `<mark>` once the rest is escaped.
     static let headlineOptions = "StartSel=\u{2}, StopSel=\u{3}, MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=\" … \""
 
     /// The excerpt as HTML: its text escaped, its matches in `<mark>`.
@@ -175,8 +178,9 @@ struct ArticleRepository: Sendable {
                 ,
                     hit.total,
                     ts_headline(
-                        'english', translate(left(a.body, \(ArticleSearch.excerptSourceLength)), chr(2) || chr(3), ''), \(query),
-                        \(bindings.bind(ArticleSearch.headlineOptions)))
+                        'english',
+                        translate(left(a.body, \(ArticleSearch.excerptSourceLength)), \(bindings.bind(ArticleSearch.excerptOmits)), ''),
+                        \(query), \(bindings.bind(ArticleSearch.headlineOptions)))
                 FROM (
                     SELECT m.id, ts_rank(m.search_vector, \(query)) AS relevance, count(*) OVER () AS total
                     FROM (

@@ -98,7 +98,7 @@ enum PostsMigrations {
                 "ALTER FUNCTION newest_articles(uuid, bigint, bigint) SET enable_sort = off"
             ]),
         Migration(
-            version: 10, name: "article_search",
+            version: 11, name: "article_search",
             statements: [
                 // What search reads of an article: its title (weight A), description and tags (B: a
                 // tag is the author's own word for the topic, as the description is, but broader than

@@ -24,11 +24,19 @@ struct SearchController: Sendable {
         router.get("/search", use: search)
     }
 
+    /// The search box's form, as the browser sends it: `+` is a space (a `+` typed is `%2B`).
+    struct Form: Decodable {
+        var q: String?
+        var page: String?
+    }
+
     @Sendable func search(_ request: Request, context: AppRequestContext) async throws -> Response {
         let visit = site.visit(request, context)
-        let query = request.uri.queryParameters
-        let words = query["q"].map(String.init) ?? ""
-        let page = try PageNumber.parse(query["page"].map(String.init))
+        guard let form = try? URLEncodedFormDecoder().decode(Form.self, from: request.uri.query ?? "") else {
+            throw WebError.badRequest("The search could not be read.")
+        }
+        let words = form.q ?? ""
+        let page = try PageNumber.parse(form.page)
         if words.allSatisfy(\.isWhitespace) {
             return show(SearchView(blankWith: []), words: words, visit)
         }

@@ -149,6 +149,9 @@ struct FeedsAndSearchTests {
             #expect(excerpt.contains("<mark>walrus</mark>") && excerpt.contains("&amp; its tusks") && !excerpt.contains("<b>"), "\(excerpt)")
             #expect(found.body.contains(#"<input id="site-search" type="search" name="q" value="walrus""#), "the words stay in the box")
 
+            // As the search box's form sends it: a space is a +.
+            let phrase = try await get(services, "/search?q=%22walrus+tusks%22+-narwhal")
+            #expect(phrase.body.contains("1 article holds “&quot;walrus tusks&quot; -narwhal”"), "\(phrase.body)")
             let none = try await get(services, "/search?q=narwhal")
             #expect(none.status == .ok && none.body.contains("No article holds “narwhal”."))
             let blank = try await get(services, "/search?q=")
