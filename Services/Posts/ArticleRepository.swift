@@ -24,7 +24,7 @@ enum ArticleSearch {
     /// search finds nothing more, and its `articlesCount` stops here.
     static let candidates = 200
     /// What a hit's excerpt may come from: the start of its body (`ts_headline` reads all it is given).
-    static let excerptSourceLength = 5000
+    static let excerptSourceLength = 2000
     /// Taken out of the excerpt's source: U+0002 and U+0003, which mark the matches in
     /// `ts_headline`'s answer (see ``headlineOptions``), so that the only marks are the matches; and
     /// Markdown's emphasis and code marks, which read as noise in a line of text.
