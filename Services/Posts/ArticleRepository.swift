@@ -33,9 +33,21 @@ enum ArticleSearch {
     /// ``ArticleSearch/excerptHTML(_:)`` turns into `<mark>` once the rest is escaped.
     static let headlineOptions = "StartSel=\u{2}, StopSel=\u{3}, MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=\" … \""
 
+    /// How much of the body's opening is the excerpt of a hit whose body holds none of the words.
+    static let openingLength = 200
+
     /// The excerpt as HTML: its text escaped, its matches in `<mark>`.
     static func excerptHTML(_ headline: String) -> String {
         HTMLText.escape(headline).replacingOccurrences(of: "\u{2}", with: "<mark>").replacingOccurrences(of: "\u{3}", with: "</mark>")
+    }
+
+    /// The opening of a body (``openingLength`` characters and one more, to tell whether it goes on)
+    /// as an excerpt: its whitespace made single spaces, cut after its last whole word, escaped.
+    static func openingHTML(_ opening: String) -> String {
+        var words = opening.split(whereSeparator: \.isWhitespace)
+        let goesOn = opening.count > openingLength
+        if goesOn, opening.last?.isWhitespace == false, words.count > 1 { words.removeLast() }
+        return HTMLText.escape(words.joined(separator: " ")) + (goesOn ? " …" : "")
     }
 }
 
@@ -58,8 +70,12 @@ struct ArticleRepository: Sendable {
         if let search = filter.search {
             let rows = try await database.query(Self.searchPage(filter, search: search, page: page, viewer: viewer), logger: logger)
                 .map(Self.searchHit).reduce(into: []) { $0.append($1) }
-            let total = if let total = rows.first?.total { total } else if page.offset == 0 { 0 } else { try await count(filter, logger: logger) }
-            return (rows.map(\.article), total)
+            if let total = rows.first?.total { return (rows.map(\.article), total) }
+            if try await Self.findsNothingByItself(search, database: database, logger: logger) {
+                throw ConduitError(
+                    .unprocessableContent, field: "search", "must name a word to find (a word left out with - finds nothing by itself)")
+            }
+            return ([], page.offset == 0 ? 0 : try await count(filter, logger: logger))
         }
         let rows = try await database.query(Self.filteredPage(filter, page: page, viewer: viewer), logger: logger).map(Self.pageArticle)
         return (try await rows.reduce(into: []) { $0.append($1) }, try await count(filter, logger: logger))
@@ -139,7 +155,9 @@ struct ArticleRepository: Sendable {
             conditions.append("a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = \(bindings.bind(feedOf))))")
         }
         if let search = filter.search {
-            conditions.append("a.search_vector @@ article_search_query(\(bindings.bind(search)))")
+            // A search of words to leave out only ('T', a query the index cannot use) would read every article: none match.
+            let query = "article_search_query(\(bindings.bind(search)))"
+            conditions.append("a.search_vector @@ \(query) AND querytree(\(query)) <> 'T'")
         }
         return conditions.isEmpty ? "true" : conditions.joined(separator: "\n  AND ")
     }
@@ -167,20 +185,21 @@ struct ArticleRepository: Sendable {
     /// A page of a search: its newest ``ArticleSearch/candidates`` matches, ranked by relevance
     /// (`ts_rank`: the title weighs most, then the description and tags, then the body), then newest
     /// first; each row with the number of those matches and an excerpt of its body around the words
-    /// found (only the page's rows get one).
+    /// found (`ts_headline`, only for the page's rows whose body holds them, as the vector's body part
+    /// says; the others get the body's opening, which costs no parsing).
     private static func searchPage(_ filter: ArticleFilter, search: String, page: Page, viewer: UUID?) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: 10)
         bindings.append(viewer)
         let conditions = Self.conditions(filter, tagLimit: nil, bindings: &bindings)
         let query = "article_search_query(\(bindings.bind(search)))"
+        let omits = bindings.bind(ArticleSearch.excerptOmits)
         let sql =
             pageColumns + """
                 ,
                     hit.total,
-                    ts_headline(
-                        'english',
-                        translate(left(a.body, \(ArticleSearch.excerptSourceLength)), \(bindings.bind(ArticleSearch.excerptOmits)), ''),
-                        \(query), \(bindings.bind(ArticleSearch.headlineOptions)))
+                    CASE WHEN in_body.matches THEN ts_headline('english', translate(left(a.body, \(ArticleSearch.excerptSourceLength)), \(omits), ''),
+                        \(query), \(bindings.bind(ArticleSearch.headlineOptions))) END,
+                    CASE WHEN NOT in_body.matches THEN translate(left(a.body, \(ArticleSearch.openingLength + 1)), \(omits), '') END
                 FROM (
                     SELECT m.id, ts_rank(m.search_vector, \(query)) AS relevance, count(*) OVER () AS total
                     FROM (
@@ -194,6 +213,7 @@ struct ArticleRepository: Sendable {
                 ) hit
                 JOIN articles a ON a.id = hit.id
                 JOIN users u ON u.id = a.author_id
+                CROSS JOIN LATERAL (SELECT ts_filter(a.search_vector, '{c}') @@ \(query) AS matches) in_body
                 ORDER BY hit.relevance DESC, a.created_at DESC, a.id DESC
                 """
         return PostgresQuery(unsafeSQL: sql, binds: bindings)
@@ -203,8 +223,17 @@ struct ArticleRepository: Sendable {
         var cells = PostgresCells(row)
         var article = try record(from: &cells, withBody: false)
         let total: Int = try cells.next()
-        article.excerpt = ArticleSearch.excerptHTML(try cells.next())
+        let headline: String? = try cells.next()
+        let opening: String? = try cells.next()
+        article.excerpt = headline.map(ArticleSearch.excerptHTML) ?? ArticleSearch.openingHTML(opening ?? "")
         return (article, total)
+    }
+
+    /// Whether the search names no word to find, only words to leave out (whose matches its page then left out).
+    private static func findsNothingByItself(_ search: String, database: PostgresClient, logger: Logger) async throws -> Bool {
+        let rows = try await database.query("SELECT querytree(article_search_query(\(search))) = 'T'", logger: logger)
+        for try await nothing in rows.decode(Bool.self) { return nothing }
+        return false
     }
 
     /// How many articles match `filter`: from the counters when they can say, else counted (a

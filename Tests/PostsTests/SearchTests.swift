@@ -131,6 +131,9 @@ struct SearchTests {
         ("search=%22%22%20-%20%22", "must contain a word to search for"),
         ("search=%E2%80%A6%F0%9F%90%98", "must contain a word to search for"),
         ("search=zebra%00", "must not contain the character U+0000"),
+        ("search=-zebra", "must name a word to find"),
+        ("search=-%20zebra", "must name a word to find"),
+        ("search=-%22zebra%20crossing%22%20-lion", "must name a word to find"),
     ])
     func badSearchesAre422sNamingTheSearch(query: String, message: String) async throws {
         try await PostsHarness.run { posts in
@@ -146,7 +149,7 @@ struct SearchTests {
             let author = try await posts.tokens.user("operator")
             let article = try await Self.write(posts, by: author, title: "Walrus facts", body: "A walrus can weigh 1500 kg.")
             let searches = [
-                "\"walrus", "walrus\"", "\"\"walrus\"\"", "walrus -", "- walrus", "walrus or", "or walrus", "walrus & !kg", "walrus | (kg)",
+                "\"walrus", "walrus\"", "\"\"walrus\"\"", "walrus -", "walrus or", "or walrus", "walrus & !kg", "walrus | (kg)",
                 "walrus:*", "walrus <-> kg", "'walrus'", "walrus\\", "\\\\walrus", "walrus''", "!!walrus", "((walrus", "walrus))", "walrus:A",
                 "1500", "kg walrus -\"x y\"", String(repeating: "walrus ", count: 28), String(repeating: "\"-walrus ", count: 22),
             ]
@@ -214,5 +217,20 @@ struct SearchTests {
             #expect(try await Self.search(posts, "search=narwhal&tag=oldest").articles.map(\.slug) == [first.slug])
             #expect(try await Self.search(posts, "search=narwhal%20anchor").articles.map(\.slug) == [first.slug])
         }
+    }
+}
+
+/// A hit whose body holds none of the words (they are in its title, say) has its body's opening
+/// as its excerpt.
+@Suite struct SearchOpeningTests {
+    @Test func anOpeningIsCutAfterItsLastWholeWordAndEscaped() {
+        #expect(ArticleSearch.openingHTML("Short <b>and</b>\n\nsweet.") == "Short &lt;b&gt;and&lt;/b&gt; sweet.")
+        let long = String(repeating: "word ", count: 40) + "cut"
+        #expect(long.count == ArticleSearch.openingLength + 3)
+        let opening = ArticleSearch.openingHTML(String(long.prefix(ArticleSearch.openingLength + 1)))
+        #expect(opening == String(repeating: "word ", count: 40).trimmingCharacters(in: .whitespaces) + " …")
+        let cutInAWord = ArticleSearch.openingHTML(String(repeating: "x", count: 150) + " " + String(repeating: "y", count: 50))
+        #expect(cutInAWord == String(repeating: "x", count: 150) + " …")
+        #expect(ArticleSearch.openingHTML(String(repeating: "z", count: 201)) == String(repeating: "z", count: 201) + " …")
     }
 }
