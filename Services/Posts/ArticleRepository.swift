@@ -33,6 +33,9 @@ enum ArticleSearch {
     /// ``ArticleSearch/excerptHTML(_:)`` turns into `<mark>` once the rest is escaped.
     static let headlineOptions = "StartSel=\u{2}, StopSel=\u{3}, MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=\" … \""
 
+    /// How many of the newest articles a search that leaves words out looks among first (see
+    /// `ArticleRepository.searchPage`): enough to hold the candidates of a word that 5% of them hold.
+    static let recentWindow = 4000
     /// How much of the body's opening is the excerpt of a hit whose body holds none of the words.
     static let openingLength = 200
 
@@ -187,14 +190,47 @@ struct ArticleRepository: Sendable {
     /// first; each row with the number of those matches and an excerpt of its body around the words
     /// found (`ts_headline`, only for the page's rows whose body holds them, as the vector's body part
     /// says; the others get the body's opening, which costs no parsing).
+    ///
+    /// The newest matches come from the newest-first index (read until enough match: a common word)
+    /// or from the GIN index (every match, then the newest: a rare one), as the planner estimates.
+    /// Its estimate for a word and a word left out assumes they are unrelated, and for "tag7 -tag7"
+    /// it expected many matches and read every article through the first: such a search looks among
+    /// the newest ``ArticleSearch/recentWindow`` articles first, and only if too few of them match,
+    /// reads the GIN index's matches.
     private static func searchPage(_ filter: ArticleFilter, search: String, page: Page, viewer: UUID?) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: 10)
+        var bindings = PostgresBindings(capacity: 16)
         bindings.append(viewer)
-        let conditions = Self.conditions(filter, tagLimit: nil, bindings: &bindings)
         let query = "article_search_query(\(bindings.bind(search)))"
+        let leavesOut = "querytree(\(query)) <> \(query)::text"
+        var others = filter
+        others.search = nil
+        let otherConditions = Self.conditions(others, tagLimit: nil, bindings: &bindings)
+        let conditions = Self.conditions(filter, tagLimit: nil, bindings: &bindings)
         let omits = bindings.bind(ArticleSearch.excerptOmits)
+        let candidates = ArticleSearch.candidates
         let sql =
-            pageColumns + """
+            """
+            WITH recent AS MATERIALIZED (
+                SELECT r.id, r.created_at, r.search_vector FROM (
+                    SELECT a.id, a.created_at, a.search_vector FROM articles a
+                    WHERE \(otherConditions) AND \(leavesOut)
+                    ORDER BY a.created_at DESC, a.id DESC
+                    LIMIT \(ArticleSearch.recentWindow)
+                ) r
+                WHERE r.search_vector @@ \(query)
+                ORDER BY r.created_at DESC, r.id DESC
+                LIMIT \(candidates)
+            ), matches AS (
+                SELECT * FROM recent WHERE (SELECT count(*) FROM recent) = \(candidates)
+                UNION ALL (
+                    SELECT a.id, a.created_at, a.search_vector FROM articles a
+                    WHERE \(conditions) AND (SELECT count(*) FROM recent) < \(candidates)
+                    ORDER BY CASE WHEN \(leavesOut) THEN a.created_at + interval '0 s' ELSE a.created_at END DESC, a.id DESC
+                    LIMIT \(candidates)
+                )
+            )
+
+            """ + pageColumns + """
                 ,
                     hit.total,
                     CASE WHEN in_body.matches THEN ts_headline('english', translate(left(a.body, \(ArticleSearch.excerptSourceLength)), \(omits), ''),
@@ -202,12 +238,7 @@ struct ArticleRepository: Sendable {
                     CASE WHEN NOT in_body.matches THEN translate(left(a.body, \(ArticleSearch.openingLength + 1)), \(omits), '') END
                 FROM (
                     SELECT m.id, ts_rank(m.search_vector, \(query)) AS relevance, count(*) OVER () AS total
-                    FROM (
-                        SELECT a.id, a.created_at, a.search_vector FROM articles a
-                        WHERE \(conditions)
-                        ORDER BY a.created_at DESC, a.id DESC
-                        LIMIT \(ArticleSearch.candidates)
-                    ) m
+                    FROM matches m
                     ORDER BY relevance DESC, m.created_at DESC, m.id DESC
                     LIMIT \(bindings.bind(page.limit)) OFFSET \(bindings.bind(page.offset))
                 ) hit

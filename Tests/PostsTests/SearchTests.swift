@@ -193,6 +193,33 @@ struct SearchTests {
         }
     }
 
+    /// A search that leaves words out looks among the newest articles first, and past them when
+    /// too few of those match.
+    @Test func aSearchThatLeavesWordsOutFindsItsMatchesWhereverTheyAre() async throws {
+        try await PostsHarness.run { posts in
+            let author = try await posts.tokens.user("excluder")
+            let older = try await Self.write(posts, by: author, title: "Quokka facts", body: "A quokka smiles.")
+            _ = try await Self.write(posts, by: author, title: "Quokka and dog")
+            try await posts.database.query(
+                """
+                INSERT INTO articles (id, slug, title, description, body, author_id, created_at, updated_at)
+                SELECT gen_random_uuid(), 'wombat-' || i, CASE WHEN i % 2 = 0 THEN 'Wombat and dog ' ELSE 'Wombat ' END || i, 'd', 'b', a.author_id,
+                    now() + make_interval(secs => i), now() + make_interval(secs => i)
+                FROM generate_series(1, \(ArticleSearch.recentWindow + 10)) AS i, (SELECT author_id FROM articles LIMIT 1) a
+                """,
+                logger: Logger(label: "test")
+            )
+            // Past the newest articles: none of them holds a quokka.
+            #expect(try await Self.search(posts, "search=quokka%20-dog").articles.map(\.slug) == [older.slug])
+            #expect(try await Self.search(posts, "search=quokka%20-quokka").articles.isEmpty)
+            // Among them: enough wombats without a dog.
+            let wombats = try await Self.search(posts, "search=wombat%20-dog&limit=2")
+            let newest = ArticleSearch.recentWindow + 10
+            #expect(wombats.articles.map(\.slug) == ["wombat-\(newest - 1)", "wombat-\(newest - 3)"])
+            #expect(wombats.articlesCount == ArticleSearch.candidates)
+        }
+    }
+
     /// A search ranks its newest ``ArticleSearch/candidates`` matches at most, and counts no further.
     @Test func aSearchRanksAndCountsItsNewestCandidatesOnly() async throws {
         try await PostsHarness.run { posts in
