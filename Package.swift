@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "Comments", targets: ["Comments"]),
         .executable(name: "Notifier", targets: ["Notifier"]),
         .executable(name: "Web", targets: ["Web"]),
+        .executable(name: "Analytics", targets: ["Analytics"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -70,7 +71,7 @@ let package = Package(
         .target(
             name: "Persistence",
             dependencies: [
-                "Settings", "Basics", logging, postgres,
+                "Settings", "Basics", logging, lifecycle, metrics, nioCore, postgres,
                 // Its ConnectionPoolError says when the pool gave up reaching the database.
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
             ],
@@ -102,7 +103,7 @@ let package = Package(
             name: "ServiceCore",
             dependencies: [
                 "Events", "Settings", "Basics", "Kafka", "Persistence", "HTTPKit", "Authentication", "Messaging",
-                logging, lifecycle, metrics, nioCore, nioPosix, postgres, hummingbird,
+                logging, lifecycle, metrics, nioCore, nioPosix, postgres, hummingbird, httpClient,
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "OTel", package: "swift-otel"),
             ],
@@ -113,7 +114,9 @@ let package = Package(
         // The services, one executable each.
         .executableTarget(
             name: "Auth",
-            dependencies: sharedForServices + [.product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), jwt, crypto, nioPosix],
+            dependencies: sharedForServices + [
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"), jwt, crypto, nioCore, nioPosix, httpClient,
+            ],
             path: "Services/Auth",
             swiftSettings: swiftSettings
         ),
@@ -143,6 +146,9 @@ let package = Package(
             resources: [.embedInCode("Templates"), .embedInCode("Assets")],
             swiftSettings: swiftSettings
         ),
+        // Daily counts per article and author, fed by the event log and the gateway's mirrored reads.
+        .executableTarget(
+            name: "Analytics", dependencies: sharedForServices + ["Kafka", crypto, nioCore], path: "Services/Analytics", swiftSettings: swiftSettings),
         // Prints messaging throughput and latency; run by scripts/bench-messaging.
         .executableTarget(
             name: "MessagingBenchmark",
@@ -184,7 +190,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PostsTests",
-            dependencies: ["Posts", "TestSupport"] + sharedForServices + [hummingbirdTesting],
+            dependencies: ["Posts", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting, nioCore],
             path: "Tests/PostsTests",
             swiftSettings: swiftSettings
         ),
@@ -198,6 +204,12 @@ let package = Package(
             name: "NotifierTests",
             dependencies: ["Notifier", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting],
             path: "Tests/NotifierTests",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "AnalyticsTests",
+            dependencies: ["Analytics", "TestSupport", "Kafka"] + sharedForServices + [hummingbirdTesting],
+            path: "Tests/AnalyticsTests",
             swiftSettings: swiftSettings
         ),
         .testTarget(

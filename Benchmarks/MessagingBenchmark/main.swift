@@ -42,7 +42,7 @@ let latencies = Mutex<[Double]>([])
 let lastHandled = Mutex<ContinuousClock.Instant?>(nil)
 
 let producer = try KafkaProducer(configuration: configuration.kafka, logger: logger)
-let relay = OutboxRelay(client: core.database, producer: producer, partitions: configuration.kafka.partitions, logger: logger)
+let relay = OutboxRelay(client: core.database, producer: producer, topics: TopicProvisioning(configuration.kafka), logger: logger)
 let consumer = EventConsumer(
     name: "bench-\(run)",
     configuration: configuration.kafka,

@@ -17,6 +17,11 @@ struct AuthConfiguration: Sendable {
     /// `LOGIN_LONGEST_LOCK` (seconds).
     var loginFirstLock: Duration
     var loginLongestLock: Duration
+    /// The internal listeners of the services that keep a projection of users and follows, to which a
+    /// user's change is pushed as it is answered (`POSTS_URL`, `COMMENTS_URL`: comma-separated, one per
+    /// replica or a load balancer; `none` pushes nothing), and how long a push may take (`PUSH_TIMEOUT`).
+    var projectionURLs: [(service: String, urls: [String])]
+    var pushTimeout: Duration
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         guard let pem = environment.raw("JWT_PRIVATE_KEY") else {
@@ -31,6 +36,14 @@ struct AuthConfiguration: Sendable {
         self.loginFreeFailures = try environment.integer("LOGIN_FREE_FAILURES", default: 5, in: 1...1000)
         self.loginFirstLock = try environment.seconds("LOGIN_FIRST_LOCK", default: 1, in: 0.1...3600)
         self.loginLongestLock = try environment.seconds("LOGIN_LONGEST_LOCK", default: 900, in: 1...86400)
+        var projectionURLs: [(service: String, urls: [String])] = []
+        for (service, variable, native) in [("posts", "POSTS_URL", "http://127.0.0.1:8251"), ("comments", "COMMENTS_URL", "http://127.0.0.1:8351")]
+        where environment.raw(variable)?.lowercased() != "none" {
+            projectionURLs.append(
+                (service, try environment.urls(variable, default: native, describing: "the \(service) service's internal listener")))
+        }
+        self.projectionURLs = projectionURLs
+        self.pushTimeout = try environment.seconds("PUSH_TIMEOUT", default: 1, in: 0.05...10)
     }
 
     static func pemBlocks(_ text: String) -> [String] {

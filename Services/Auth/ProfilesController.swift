@@ -6,6 +6,7 @@ import Hummingbird
 struct ProfilesController: Sendable {
     let repository: UserRepository
     let verifier: TokenVerifier
+    let push: ProjectionPush
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -40,11 +41,12 @@ struct ProfilesController: Sendable {
         let identity = try context.requireIdentity()
         let username = try context.parameters.require("username")
         guard
-            let followee = try await repository.setFollow(
+            let (followee, events) = try await repository.setFollow(
                 change, follower: identity.id, username: username, logger: context.logger)
         else {
             throw ConduitError.notFound("profile")
         }
+        await push.push(events, logger: context.logger)
         return ProfileResponse(profile: followee.profile(following: change == .follow))
     }
 }

@@ -39,14 +39,16 @@ struct UserRepository: Sendable {
     func create(_ user: UserRecord, logger: Logger) async throws -> UserRecord {
         try await mappingUniqueViolations {
             try await database.withTransaction(logger: logger) { connection in
-                try await connection.query(
-                    """
-                    INSERT INTO users (id, username, email, password_hash, bio, image)
-                    VALUES (\(user.id), \(user.username), \(user.email), \(user.passwordHash), \(user.bio), \(user.image))
-                    """,
-                    logger: logger
-                )
-                try await Outbox.append(UserRegistered(user: user.event), on: connection, logger: logger)
+                let time = try await Self.changeTime(
+                    connection.query(
+                        """
+                        INSERT INTO users (id, username, email, password_hash, bio, image)
+                        VALUES (\(user.id), \(user.username), \(user.email), \(user.passwordHash), \(user.bio), \(user.image))
+                        RETURNING clock_timestamp()
+                        """,
+                        logger: logger
+                    ))
+                try await Outbox.append(UserRegistered(user: user.event), occurredAt: time ?? Date(), on: connection, logger: logger)
                 return user
             }
         }
@@ -60,28 +62,31 @@ struct UserRepository: Sendable {
         try await first(database.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id)", logger: logger))
     }
 
-    /// Applies `change` to the user's row under a row lock; writes `user.updated` when anything changed.
-    func update(id: UUID, logger: Logger, _ change: @Sendable (inout UserRecord) -> Void) async throws -> UserRecord? {
+    /// Applies `change` to the user's row under a row lock; writes `user.updated` when anything
+    /// changed, and returns it with the user.
+    func update(id: UUID, logger: Logger, _ change: @Sendable (inout UserRecord) -> Void) async throws -> (user: UserRecord, events: [WrittenEvent])?
+    {
         try await mappingUniqueViolations {
-            try await database.withTransaction(logger: logger) { connection -> UserRecord? in
+            try await database.withTransaction(logger: logger) { connection -> (user: UserRecord, events: [WrittenEvent])? in
                 let rows = try await connection.query("SELECT \(unescaped: Self.columns) FROM users WHERE id = \(id) FOR UPDATE", logger: logger)
                 guard let current = try await first(rows) else { return nil }
                 var updated = current
                 change(&updated)
-                guard updated != current else { return current }
-                try await connection.query(
-                    """
-                    UPDATE users SET username = \(updated.username), email = \(updated.email), password_hash = \(updated.passwordHash),
-                        bio = \(updated.bio), image = \(updated.image), tokens_valid_after = \(updated.tokensValidAfter), updated_at = now()
-                    WHERE id = \(id)
-                    """,
-                    logger: logger
-                )
+                guard updated != current else { return (current, []) }
+                let time = try await Self.changeTime(
+                    connection.query(
+                        """
+                        UPDATE users SET username = \(updated.username), email = \(updated.email), password_hash = \(updated.passwordHash),
+                            bio = \(updated.bio), image = \(updated.image), tokens_valid_after = \(updated.tokensValidAfter), updated_at = now()
+                        WHERE id = \(id)
+                        RETURNING clock_timestamp()
+                        """,
+                        logger: logger
+                    ))
                 // A new password alone changes only the revocation time, which other services need.
-                if updated.event != current.event {
-                    try await Outbox.append(UserUpdated(user: updated.event), on: connection, logger: logger)
-                }
-                return updated
+                guard updated.event != current.event else { return (updated, []) }
+                let event = try await Outbox.append(UserUpdated(user: updated.event), occurredAt: time ?? Date(), on: connection, logger: logger)
+                return (updated, [event])
             }
         }
     }
@@ -111,10 +116,12 @@ struct UserRepository: Sendable {
         case unfollow
     }
 
-    /// Makes `follower` follow or unfollow `username`; writes the event only when the relation changed.
-    /// Nil when no user has that name.
-    func setFollow(_ change: FollowChange, follower: UUID, username: String, logger: Logger) async throws -> UserRecord? {
-        try await database.withTransaction(logger: logger) { connection -> UserRecord? in
+    /// Makes `follower` follow or unfollow `username`; writes the event only when the relation changed,
+    /// and returns it with the followee. Nil when no user has that name.
+    func setFollow(_ change: FollowChange, follower: UUID, username: String, logger: Logger) async throws -> (
+        followee: UserRecord, events: [WrittenEvent]
+    )? {
+        try await database.withTransaction(logger: logger) { connection -> (followee: UserRecord, events: [WrittenEvent])? in
             let rows = try await connection.query(
                 "SELECT \(unescaped: Self.columns) FROM users WHERE lower(username) = lower(\(username))", logger: logger)
             guard let followee = try await first(rows) else { return nil }
@@ -129,24 +136,32 @@ struct UserRepository: Sendable {
                     """
                     INSERT INTO follows (follower_id, followee_id) SELECT \(follower), \(followee.id)
                     WHERE EXISTS (SELECT 1 FROM users WHERE id = \(follower))
-                    ON CONFLICT DO NOTHING RETURNING 1
+                    ON CONFLICT DO NOTHING RETURNING clock_timestamp()
                     """,
                     logger: logger
                 )
             case .unfollow:
                 changed = try await connection.query(
-                    "DELETE FROM follows WHERE follower_id = \(follower) AND followee_id = \(followee.id) RETURNING 1",
+                    "DELETE FROM follows WHERE follower_id = \(follower) AND followee_id = \(followee.id) RETURNING clock_timestamp()",
                     logger: logger
                 )
             }
-            if try await changed.collect().count > 0 {
+            guard let time = try await Self.changeTime(changed) else { return (followee, []) }
+            let event =
                 switch change {
-                case .follow: try await Outbox.append(UserFollowed(follow: relation), on: connection, logger: logger)
-                case .unfollow: try await Outbox.append(UserUnfollowed(follow: relation), on: connection, logger: logger)
+                case .follow: try await Outbox.append(UserFollowed(follow: relation), occurredAt: time, on: connection, logger: logger)
+                case .unfollow: try await Outbox.append(UserUnfollowed(follow: relation), occurredAt: time, on: connection, logger: logger)
                 }
-            }
-            return followee
+            return (followee, [event])
         }
+    }
+
+    /// The database's time of a change (`RETURNING clock_timestamp()`), nil when no row changed. It
+    /// orders a user's events wherever they are applied: one clock for every replica of auth.
+    private static func changeTime(_ rows: PostgresRowSequence) async throws -> Date? {
+        var time: Date?
+        for try await changedAt in rows.decode(Date.self) { time = changedAt }
+        return time
     }
 
     private static let columns = "id, username, email, password_hash, bio, image, tokens_valid_after"

@@ -11,6 +11,7 @@ struct UsersController: Sendable {
     let tokens: TokenIssuer
     let verifier: TokenVerifier
     let throttle: LoginThrottle
+    let push: ProjectionPush
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -88,7 +89,7 @@ struct UsersController: Sendable {
         // Whole milliseconds, so that the time survives every way it is stored and sent.
         let revocationTime = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded(.down) / 1000)
 
-        let updated = try await repository.update(id: identity.id, logger: context.logger) { user in
+        let result = try await repository.update(id: identity.id, logger: context.logger) { user in
             // A new password or email ends the sessions of every token issued before.
             if passwordHash != nil || (changes.email.map { $0 != user.email } ?? false) { user.tokensValidAfter = revocationTime }
             if let username = changes.username { user.username = username }
@@ -97,7 +98,8 @@ struct UsersController: Sendable {
             if let bio = changes.bio { user.bio = bio }
             if let image = changes.image { user.image = image }
         }
-        guard let updated else { throw Self.userGone }
+        guard let (updated, events) = result else { throw Self.userGone }
+        await push.push(events, logger: context.logger)
         // The username is a claim of the token, and a revocation ends the old one: either gets a new token.
         let keepsToken = updated.username == identity.username && updated.tokensValidAfter != revocationTime
         let token = keepsToken ? identity.token : try await tokens.issue(for: updated)

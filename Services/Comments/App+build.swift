@@ -4,10 +4,13 @@ import Hummingbird
 import Messaging
 import ServiceCore
 
-/// - Parameter verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
-func buildApplication(_ configuration: ServiceConfiguration, _ comments: CommentsConfiguration, verifier: TokenVerifier? = nil) throws
-    -> some ApplicationProtocol
-{
+/// - Parameters:
+///   - verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
+///   - onInternalListening: learns the internal listener's port once it listens.
+func buildApplication(
+    _ configuration: ServiceConfiguration, _ comments: CommentsConfiguration, verifier: TokenVerifier? = nil,
+    onInternalListening: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
     let posts = ServiceClient(
@@ -19,17 +22,27 @@ func buildApplication(_ configuration: ServiceConfiguration, _ comments: Comment
         router: router,
         migrations: CommentsMigrations.all,
         services: [
-            messaging.producer, messaging.outboxRelay(),
+            messaging.producer, messaging.brokerMonitor(), messaging.outboxRelay(),
             messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + CommentHandlers.all),
+            core.internalListener(
+                buildInternalRouter(core, messaging: messaging), port: configuration.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),
         ]
     )
 }
 
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
-    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     let controller = CommentsController(repository: CommentRepository(database: core.database), articles: articles, verifier: verifier)
-    router.addRoutes(controller.endpoints, atPath: "/api")
+    core.databaseRoutes(router).addRoutes(controller.endpoints, atPath: "/api")
+    return router
+}
+
+/// What other services tell comments, on its internal listener: auth pushes its users' changes.
+func buildInternalRouter(_ core: ServiceCore, messaging: ServiceMessaging) -> Router<AppRequestContext> {
+    let router = core.makeInternalRouter()
+    core.databaseRoutes(router).addRoutes(
+        messaging.pushedEvents(handlers: UserProjection.handlers, types: UserProjection.pushedEventTypes), atPath: "/internal")
     return router
 }

@@ -29,5 +29,6 @@ enum CommentsMigrations {
         Outbox.setAsideMigration(version: 5),
         ProjectedTokenRevocations.migration(version: 6),
         Outbox.topicIncarnationsMigration(version: 7),
+        UserProjection.followVersionsMigration(version: 8),
     ]
 }

@@ -16,7 +16,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
         router: router,
         migrations: NotifierMigrations.all,
         services: [
-            messaging.producer,
+            messaging.producer, messaging.brokerMonitor(),
             messaging.consumer(topics: [.users, .articles, .comments], handlers: NotificationHandlers.all),
             sender,
             core.retentionSweep([.processedEvents]),
@@ -27,8 +27,8 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
 func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: NotificationRepository, verifier: TokenVerifier) -> Router<
     AppRequestContext
 > {
-    let router = core.makeRouter(readinessChecks: [messaging.readinessCheck])
+    let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations(in: .recipients))
-    router.addRoutes(NotificationsController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
+    core.databaseRoutes(router).addRoutes(NotificationsController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     return router
 }

@@ -11,6 +11,24 @@ struct NewArticleRequest: Decodable {
         var description: String
         var body: String
         var tagList: [String]?
+
+        private enum CodingKeys: String, CodingKey {
+            case title, description, body, tagList
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            title = try container.decode(String.self, forKey: .title)
+            description = try container.decode(String.self, forKey: .description)
+            body = try container.decode(String.self, forKey: .body)
+            // Some clients send the editor's tag field as it is typed, one string: taken as one tag (none when empty), as the
+            // reference implementation does.
+            if let tag = try? container.decodeIfPresent(String.self, forKey: .tagList) {
+                tagList = tag.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? [] : [tag]
+            } else {
+                tagList = try container.decodeIfPresent([String].self, forKey: .tagList)
+            }
+        }
     }
     var article: NewArticle
 }

@@ -97,6 +97,7 @@ enum PostsMigrations {
                 // index gives the order, whatever the statistics say.
                 "ALTER FUNCTION newest_articles(uuid, bigint, bigint) SET enable_sort = off"
             ]),
+        UserProjection.followVersionsMigration(version: 10),
         Migration(
             version: 11, name: "article_search",
             statements: [

@@ -31,7 +31,7 @@ struct Caller: Sendable {
 }
 
 /// The other services' public APIs, as the pages use them: the Conduit API of auth, posts and
-/// comments, and the notifier's notifications. GETs are retried on another replica; changes are not
+/// comments, the notifier's notifications and analytics' numbers. GETs are retried on another replica; changes are not
 /// (see ``ServiceClient``). A service that cannot be reached throws ``ConduitError`` 503; one that
 /// answers with an error, ``APIError``.
 struct API: Sendable {
@@ -39,6 +39,7 @@ struct API: Sendable {
     let posts: ServiceClient
     let comments: ServiceClient
     let notifier: ServiceClient
+    let analytics: ServiceClient
 
     init(_ configuration: WebConfiguration, httpClient: HTTPClient) {
         func client(_ name: String, _ urls: [String]) -> ServiceClient {
@@ -51,6 +52,7 @@ struct API: Sendable {
         posts = client("posts", configuration.postsURLs)
         comments = client("comments", configuration.commentsURLs)
         notifier = client("notifier", configuration.notifierURLs)
+        analytics = client("analytics", configuration.analyticsURLs)
     }
 
     // MARK: auth
@@ -168,6 +170,13 @@ struct API: Sendable {
 
     func notifications(limit: Int, offset: Int, _ caller: Caller) async throws -> NotificationPage {
         try await get(notifier, "/api/notifications?limit=\(limit)&offset=\(offset)", caller, as: NotificationPage.self)
+    }
+
+    // MARK: analytics
+
+    /// The signed-in author's numbers for the last `days` days.
+    func analytics(days: Int, _ caller: Caller) async throws -> AuthorAnalytics {
+        try await get(analytics, "/api/analytics?days=\(days)", caller, as: AnalyticsEnvelope.self).analytics
     }
 
     // MARK: calls
@@ -291,6 +300,42 @@ struct NotificationPage: Decodable, Sendable {
     var notificationsCount: Int
 }
 
+struct AnalyticsCounts: Decodable, Sendable {
+    var reads: Int
+    var uniqueReaders: Int
+    var favorites: Int
+    var comments: Int
+    var followers: Int?
+}
+
+struct AnalyticsDay: Decodable, Sendable {
+    var date: String
+    var reads: Int
+    var uniqueReaders: Int
+    var favorites: Int
+    var comments: Int
+    var followers: Int?
+}
+
+struct AnalyticsArticle: Decodable, Sendable {
+    var slug: String
+    var title: String
+    var reads: Int
+    var uniqueReaders: Int
+    var favorites: Int
+    var comments: Int
+}
+
+struct AuthorAnalytics: Decodable, Sendable {
+    var days: Int
+    var from: String
+    var to: String
+    var totals: AnalyticsCounts
+    var daily: [AnalyticsDay]
+    var topArticles: [AnalyticsArticle]
+}
+
+private struct AnalyticsEnvelope: Decodable { var analytics: AuthorAnalytics }
 private struct UserEnvelope: Decodable { var user: User }
 private struct ProfileEnvelope: Decodable { var profile: Profile }
 private struct ArticleEnvelope: Decodable { var article: Article }

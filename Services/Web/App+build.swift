@@ -57,6 +57,7 @@ func buildRouter(_ configuration: ServiceConfiguration, site: Site) -> Router<Ap
     NotificationsController(site: site).addRoutes(to: router)
     SearchController(site: site).addRoutes(to: router)
     FeedController(site: site).addRoutes(to: router)
+    StatsController(site: site).addRoutes(to: router)
     return router
 }
 
@@ -70,15 +71,5 @@ struct ReferrerPolicyMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         return response
-    }
-}
-
-/// Shuts the HTTP client down once the server has stopped.
-struct HTTPClientShutdown: Service {
-    let client: HTTPClient
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await client.shutdown()
     }
 }

@@ -84,11 +84,8 @@ struct ArticleController: Sendable {
             commentsUnavailable = true
         }
         let viewer = visit.session.username
-        // Posts learns of follows from auth's events, a moment later; auth itself knows at once.
-        var following = article.author.following ?? false
-        if let viewer, viewer != article.author.username, let profile = try? await site.api.profile(article.author.username, visit.caller) {
-            following = profile.following ?? following
-        }
+        // Posts knows of the viewer's own follows as soon as auth has answered them (auth pushes them).
+        let following = article.author.following ?? false
         let path = Paths.article(article.slug)
         let view = ArticleView(
             title: article.title,

@@ -130,11 +130,12 @@ struct FeedLink: Sendable {
 }
 
 struct Navigation: Sendable {
-    enum Item: Sendable { case home, editor, settings, notifications, login, register, ownProfile }
+    enum Item: Sendable { case home, editor, settings, notifications, stats, login, register, ownProfile }
     let home: Bool
     let editor: Bool
     let settings: Bool
     let notifications: Bool
+    let stats: Bool
     let login: Bool
     let register: Bool
     let ownProfile: Bool
@@ -144,6 +145,7 @@ struct Navigation: Sendable {
         editor = current == .editor
         settings = current == .settings
         notifications = current == .notifications
+        stats = current == .stats
         login = current == .login
         register = current == .register
         ownProfile = current == .ownProfile
@@ -174,6 +176,7 @@ struct Templates: Sendable {
             "profile": PackageResources.profile_mustache,
             "notifications": PackageResources.notifications_mustache,
             "search": PackageResources.search_mustache,
+            "stats": PackageResources.stats_mustache,
             "error": PackageResources.error_mustache,
         ]
         var library = MustacheLibrary()

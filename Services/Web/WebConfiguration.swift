@@ -10,6 +10,8 @@ struct WebConfiguration: Sendable {
     var postsURLs: [String]
     var commentsURLs: [String]
     var notifierURLs: [String]
+    /// Analytics' listeners (`ANALYTICS_API_URL`), for the `/stats` page.
+    var analyticsURLs: [String]
     /// How long one call to a service may take (`API_TIMEOUT`), all its retries together
     /// (`API_DEADLINE`), and making a connection (`API_CONNECT_TIMEOUT`).
     var apiTimeout: Duration
@@ -24,6 +26,7 @@ struct WebConfiguration: Sendable {
         postsURLs = try environment.urls("POSTS_API_URL", default: "http://127.0.0.1:8201", describing: "the posts service's public port")
         commentsURLs = try environment.urls("COMMENTS_API_URL", default: "http://127.0.0.1:8301", describing: "the comments service")
         notifierURLs = try environment.urls("NOTIFIER_API_URL", default: "http://127.0.0.1:8401", describing: "the notifier service")
+        analyticsURLs = try environment.urls("ANALYTICS_API_URL", default: "http://127.0.0.1:8601", describing: "the analytics service")
         apiTimeout = try environment.seconds("API_TIMEOUT", default: 5, in: 0.05...60)
         apiDeadline = try environment.seconds("API_DEADLINE", default: 10, in: 0.05...120)
         apiConnectTimeout = try environment.seconds("API_CONNECT_TIMEOUT", default: 1, in: 0.05...30)

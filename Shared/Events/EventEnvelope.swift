@@ -5,10 +5,17 @@ public enum EventTopic: String, Sendable, CaseIterable, Codable {
     case users
     case articles
     case comments
+    /// Batches of article reads, counted at the gateway's mirror by analytics (`article.read`).
+    case reads
 
     public var deadLetterTopic: String { Self.deadLetterTopic(of: rawValue) }
 
-    public static func deadLetterTopic(of topic: String) -> String { "\(topic).dlq" }
+    public static func deadLetterTopic(of topic: String) -> String { "\(topic)\(deadLetterSuffix)" }
+
+    public static func isDeadLetterTopic(_ name: String) -> Bool { name.hasSuffix(deadLetterSuffix) }
+
+    /// scripts/lib/check-deploy reads the topics' names from this enum's cases and this suffix.
+    static let deadLetterSuffix = ".dlq"
 }
 
 /// An event that services exchange: its type name, schema version, topic and key.

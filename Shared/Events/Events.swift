@@ -188,3 +188,26 @@ public struct CommentDeleted: DomainEvent {
         self.authorID = authorID
     }
 }
+
+/// Reads of one article's page or API answer on one day (UTC), as one replica of analytics counted
+/// them in one batch: how many, and who, as a HyperLogLog sketch of the readers (never an
+/// identity). On the `reads` topic, keyed by the slug, the only thing a read's URL says about its
+/// article; analytics maps it to the article when it applies the batch.
+public struct ArticleRead: DomainEvent {
+    public static let type = "article.read"
+    public static let topic = EventTopic.reads
+    public var slug: String
+    /// `yyyy-MM-dd`, in UTC.
+    public var day: String
+    public var reads: Int
+    /// The sketch's registers that are not zero, each as `index << 8 | rank`.
+    public var readers: [UInt32]
+    public var key: String { slug }
+
+    public init(slug: String, day: String, reads: Int, readers: [UInt32]) {
+        self.slug = slug
+        self.day = day
+        self.reads = reads
+        self.readers = readers
+    }
+}

@@ -37,6 +37,12 @@ public struct ConduitError: HTTPResponseError, CustomStringConvertible, Sendable
         ConduitError(.serviceUnavailable, message)
     }
 
+    /// The service's database cannot be reached: the client may try again in a second.
+    public static func databaseUnavailable(requestID: String) -> ConduitError {
+        ConduitError(
+            .serviceUnavailable, errors: ["body": ["database unavailable, try again (request id \(requestID))"]], headers: [.retryAfter: "1"])
+    }
+
     public var description: String {
         "\(status.code) \(errors.map { "\($0.key): \($0.value.joined(separator: ", "))" }.sorted().joined(separator: "; "))"
     }

@@ -13,7 +13,10 @@ public struct ConduitErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let conduitError = Self.conduitError(for: error, request: request, context: context)
-            if conduitError.status.code >= 500 {
+            if conduitError.status == .serviceUnavailable {
+                // What is unavailable (a database, another service) says so in its own log lines, once.
+                context.logger.warning("request answered 503", metadata: ["error": "\(conduitError)"])
+            } else if conduitError.status.code >= 500 {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
             } else {
                 context.logger.debug("request rejected", metadata: ["error": "\(conduitError)"])
@@ -24,7 +27,7 @@ public struct ConduitErrorMiddleware: RouterMiddleware {
 
     static func conduitError(for error: any Error, request: Request, context: Context) -> ConduitError {
         if DatabaseErrors.isUnreachable(error) {
-            return .unavailable("database unavailable, try again (request id \(context.requestID))")
+            return .databaseUnavailable(requestID: context.requestID)
         }
         if DatabaseErrors.isUnstorableCharacter(error) {
             return ConduitError(.unprocessableContent, "contains a character that cannot be stored")

@@ -64,6 +64,11 @@ public struct ServiceClient: Sendable {
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
+    /// A process-wide client made by ``makeHTTPClient(connectTimeout:connectionsPerAddress:)``
+    /// (connections made within a second), for services that call others from their request
+    /// handlers; it lives as long as the process, so nothing shuts it down.
+    public static let sharedHTTPClient = makeHTTPClient(connectTimeout: .seconds(1))
+
     public func get(_ path: String, headers: HTTPFields = [:], logger: Logger) async throws -> Reply {
         let clock = ContinuousClock()
         let end = clock.now + deadline

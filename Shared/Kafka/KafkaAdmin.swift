@@ -67,13 +67,15 @@ enum KafkaAdmin {
         return topics
     }
 
-    static func createTopics(_ names: [String], partitions: Int, on handle: KafkaClientHandle, timeout: Duration) async throws {
+    static func createTopics(
+        _ names: [String], partitions: Int, replicationFactor: Int, on handle: KafkaClientHandle, timeout: Duration
+    ) async throws {
         try await NIOThreadPool.singleton.runIfActive {
             var errorText = [CChar](repeating: 0, count: 512)
             var newTopics: [OpaquePointer?] = []
             defer { for topic in newTopics { rd_kafka_NewTopic_destroy(topic) } }
             for name in names {
-                guard let topic = rd_kafka_NewTopic_new(name, Int32(partitions), 1, &errorText, errorText.count) else {
+                guard let topic = rd_kafka_NewTopic_new(name, Int32(partitions), Int32(replicationFactor), &errorText, errorText.count) else {
                     throw KafkaError(code: -1, message: "topic \(name): \(String(errorBuffer: errorText))")
                 }
                 newTopics.append(topic)

@@ -27,10 +27,12 @@ final class KafkaClientContext: Sendable {
         rd_kafka_conf_set_opaque(conf.pointer, Unmanaged.passUnretained(self).toOpaque())
         rd_kafka_conf_set_log_cb(conf.pointer) { client, level, facility, text in
             guard let client, let context = KafkaClientContext.from(rd_kafka_opaque(client)) else { return }
-            let message = "\(String(cString: facility!)): \(String(cString: text!))"
+            let text = String(cString: text!)
+            let message = "\(String(cString: facility!)): \(text)"
+            let metadata: Logger.Metadata? = KafkaConnectionHints.hint(for: text).map { ["hint": "\($0)"] }
             switch level {
-            case 0...3: context.logger.error("librdkafka: \(message)")
-            case 4: context.logger.warning("librdkafka: \(message)")
+            case 0...3: context.logger.error("librdkafka: \(message)", metadata: metadata)
+            case 4: context.logger.warning("librdkafka: \(message)", metadata: metadata)
             case 5...6: context.logger.info("librdkafka: \(message)")
             default: context.logger.debug("librdkafka: \(message)")
             }

@@ -8,8 +8,15 @@ public struct KafkaConfiguration: Sendable {
     public var clientID: String
     /// How long the broker waits for a silent group member; Tansu's first join waits about half of it.
     public var sessionTimeout: Duration
-    /// Partitions of the topics created at start-up when missing.
+    /// Partitions of the topics created at start-up when missing; with `createsTopics` off, the
+    /// least partitions each topic must have.
     public var partitions: Int
+    /// Replicas of each partition of the topics a service creates.
+    public var replicationFactor: Int
+    /// Whether a service creates the topics it needs when they are missing; off where the cluster
+    /// owns them (a service then only checks that they are there).
+    public var createsTopics: Bool
+    public var security: KafkaSecurity
     /// How long librdkafka keeps trying to deliver a message before it reports a failure.
     public var messageTimeout: Duration
     /// Any other librdkafka property, for example `debug`.
@@ -20,6 +27,9 @@ public struct KafkaConfiguration: Sendable {
         clientID: String,
         sessionTimeout: Duration = .seconds(6),
         partitions: Int = 3,
+        replicationFactor: Int = 1,
+        createsTopics: Bool = true,
+        security: KafkaSecurity = .plaintext,
         messageTimeout: Duration = .seconds(30),
         extraProperties: [String: String] = [:]
     ) {
@@ -27,6 +37,9 @@ public struct KafkaConfiguration: Sendable {
         self.clientID = clientID
         self.sessionTimeout = sessionTimeout
         self.partitions = partitions
+        self.replicationFactor = replicationFactor
+        self.createsTopics = createsTopics
+        self.security = security
         self.messageTimeout = messageTimeout
         self.extraProperties = extraProperties
     }
@@ -42,7 +55,7 @@ public struct KafkaConfiguration: Sendable {
             "client.id": clientID,
             "reconnect.backoff.ms": "100",
             "reconnect.backoff.max.ms": "2000",
-        ]
+        ].merging(security.properties) { $1 }
     }
 
     /// Not librdkafka's idempotent producer: its producer id dies with a broker that loses its state
@@ -97,7 +110,8 @@ struct KafkaConf {
         for (name, value) in properties.sorted(by: { $0.key < $1.key }) {
             if rd_kafka_conf_set(pointer, name, value, &errorText, errorText.count) != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(pointer)
-                throw KafkaError(code: -1, message: "configuration \(name)=\(value): \(String(errorBuffer: errorText))")
+                let shown = KafkaSecurity.secretProperties.contains(name) ? "***" : value
+                throw KafkaError(code: -1, message: "configuration \(name)=\(shown): \(String(errorBuffer: errorText))")
             }
         }
     }

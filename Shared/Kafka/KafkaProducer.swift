@@ -159,14 +159,21 @@ public final class KafkaProducer: Service, Sendable {
         try await withLiveHandle { try await KafkaAdmin.checkBroker($0, timeout: timeout) }
     }
 
-    /// Creates the topics that do not exist yet.
-    public func createTopics(_ names: [String], partitions: Int, timeout: Duration = .seconds(10)) async throws {
-        try await withLiveHandle { try await KafkaAdmin.createTopics(names, partitions: partitions, on: $0, timeout: timeout) }
+    /// Creates the topics that do not exist yet, each partition with `replicationFactor` replicas.
+    public func createTopics(_ names: [String], partitions: Int, replicationFactor: Int = 1, timeout: Duration = .seconds(10)) async throws {
+        try await withLiveHandle {
+            try await KafkaAdmin.createTopics(names, partitions: partitions, replicationFactor: replicationFactor, on: $0, timeout: timeout)
+        }
     }
 
     /// The broker's id of each of `names` it knows (see `KafkaAdmin.TopicDescription`).
     public func topicIDs(_ names: [String], timeout: Duration = .seconds(5)) async throws -> [String: String] {
-        try await withLiveHandle { try await KafkaAdmin.describeTopics(names, on: $0, timeout: timeout) }.mapValues(\.id)
+        try await topicPartitionsAndIDs(names, timeout: timeout).mapValues(\.id)
+    }
+
+    /// The broker's id and partition count of each of `names` it knows; the others are left out.
+    public func topicPartitionsAndIDs(_ names: [String], timeout: Duration = .seconds(5)) async throws -> [String: (id: String, partitions: Int)] {
+        try await withLiveHandle { try await KafkaAdmin.describeTopics(names, on: $0, timeout: timeout) }.mapValues { ($0.id, $0.partitions) }
     }
 
     public func run() async throws {

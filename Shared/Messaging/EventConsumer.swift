@@ -33,19 +33,21 @@ public struct EventHandler: Sendable {
 public struct EventConsumer: Service {
     let name: String
     let configuration: KafkaConfiguration
+    let provisioning: TopicProvisioning
     let groupID: String
     let topics: [String]
     let deadLetters: KafkaProducer
-    let client: PostgresClient
-    let handlers: [String: EventHandler]
+    let applier: EventApplier
     let maxAttempts: Int
     let logger: Logger
 
     /// `name` identifies this consumer in `processed_events` (a service may run several); the
-    /// replicas of a service share `groupID`, so each event goes to one of them.
+    /// replicas of a service share `groupID`, so each event goes to one of them. `provisioning`
+    /// (by default as `configuration` says) gets the topics and their dead-letter topics.
     public init(
         name: String,
         configuration: KafkaConfiguration,
+        provisioning: TopicProvisioning? = nil,
         groupID: String,
         topics: [String],
         deadLetters: KafkaProducer,
@@ -56,11 +58,11 @@ public struct EventConsumer: Service {
     ) {
         self.name = name
         self.configuration = configuration
+        self.provisioning = provisioning ?? TopicProvisioning(configuration)
         self.groupID = groupID
         self.topics = topics
         self.deadLetters = deadLetters
-        self.client = client
-        self.handlers = Dictionary(handlers.map { ($0.type, $0) }) { $1 }
+        self.applier = EventApplier(consumer: name, client: client, handlers: handlers)
         self.maxAttempts = maxAttempts
         self.logger = logger.component("consumer \(name)")
     }
@@ -85,8 +87,7 @@ public struct EventConsumer: Service {
 
     public func run() async throws {
         let names = topics
-        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), partitions: configuration.partitions, logger: logger)
-        else { return }
+        guard await deadLetters.ensureTopics(names + names.map(EventTopic.deadLetterTopic(of:)), provisioning, logger: logger) else { return }
         let consumer = try KafkaConsumer(configuration: configuration, groupID: groupID, topics: names, logger: logger)
         logger.info("consuming", metadata: ["topics": "\(names.joined(separator: ","))", "group": "\(groupID)"])
         await withGracefulShutdownHandler {
@@ -124,7 +125,7 @@ public struct EventConsumer: Service {
         var logger = self.logger
         logger[metadataKey: "event_id"] = "\(event.id)"
         logger[metadataKey: "event_type"] = "\(event.type)"
-        guard let handler = handlers[event.type] else {
+        guard let handler = applier.handler(for: event.type) else {
             logger.trace("no handler for this event type")
             return .ignored
         }
@@ -147,7 +148,7 @@ public struct EventConsumer: Service {
         var failures = 0
         do {
             let applied = try await Backoff(initial: .milliseconds(50)).retry {
-                try await apply(event, with: handler, logger: logger)
+                try await applier.apply(event, with: handler, logger: logger)
             } onFailure: { (error, _, _) throws(HandlerGaveUp) in
                 if DatabaseErrors.isUnreachable(error) {
                     logger.warning("database unreachable; will retry the event", metadata: ["error": "\(error)"])
@@ -176,24 +177,6 @@ public struct EventConsumer: Service {
     /// The handler failed `maxAttempts` times.
     private struct HandlerGaveUp: Error {
         let reason: String
-    }
-
-    /// Applies the handler and records the event in one transaction; false when it was already recorded.
-    private func apply(_ event: IncomingEvent, with handler: EventHandler, logger: Logger) async throws -> Bool {
-        try await client.withConnection { connection in
-            try await connection.withTransaction(logger: logger) { transaction in
-                var inserted = false
-                for try await _ in try await transaction.query(
-                    "INSERT INTO processed_events (consumer, event_id) VALUES (\(name), \(event.id)) ON CONFLICT DO NOTHING RETURNING event_id",
-                    logger: logger
-                ) {
-                    inserted = true
-                }
-                guard inserted else { return false }
-                try await handler.handle(event, transaction, logger)
-                return true
-            }
-        }
     }
 
     /// Writes the message to its dead-letter topic, retrying while the broker refuses; false when

@@ -54,15 +54,18 @@ public enum Outbox {
 
     /// Writes `event` on `connection`, which should be inside the transaction of the change, in a
     /// span of its own whose context is stored with the row: the relay's publish continues the trace.
-    /// The relays are woken when the transaction commits.
+    /// The relays are woken when the transaction commits. `occurredAt` orders the events of one
+    /// entity for the projections: pass the database's `clock_timestamp()` of the change when
+    /// several replicas on different hosts write them.
     @discardableResult
     public static func append<Event: DomainEvent>(
         _ event: Event,
+        occurredAt: Date = Date(),
         on connection: PostgresConnection,
         logger: Logger
-    ) async throws -> UUID {
-        let envelope = EventEnvelope(event)
-        let payload = ByteBuffer(bytes: try envelope.encoded())
+    ) async throws -> WrittenEvent {
+        let envelope = EventEnvelope(event, occurredAt: occurredAt)
+        let payload = try envelope.encoded()
         return try await withSpan("outbox write \(Event.type)", ofKind: .internal) { span in
             span.attributes["messaging.destination.name"] = Event.topic.rawValue
             span.attributes["inkwell.event_id"] = envelope.id.uuidString
@@ -72,14 +75,21 @@ public enum Outbox {
                 """
                 WITH written AS (
                     INSERT INTO outbox (event_id, event_type, topic, event_key, payload, traceparent)
-                    VALUES (\(envelope.id), \(Event.type), \(Event.topic.rawValue), \(envelope.key), \(payload), \(traceparent))
+                    VALUES (\(envelope.id), \(Event.type), \(Event.topic.rawValue), \(envelope.key), \(ByteBuffer(bytes: payload)), \(traceparent))
                     RETURNING 1
                 )
                 SELECT pg_notify(\(wakeupChannel), '') FROM written
                 """,
                 logger: logger
             ).consume()
-            return envelope.id
+            return WrittenEvent(id: envelope.id, type: Event.type, payload: payload)
         }
     }
+}
+
+/// An event written into the outbox: its id, its type and its envelope as it goes on the wire.
+public struct WrittenEvent: Sendable, Equatable {
+    public let id: UUID
+    public let type: String
+    public let payload: [UInt8]
 }

@@ -33,7 +33,7 @@ public struct OutboxRelay: Service {
     let logger: Logger
     let batchSize: Int
     let safetyNetInterval: Duration
-    let partitions: Int
+    let topics: TopicProvisioning
     private let published = Counter(label: "inkwell_outbox_published_total")
     private let setAside = Counter(label: "inkwell_outbox_set_aside_total")
     /// Events waiting to be published (measured by each replica whenever it has published what it found).
@@ -43,7 +43,7 @@ public struct OutboxRelay: Service {
     public init(
         client: PostgresClient,
         producer: KafkaProducer,
-        partitions: Int,
+        topics: TopicProvisioning,
         logger: Logger,
         batchSize: Int = 500,
         safetyNetInterval: Duration = .seconds(5)
@@ -53,12 +53,12 @@ public struct OutboxRelay: Service {
         self.logger = logger.component("outbox-relay")
         self.batchSize = batchSize
         self.safetyNetInterval = safetyNetInterval
-        self.partitions = partitions
-        self.incarnations = TopicIncarnations(producer: producer, partitions: partitions)
+        self.topics = topics
+        self.incarnations = TopicIncarnations(producer: producer, provisioning: topics)
     }
 
     public func run() async throws {
-        guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), partitions: partitions, logger: logger) else { return }
+        guard await producer.ensureTopics(EventTopic.allCases.map(\.rawValue), topics, logger: logger) else { return }
         try await DatabaseWakeups.listening(on: Outbox.wakeupChannel, client: client, logger: logger) { wakeups in
             let backoff = Backoff(initial: .milliseconds(100))
             while !Backoff.isStopping {

@@ -16,16 +16,16 @@ import Synchronization
 /// metadata request per batch.
 final class TopicIncarnations: Sendable {
     let producer: KafkaProducer
-    let partitions: Int
+    let provisioning: TopicProvisioning
     /// The least time between two looks while the relay has nothing to publish (it looks once per
     /// safety-net interval then), so that events lost while it was idle are published again too.
     let idleCheckInterval: Duration
     private let lastCheck = Mutex<ContinuousClock.Instant?>(nil)
     private let replayedEvents = Counter(label: "inkwell_outbox_replayed_total")
 
-    init(producer: KafkaProducer, partitions: Int, idleCheckInterval: Duration = .seconds(2)) {
+    init(producer: KafkaProducer, provisioning: TopicProvisioning, idleCheckInterval: Duration = .seconds(2)) {
         self.producer = producer
-        self.partitions = partitions
+        self.provisioning = provisioning
         self.idleCheckInterval = idleCheckInterval
     }
 
@@ -45,12 +45,20 @@ final class TopicIncarnations: Sendable {
         }
         let checked = topics.union(recorded.keys)
         guard !checked.isEmpty else { return 0 }
-        var current = try await producer.topicIDs(Array(checked))
+        let described = try await producer.topicPartitionsAndIDs(Array(checked))
+        var current = described.mapValues(\.id)
+        if !provisioning.createsMissing {
+            // The cluster owns the topics: wait for it (the relay retries), and say so in readiness.
+            let problems = provisioning.problems(of: Array(checked), described: described.mapValues(\.partitions))
+            provisioning.record(checked: Array(checked), found: problems)
+            guard problems.isEmpty else { throw MissingTopics(problems: problems) }
+        }
         if current.count < checked.count {
             logger.warning("topics missing on the broker; creating them", metadata: ["topics": "\(checked.subtracting(current.keys).sorted())"])
             let eventTopics = EventTopic.allCases.map(\.rawValue)
             try await producer.createTopics(
-                Array(checked.union(eventTopics + eventTopics.map(EventTopic.deadLetterTopic(of:)))), partitions: partitions)
+                Array(checked.union(eventTopics + eventTopics.map(EventTopic.deadLetterTopic(of:)))), partitions: provisioning.partitions,
+                replicationFactor: provisioning.replicationFactor)
             current = try await producer.topicIDs(Array(checked))
             guard current.count == checked.count else {
                 throw KafkaError(code: -1, message: "topics still missing after creating them: \(checked.subtracting(current.keys).sorted())")

@@ -12,6 +12,10 @@ import PostgresNIO
 /// (``ensureUser(id:username:on:logger:)``) when a user acts before their `user.registered` has arrived;
 /// the event fills it in later. Each row also keeps when the user's earlier tokens were revoked
 /// (Authentication's `ProjectedTokenRevocations` reads it).
+///
+/// Follows are versioned the same way (`follow_versions` keeps the time of the latest event of each
+/// pair, unfollows included): a user's follow and unfollow may arrive twice and out of order, once
+/// pushed by auth as it answers and once from the broker, and the older never undoes the newer.
 public enum UserProjection {
     public static func migration(version: Int) -> Migration {
         Migration(
@@ -37,6 +41,23 @@ public enum UserProjection {
             ])
     }
 
+    /// The time of the latest follow or unfollow event applied for each pair (see the type's comment).
+    public static func followVersionsMigration(version: Int) -> Migration {
+        Migration(
+            version: version, name: "version_the_projected_follows",
+            statements: [
+                """
+                CREATE TABLE follow_versions (
+                    follower_id uuid NOT NULL,
+                    followee_id uuid NOT NULL,
+                    following boolean NOT NULL,
+                    synced_at timestamptz NOT NULL,
+                    PRIMARY KEY (follower_id, followee_id)
+                )
+                """
+            ])
+    }
+
     /// Handlers for `user.registered`, `user.updated`, `user.followed` and `user.unfollowed`.
     public static var handlers: [EventHandler] {
         [
@@ -46,19 +67,38 @@ public enum UserProjection {
             EventHandler(UserUpdated.self) { event, incoming, connection, logger in
                 try await upsert(event.user, at: incoming.occurredAt, on: connection, logger: logger)
             },
-            EventHandler(UserFollowed.self) { event, _, connection, logger in
-                try await connection.query(
-                    "INSERT INTO follows (follower_id, followee_id) VALUES (\(event.follow.followerID), \(event.follow.followeeID)) ON CONFLICT DO NOTHING",
-                    logger: logger
-                )
+            EventHandler(UserFollowed.self) { event, incoming, connection, logger in
+                try await setFollow(event.follow, following: true, at: incoming.occurredAt, on: connection, logger: logger)
             },
-            EventHandler(UserUnfollowed.self) { event, _, connection, logger in
-                try await connection.query(
-                    "DELETE FROM follows WHERE follower_id = \(event.follow.followerID) AND followee_id = \(event.follow.followeeID)",
-                    logger: logger
-                )
+            EventHandler(UserUnfollowed.self) { event, incoming, connection, logger in
+                try await setFollow(event.follow, following: false, at: incoming.occurredAt, on: connection, logger: logger)
             },
         ]
+    }
+
+    /// The events that auth pushes to the services holding this projection as it answers (see
+    /// ``ProjectionPush``), so that the user who acted sees the change on their next request.
+    public static let pushedEventTypes: Set<String> = [UserUpdated.type, UserFollowed.type, UserUnfollowed.type]
+
+    /// Applies a follow or an unfollow unless a later event of the same pair was applied already.
+    static func setFollow(_ relation: FollowRelation, following: Bool, at time: Date, on connection: PostgresConnection, logger: Logger) async throws
+    {
+        let (follower, followee) = (relation.followerID, relation.followeeID)
+        try await connection.query(
+            """
+            WITH newer AS (
+                INSERT INTO follow_versions (follower_id, followee_id, following, synced_at)
+                VALUES (\(follower), \(followee), \(following), \(time))
+                ON CONFLICT (follower_id, followee_id) DO UPDATE SET following = EXCLUDED.following, synced_at = EXCLUDED.synced_at
+                WHERE follow_versions.synced_at <= EXCLUDED.synced_at
+                RETURNING following
+            ), added AS (
+                INSERT INTO follows (follower_id, followee_id) SELECT \(follower), \(followee) FROM newer WHERE following ON CONFLICT DO NOTHING
+            )
+            DELETE FROM follows WHERE follower_id = \(follower) AND followee_id = \(followee) AND EXISTS (SELECT FROM newer WHERE NOT following)
+            """,
+            logger: logger
+        )
     }
 
     static func upsert(_ user: UserProfile, at time: Date, on connection: PostgresConnection, logger: Logger) async throws {

@@ -3,7 +3,8 @@ import Foundation
 import PostgresNIO
 import Settings
 
-/// Where a service's PostgreSQL database is, parsed from a `postgres://user:password@host:port/database` URL.
+/// Where a service's PostgreSQL database is, parsed from a `postgres://user:password@host:port/database` URL
+/// (with `?sslmode=…` for TLS, see `DatabaseTLS`).
 public struct DatabaseConfiguration: Sendable, Equatable {
     public var host: String
     public var port: Int
@@ -17,6 +18,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var statementTimeout: Duration
     /// How long opening one connection (TCP and authentication) may take.
     public var connectTimeout: Duration
+    public var tls: DatabaseTLS
 
     /// A replica's pool. Replicas are the unit of scale, and more connections per replica only made
     /// their queries wait for each other inside PostgreSQL: two posts replicas with 10 each read one
@@ -26,7 +28,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
 
     public init(
         host: String, port: Int, username: String, password: String?, database: String, maxConnections: Int = defaultMaxConnections,
-        statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
+        statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3), tls: DatabaseTLS = .disabled
     ) {
         self.host = host
         self.port = port
@@ -36,12 +38,15 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         self.maxConnections = maxConnections
         self.statementTimeout = statementTimeout
         self.connectTimeout = connectTimeout
+        self.tls = tls
     }
 
     /// Parses a `postgres://` or `postgresql://` URL; `variable` names the setting in the error.
+    /// `sslMode` (`DATABASE_SSLMODE`) is the TLS mode of a URL that names none, and `rootCertificateFile`
+    /// (`DATABASE_SSL_ROOT_CERT`) takes the place of the URL's `sslrootcert`.
     public init(
-        url text: String, variable: String, maxConnections: Int = defaultMaxConnections, statementTimeout: Duration = .seconds(30),
-        connectTimeout: Duration = .seconds(3)
+        url text: String, variable: String, sslMode: String? = nil, rootCertificateFile: String? = nil, maxConnections: Int = defaultMaxConnections,
+        statementTimeout: Duration = .seconds(30), connectTimeout: Duration = .seconds(3)
     ) throws(ConfigurationError) {
         let expected = "a URL like postgres://user:password@host:5432/database"
         guard let components = URLComponents(string: text),
@@ -63,16 +68,22 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             database: database,
             maxConnections: maxConnections,
             statementTimeout: statementTimeout,
-            connectTimeout: connectTimeout
+            connectTimeout: connectTimeout,
+            tls: try DatabaseTLS(
+                query: components.queryItems ?? [], defaultMode: sslMode, rootCertificateFile: rootCertificateFile, urlVariable: variable,
+                redactedURL: Self.redacting(text)
+            )
         )
     }
 
-    /// Reads `DATABASE_URL` (by default the native stack's database of `serviceName`),
+    /// Reads `DATABASE_URL` (by default the native stack's database of `serviceName`), `DATABASE_SSLMODE`, `DATABASE_SSL_ROOT_CERT`,
     /// `DATABASE_MAX_CONNECTIONS`, `DATABASE_STATEMENT_TIMEOUT` and `DATABASE_CONNECT_TIMEOUT`.
     public init(environment: EnvironmentReader, serviceName: String) throws(ConfigurationError) {
         try self.init(
             url: environment.string("DATABASE_URL", default: "postgres://inkwell_\(serviceName)@127.0.0.1:5433/inkwell_\(serviceName)"),
             variable: "DATABASE_URL",
+            sslMode: environment.raw("DATABASE_SSLMODE"),
+            rootCertificateFile: environment.raw("DATABASE_SSL_ROOT_CERT"),
             maxConnections: try environment.integer("DATABASE_MAX_CONNECTIONS", default: Self.defaultMaxConnections, in: 1...500),
             statementTimeout: try environment.seconds("DATABASE_STATEMENT_TIMEOUT", default: 30, in: 0.1...3600),
             connectTimeout: try environment.seconds("DATABASE_CONNECT_TIMEOUT", default: 3, in: 0.1...300)
@@ -93,7 +104,7 @@ public struct DatabaseConfiguration: Sendable, Equatable {
             username: username,
             password: password,
             database: database,
-            tls: .disable
+            tls: tls.clientTLS
         )
         // Every connection the pool parks arms a keep-alive timer and an idle timer: sleeping tasks
         // that a cancellation does not free before their deadline (30 and 60 s by default). Under
@@ -107,6 +118,15 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         // No JIT compilation: the services' queries are short, and a plan costed above
         // `jit_above_cost` (the home page's generic plan is) spent 25 ms compiling for 0.2 ms of work.
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)"), ("jit", "off")]
+        return configuration
+    }
+
+    /// A single connection's configuration, outside the pool (the ``DatabaseMonitor``'s), with the
+    /// pool's TLS settings.
+    public func postgresConnectionConfiguration(connectTimeout: Duration) throws -> PostgresConnection.Configuration {
+        var configuration = PostgresConnection.Configuration(
+            host: host, port: port, username: username, password: password, database: database, tls: try tls.connectionTLS())
+        configuration.options.connectTimeout = TimeAmount(connectTimeout)
         return configuration
     }
 }

@@ -15,28 +15,47 @@ public struct ReadinessCheck: Sendable {
         self.check = check
     }
 
-    public static func database(_ client: PostgresClient, logger: Logger) -> ReadinessCheck {
+    /// Thrown by a check whose dependency answered but is not fit to serve: `reason` is the answer.
+    public struct NotReady: Error {
+        public let reason: String
+    }
+
+    /// The database answers through the pool; at once not ready while its monitor finds it unreachable.
+    public static func database(_ client: PostgresClient, availability: DatabaseAvailability, logger: Logger) -> ReadinessCheck {
         ReadinessCheck(name: "database") {
+            guard availability.isReachable else { throw DatabaseUnreachable() }
             try await client.query("SELECT 1", logger: logger)
         }
     }
 
-    /// The broker answers a metadata request.
-    public static func broker(_ producer: KafkaProducer, timeout: Duration) -> ReadinessCheck {
-        ReadinessCheck(name: "broker") {
-            try await producer.checkBroker(timeout: timeout)
-        }
+    struct DatabaseUnreachable: Error, CustomStringConvertible {
+        var description: String { "the database monitor finds it unreachable" }
     }
 }
 
-/// `GET /health/live` (the process answers) and `GET /health/ready` (its dependencies answer in time;
-/// 503 naming what is not ready otherwise).
+/// A dependency's state that `/health/ready` reports without depending on it (the broker's: writes
+/// wait in the outbox and reads do not need it, so the service can serve requests without it).
+public struct HealthDetail: Sendable {
+    public let name: String
+    public let state: @Sendable () -> String
+
+    public init(name: String, state: @escaping @Sendable () -> String) {
+        self.name = name
+        self.state = state
+    }
+}
+
+/// `GET /health/live` (the process answers; nothing outside it is asked) and `GET /health/ready` (it
+/// can serve requests: its checks pass in time; 503 naming what is not ready otherwise), whose body
+/// also carries the details' states.
 public struct HealthController: Sendable {
     let checks: [ReadinessCheck]
+    let details: [HealthDetail]
     let timeout: Duration
 
-    public init(checks: [ReadinessCheck], timeout: Duration) {
+    public init(checks: [ReadinessCheck], details: [HealthDetail] = [], timeout: Duration) {
         self.checks = checks
+        self.details = details
         self.timeout = timeout
     }
 
@@ -60,7 +79,9 @@ public struct HealthController: Sendable {
             context.logger.warning("not ready", metadata: ["failures": "\(failures)"])
             throw ConduitError(.serviceUnavailable, errors: failures)
         }
-        return ["status": "ready"]
+        var answer = ["status": "ready"]
+        for detail in details { answer[detail.name] = detail.state() }
+        return answer
     }
 
     /// Nil when the check passed in time, otherwise why it did not.
@@ -70,6 +91,8 @@ public struct HealthController: Sendable {
                 do {
                     try await check.check()
                     return nil
+                } catch let notReady as ReadinessCheck.NotReady {
+                    return notReady.reason
                 } catch {
                     return "unreachable: \(DatabaseErrors.describe(error))"
                 }

@@ -11,6 +11,9 @@ public struct ServiceConfiguration: Sendable {
     public var serviceName: String
     public var host: String
     public var port: Int
+    /// Where the routes other services call (`/internal/…`) listen (`INTERNAL_PORT`), for the
+    /// services that have some; the gateway never proxies there. By default 50 above `PORT`.
+    public var internalPort: Int
     public var database: DatabaseConfiguration
     public var logLevel: Logger.Level
     public var logFormat: LogFormat
@@ -39,6 +42,10 @@ public struct ServiceConfiguration: Sendable {
         self.host = environment.string("HOST", default: "127.0.0.1")
         // 0: the system picks a free port (the tests start processes this way).
         self.port = try environment.integer("PORT", default: defaultPort, in: 0...65535)
+        self.internalPort = try environment.integer("INTERNAL_PORT", default: port == 0 ? 0 : port + 50, in: 0...65535)
+        if internalPort != 0 && internalPort == port {
+            throw ConfigurationError(variable: "INTERNAL_PORT", value: String(internalPort), expected: "a port other than PORT")
+        }
         self.database = try DatabaseConfiguration(environment: environment, serviceName: serviceName)
         self.logLevel = try environment.logLevel("LOG_LEVEL", default: .info)
         self.logFormat = try environment.choice("LOG_FORMAT", default: .logfmt)
@@ -47,17 +54,7 @@ public struct ServiceConfiguration: Sendable {
         self.readinessTimeout = try environment.seconds("READINESS_TIMEOUT", default: 2, in: 0.1...60)
         self.retention = try environment.seconds("RETENTION_DAYS", default: 7, in: 0.001...3650) * 86400
         self.retentionSweepInterval = try environment.seconds("RETENTION_SWEEP_INTERVAL", default: 3600, in: 1...86400)
-        let brokers = environment.string("KAFKA_BROKERS", default: "127.0.0.1:9092")
-        guard brokers.split(separator: ",").allSatisfy({ $0.split(separator: ":").count == 2 && Int($0.split(separator: ":")[1]) != nil }) else {
-            throw ConfigurationError(variable: "KAFKA_BROKERS", value: brokers, expected: "host:port[,host:port...]")
-        }
-        self.kafka = KafkaConfiguration(
-            bootstrapServers: brokers,
-            clientID: "inkwell-\(serviceName)",
-            sessionTimeout: try environment.seconds("KAFKA_SESSION_TIMEOUT", default: 6, in: 1...300),
-            partitions: try environment.integer("KAFKA_TOPIC_PARTITIONS", default: 3, in: 1...1000),
-            messageTimeout: try environment.seconds("KAFKA_MESSAGE_TIMEOUT", default: 30, in: 1...3600)
-        )
+        self.kafka = try KafkaConfiguration(environment: environment, serviceName: serviceName)
         self.tokens = try TokenVerificationConfiguration(environment: environment)
         self.tracesEndpoint = environment.raw("OTEL_EXPORTER_OTLP_ENDPOINT") ?? environment.raw("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
         self.environment = environment

@@ -16,6 +16,7 @@ import Logging
 import Persistence
 import PostgresNIO
 import ServiceLifecycle
+import Settings
 
 /// What every service is built from: its configuration, its logger and its database client,
 /// with the router and application builders that give every service the same middleware,
@@ -24,6 +25,8 @@ public struct ServiceCore: Sendable {
     public let configuration: ServiceConfiguration
     public let logger: Logger
     public let database: PostgresClient
+    /// Whether the database answers, kept current by the ``DatabaseMonitor`` the application runs.
+    public let databaseAvailability = DatabaseAvailability()
     /// Exports the spans when tracing is on; runs first in the service group, so that it stops last.
     let traceExport: (any Service)?
 
@@ -37,16 +40,23 @@ public struct ServiceCore: Sendable {
     }
 
     /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)
-    /// and the health and metrics routes; the service adds its own routes to it.
-    public func makeRouter(readinessChecks: [ReadinessCheck] = []) -> Router<AppRequestContext> {
+    /// and the health and metrics routes; the service adds its own routes to it, those that use the
+    /// database through ``databaseRoutes(_:)``. Readiness is the database's and `readinessChecks`';
+    /// `healthDetails` are reported beside it.
+    public func makeRouter(readinessChecks: [ReadinessCheck] = [], healthDetails: [HealthDetail] = []) -> Router<AppRequestContext> {
         let router = makeBareRouter()
         _ = PrometheusMetrics.registry
         HealthController(
-            checks: [.database(database, logger: logger)] + readinessChecks,
+            checks: [.database(database, availability: databaseAvailability, logger: logger)] + readinessChecks, details: healthDetails,
             timeout: configuration.readinessTimeout
         ).addRoutes(to: router)
         PrometheusMetrics.addRoutes(to: router)
         return router
+    }
+
+    /// Where to add the routes that need the database: while it is unreachable they answer 503 at once.
+    public func databaseRoutes(_ router: Router<AppRequestContext>) -> RouterGroup<AppRequestContext> {
+        router.group().add(middleware: DatabaseAvailabilityMiddleware(availability: databaseAvailability))
     }
 
     /// A router for the routes only other services call (`/internal/…`), with the shared middleware.
@@ -95,7 +105,8 @@ public struct ServiceCore: Sendable {
         services: [any Service] = []
     ) -> some ApplicationProtocol {
         let schema = SchemaReady()
-        let background: [any Service] = [database] + services.map { AfterMigrations(base: $0, schema: schema) }
+        let monitor = DatabaseMonitor(configuration: configuration.database, availability: databaseAvailability, logger: logger)
+        let background: [any Service] = [database, monitor] + services.map { AfterMigrations(base: $0, schema: schema) }
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port)),
@@ -104,11 +115,17 @@ public struct ServiceCore: Sendable {
         )
         let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)
         let timeout = configuration.databaseStartupTimeout
-        let logger = self.logger
+        let (logger, databaseConfiguration, serviceName) = (self.logger, configuration.database, configuration.serviceName)
         app.beforeServerStarts {
-            try await Self.retrying("applying migrations", for: timeout, logger: logger) {
-                let applied = try await migrationRunner.run()
-                logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
+            do {
+                try await Self.retrying("applying migrations", for: timeout, logger: logger) {
+                    try await databaseConfiguration.checkTLS(logger: logger)
+                    let applied = try await migrationRunner.run()
+                    logger.info("database schema is current", metadata: ["applied_now": "\(applied)"])
+                }
+            } catch let refusal as DatabaseTLSRefusal {
+                logger.critical("the database's TLS settings do not fit the server; stopping", metadata: ["error": "\(refusal)"])
+                exitForConfiguration(of: serviceName, refusal.description)
             }
             schema.open()
         }
@@ -127,6 +144,8 @@ public struct ServiceCore: Sendable {
         let done: Void? = try await Backoff(initial: .milliseconds(250)).retry {
             try await operation()
         } onFailure: { error, attempt, delay in
+            // Waiting does not make a certificate trusted.
+            if error is DatabaseTLSRefusal { throw error }
             let reason = DatabaseErrors.describe(error)
             guard ContinuousClock.now + delay < deadline else {
                 logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])

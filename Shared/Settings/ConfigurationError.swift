@@ -23,7 +23,13 @@ public func readSettingsOrExit<Value>(of serviceName: String, _ read: () throws(
     do {
         return try read()
     } catch {
-        FileHandle.standardError.write(Data("\(serviceName): \(error.description)\n".utf8))
-        exit(78)
+        exitForConfiguration(of: serviceName, error.description)
     }
+}
+
+/// Prints `message` to standard error and stops the process with exit code 78 (EX_CONFIG): what
+/// is wrong is the service's configuration, which no retry mends.
+public func exitForConfiguration(of serviceName: String, _ message: String) -> Never {
+    FileHandle.standardError.write(Data("\(serviceName): \(message)\n".utf8))
+    exit(78)
 }

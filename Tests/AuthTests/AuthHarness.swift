@@ -16,6 +16,8 @@ struct AuthHarness: ServiceHarness {
         let settings = [
             "JWT_PRIVATE_KEY": key.pemRepresentation, "BCRYPT_COST": "4",
             "JWT_PREVIOUS_PUBLIC_KEYS": previousKeys.map(\.pemRepresentation).joined(separator: "\n"),
+            // Auth alone: no projections to push its users' changes to.
+            "POSTS_URL": "none", "COMMENTS_URL": "none",
         ]
         try await TestService.run("auth", environment: settings.merging(environment) { $1 }) { configuration in
             try await buildApplication(configuration, try AuthConfiguration(environment: configuration.environment))

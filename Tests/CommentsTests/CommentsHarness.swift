@@ -24,7 +24,7 @@ struct CommentsHarness: ServiceHarness {
         let internalPort = ListeningPort()
         try await TestService.run(TestKafka.uniqueName("posts"), testing: .live) { configuration in
             try Posts.buildApplication(
-                configuration, try PostsConfiguration(environment: configuration.environment, publicPort: 0), verifier: await tokens.verifier,
+                configuration, verifier: await tokens.verifier,
                 onInternalListening: internalPort.record
             )
         } _: { posts in
@@ -32,7 +32,7 @@ struct CommentsHarness: ServiceHarness {
             let proxy = try await TCPProxy(targetPort: try await internalPort.wait())
             let environment = [
                 "POSTS_URL": postsURL ?? "http://127.0.0.1:\(proxy.port)",
-                "POSTS_TIMEOUT": "0.5", "POSTS_DEADLINE": "1.5", "ARTICLE_CACHE_SECONDS": "0", "MAX_BODY_BYTES": "1048576",
+                "POSTS_TIMEOUT": "2", "POSTS_DEADLINE": "4", "ARTICLE_CACHE_SECONDS": "0", "MAX_BODY_BYTES": "1048576",
             ]
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
             try await TestService.run(TestKafka.uniqueName("comments"), environment: environment, beside: [producer]) { configuration in

@@ -77,7 +77,7 @@ struct CommentsTests {
 
             harness.postsProxy.cut()
             for (method, json) in [(HTTPRequest.Method.get, nil), (.post, #"{"comment":{"body":"During"}}"#)] {
-                let reply = try await withDeadline(.seconds(5), "the answer while posts is away") {
+                let reply = try await withDeadline(.seconds(20), "the answer while posts is away") {
                     try await harness.send(method, "/api/articles/\(slug)/comments", as: user, json: json)
                 }
                 #expect(reply.status == .serviceUnavailable)
@@ -93,7 +93,7 @@ struct CommentsTests {
         // Something that accepts connections and never answers: every attempt times out.
         let silent = try await SilentServer()
         try await CommentsHarness.run(postsURL: "http://127.0.0.1:\(silent.port)") { harness in
-            let reply = try await withDeadline(.seconds(5), "the answer while posts hangs") {
+            let reply = try await withDeadline(.seconds(20), "the answer while posts hangs") {
                 try await harness.send(.get, "/api/articles/anything/comments")
             }
             #expect(reply.status == .serviceUnavailable)

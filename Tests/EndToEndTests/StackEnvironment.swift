@@ -19,6 +19,7 @@ enum Stack {
         ("posts", "Posts", port("INKWELL_POSTS_BASE_PORT", 8200)),
         ("comments", "Comments", port("INKWELL_COMMENTS_BASE_PORT", 8300)),
         ("notifier", "Notifier", port("INKWELL_NOTIFIER_BASE_PORT", 8400)),
+        ("analytics", "Analytics", port("INKWELL_ANALYTICS_BASE_PORT", 8600)),
         ("web", "Web", port("INKWELL_WEB_BASE_PORT", 8500)),
     ]
 

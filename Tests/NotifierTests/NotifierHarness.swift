@@ -36,7 +36,8 @@ struct NotifierWorld: Sendable {
                     let topics = EventTopic.allCases.flatMap { [$0.rawValue, $0.deadLetterTopic] }
                     guard
                         try await withDeadline(
-                            .seconds(30), "creating topics", { await producer.ensureTopics(topics, partitions: 3, logger: TestKafka.logger) })
+                            .seconds(30), "creating topics",
+                            { await producer.ensureTopics(topics, TopicProvisioning(partitions: 3), logger: TestKafka.logger) })
                     else {
                         throw TimedOut(what: "creating topics")
                     }
@@ -74,14 +75,11 @@ struct NotifierWorld: Sendable {
     /// Starts the Notifier executable (the one built beside the tests) as a process of its own,
     /// its HTTP server on a port the system picks.
     func spawnNotifier() throws -> ChildProcess {
-        let binDirectory =
-            ProcessInfo.processInfo.environment["INKWELL_BIN_DIR"]
-            ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
         var environment = ProcessInfo.processInfo.environment
         environment.merge(self.environment) { _, new in new }
         environment["PORT"] = "0"
         let log = FileManager.default.temporaryDirectory.appendingPathComponent("notifier-\(UUID().uuidString.prefix(8)).log").path
-        return try ChildProcess.spawn(binDirectory + "/Notifier", environment: environment, outputFile: log)
+        return try ChildProcess.spawn(builtExecutable("Notifier"), environment: environment, outputFile: log)
     }
 
     func user(_ name: String) -> UserProfile {

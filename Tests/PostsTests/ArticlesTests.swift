@@ -42,7 +42,7 @@ struct ArticlesTests {
     @Test(arguments: [
         (#"{"article":{"description":"d","body":"b"}}"#, ["title": ["can't be blank"]]),
         (#"{"article":{"title":" ","description":"","body":"b"}}"#, ["title": ["can't be blank"], "description": ["can't be blank"]]),
-        (#"{"article":{"title":"t","description":"d","body":"b","tagList":"x"}}"#, ["tagList": ["must be an array"]]),
+        (#"{"article":{"title":"t","description":"d","body":"b","tagList":42}}"#, ["tagList": ["must be an array"]]),
         (#"{"article":{"title":"t","description":"d","body":"b","tagList":["ok",""]}}"#, ["tagList": ["can't contain a blank tag"]]),
         (
             #"{"article":{"title":"\#(String(repeating: "t", count: 201))","description":"d","body":"b"}}"#,
@@ -68,6 +68,18 @@ struct ArticlesTests {
             #expect(reply.status == .unprocessableContent)
             #expect(reply.errors == expected)
             #expect(try await posts.events(ArticleCreated.self).isEmpty)
+        }
+    }
+
+    /// Clients that send the editor's tag field as typed, one string (the reference backend takes it).
+    @Test(arguments: [(#""swift""#, ["swift"]), (#""""#, []), (#"" ""#, []), (#"null"#, [])])
+    func aTagListGivenAsAStringIsOneTag(tagList: String, expected: [String]) async throws {
+        try await PostsHarness.run { posts in
+            let reply = try await posts.send(
+                .post, "/api/articles", as: try await posts.tokens.user(),
+                json: #"{"article":{"title":"Tagged as a string","description":"d","body":"b","tagList":\#(tagList)}}"#)
+            #expect(reply.status == .created)
+            #expect(reply.article?.tagList == expected)
         }
     }
 

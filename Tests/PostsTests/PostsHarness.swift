@@ -1,7 +1,9 @@
+import Events
 import Foundation
 import HTTPKit
 import Kafka
 import Logging
+import NIOCore
 import TestSupport
 
 @testable import Posts
@@ -21,8 +23,7 @@ struct PostsHarness: ServiceHarness {
         let internalPort = ListeningPort()
         let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
         try await TestService.run(TestKafka.uniqueName("posts"), environment: ["MAX_BODY_BYTES": "1048576"], beside: [producer]) { configuration in
-            let posts = try PostsConfiguration(environment: configuration.environment, publicPort: configuration.port)
-            return try buildApplication(configuration, posts, verifier: await tokens.verifier, onInternalListening: internalPort.record)
+            return try buildApplication(configuration, verifier: await tokens.verifier, onInternalListening: internalPort.record)
         } _: { service in
             try await body(PostsHarness(service: service, tokens: tokens, producer: producer, internalPort: internalPort))
         }
@@ -35,6 +36,21 @@ struct PostsHarness: ServiceHarness {
             service: "posts", baseURLs: ["http://127.0.0.1:\(port)"], attemptTimeout: .seconds(30), deadline: .seconds(60), attempts: 2
         )
         .get(path, logger: Logger(label: "test"))
+    }
+
+    /// Pushes an event to the internal listener, as auth does; the answer's body.
+    func push<Event: DomainEvent>(_ envelope: EventEnvelope<Event>) async throws -> [String: Bool] {
+        let reply = try await pushRaw(try envelope.encoded())
+        guard reply.status == 200 else { throw TestFailure("push failed: \(reply.status) \(String(buffer: reply.body))") }
+        return try JSONDecoder().decode([String: Bool].self, from: Data(String(buffer: reply.body).utf8))
+    }
+
+    func pushRaw(_ payload: [UInt8]) async throws -> ServiceClient.Reply {
+        let port = try await internalPort.wait()
+        return try await ServiceClient(
+            service: "posts", baseURLs: ["http://127.0.0.1:\(port)"], attemptTimeout: .seconds(30), deadline: .seconds(60), attempts: 1
+        )
+        .send(.post, "/internal/events", body: ByteBuffer(bytes: payload), logger: Logger(label: "test"))
     }
 
     /// Creates an article and returns it; fails the test on anything but a 201.

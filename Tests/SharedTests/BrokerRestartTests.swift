@@ -19,7 +19,7 @@ extension MessagingTests {
         do {
             try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
                 let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
-                let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger)
+                let relay = OutboxRelay(client: core.database, producer: producer, topics: TopicProvisioning(partitions: 3), logger: logger)
                 let run = UUID()
                 func write(_ sequences: Range<Int>) async throws {
                     for sequence in sequences {

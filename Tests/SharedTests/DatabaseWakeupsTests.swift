@@ -93,7 +93,8 @@ extension MessagingTests {
     func relayWokenByTheCommit() async throws {
         try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
-            let relay = OutboxRelay(client: core.database, producer: producer, partitions: 3, logger: logger, safetyNetInterval: .seconds(300))
+            let relay = OutboxRelay(
+                client: core.database, producer: producer, topics: TopicProvisioning(partitions: 3), logger: logger, safetyNetInterval: .seconds(300))
             let run = UUID()
             func write(_ sequence: Int) async throws {
                 _ = try await core.database.withTransaction(logger: logger) { transaction in

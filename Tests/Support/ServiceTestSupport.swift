@@ -227,3 +227,10 @@ extension KafkaProducer {
         for delivery in deliveries { _ = try await delivery.acknowledged() }
     }
 }
+
+/// The path of the executable `name` (a service), the one built beside the tests (or in INKWELL_BIN_DIR).
+public func builtExecutable(_ name: String) -> String {
+    let directory =
+        ProcessInfo.processInfo.environment["INKWELL_BIN_DIR"] ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+    return directory + "/" + name
+}

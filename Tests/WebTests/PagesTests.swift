@@ -16,7 +16,7 @@ import Testing
 @Suite struct PagesTests {
     func withApp(_ setup: TestingSetup = .router, _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         var closed: [String: String] = [:]
-        for name in ["AUTH_API_URL", "POSTS_API_URL", "COMMENTS_API_URL", "NOTIFIER_API_URL"] {
+        for name in ["AUTH_API_URL", "POSTS_API_URL", "COMMENTS_API_URL", "NOTIFIER_API_URL", "ANALYTICS_API_URL"] {
             closed[name] = "http://127.0.0.1:\(try await freePort())"
         }
         closed["API_DEADLINE"] = "3"
@@ -159,13 +159,55 @@ import Testing
 
     @Test func pagesForSignedInUsersSendVisitorsToSignIn() async throws {
         try await withApp { client in
-            for path in ["/editor", "/settings", "/notifications", "/?feed=following"] {
+            for path in ["/editor", "/settings", "/notifications", "/stats", "/?feed=following"] {
                 try await client.execute(uri: path, method: .get) { response in
                     #expect(response.status == .seeOther, "\(path)")
                     #expect(response.headers[.location] == "/login", "\(path)")
                 }
             }
         }
+    }
+
+    @Test func theStatsPageSaysTheNumbersAreUnavailableWhenAnalyticsIsDown() async throws {
+        try await withApp { client in
+            let token = try await TokenFactory().validToken(username: "writer")
+            try await client.execute(uri: "/stats", method: .get, headers: [.cookie: "inkwell_session=\(token)"]) { response in
+                #expect(response.status == .serviceUnavailable)
+                let html = String(buffer: response.body)
+                #expect(html.contains("<title>Your stats · Inkwell</title>"))
+                #expect(html.contains("Your numbers are unavailable right now"))
+                #expect(html.contains(#"<a href="/stats" aria-current="page">Stats</a>"#))
+                #expect(!html.contains("<svg"))
+            }
+            for days in ["0", "91", "x"] {
+                try await client.execute(uri: "/stats?days=\(days)", method: .get, headers: [.cookie: "inkwell_session=\(token)"]) { response in
+                    #expect(response.status == .badRequest, "days=\(days)")
+                }
+            }
+        }
+    }
+
+    @Test func chartsAreSVGWithATitleADescriptionAndEveryDay() throws {
+        let dates = (1...7).map { "2025-03-0\($0)" }
+        let chart = LineChart(
+            id: "c", title: "Reads <per> day", dates: dates,
+            series: [
+                .init(name: "Reads", values: [0, 3, 1, 0, 7, 2, 0], color: "#000000", dashes: nil),
+                .init(name: "Favorites", values: [0, 0, -1, 1, 0, 0, 2], color: "#111111", dashes: "2 3"),
+            ])
+        let svg = chart.svg
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(svg.contains(#"role="img" aria-labelledby="c-title c-desc""#))
+        #expect(svg.contains(#"<title id="c-title">Reads &lt;per&gt; day</title>"#))
+        #expect(svg.contains("Reads: 13 in total, at most 7 in a day (2025-03-05)."))
+        #expect(svg.contains("Favorites: 2 in total, at most 2 in a day (2025-03-07)."))
+        #expect(svg.components(separatedBy: "<polyline").count == 3)
+        #expect(svg.components(separatedBy: "<circle").count == 15)
+        #expect(svg.contains(">2025-03-01</text>") && svg.contains(">2025-03-07</text>"))
+        #expect(svg.contains(">-1</text>"))
+        #expect(svg.contains(">10</text>"))
+        #expect(!svg.contains("<script"))
+        #expect(LineChart.roundedUp(7) == 10 && LineChart.roundedUp(10) == 10 && LineChart.roundedUp(11) == 20 && LineChart.roundedUp(201) == 500)
     }
 
     @Test func unknownPathsAndPagesAre404Pages() async throws {

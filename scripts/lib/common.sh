@@ -76,6 +76,7 @@ use_bench_ports() {
     export INKWELL_COMMENTS_BASE_PORT=${INKWELL_BENCH_COMMENTS_BASE_PORT:-28300}
     export INKWELL_NOTIFIER_BASE_PORT=${INKWELL_BENCH_NOTIFIER_BASE_PORT:-28400}
     export INKWELL_WEB_BASE_PORT=${INKWELL_BENCH_WEB_BASE_PORT:-28500}
+    export INKWELL_ANALYTICS_BASE_PORT=${INKWELL_BENCH_ANALYTICS_BASE_PORT:-28700}
     # nginx alone, for the ceilings; and the stack's floor (two replicas of StackFloor, and posts'
     # replicas, each behind that nginx on a port of its own).
     export INKWELL_CEILING_PORT=${INKWELL_BENCH_CEILING_PORT:-28090}

@@ -5,9 +5,9 @@
 
 : "${INKWELL_STATE:?set INKWELL_STATE (the state folder) before sourcing stack.sh}"
 
-SERVICES=(auth posts comments notifier web)
+SERVICES=(auth posts comments notifier analytics web)
 # Web keeps no data: it calls the other services' APIs.
-DATABASE_SERVICES=(auth posts comments notifier)
+DATABASE_SERVICES=(auth posts comments notifier analytics)
 GATEWAY_PORT=${INKWELL_GATEWAY_PORT:-8080}
 PG_PORT=${INKWELL_PG_PORT:-5433}
 BROKER_PORT=${INKWELL_BROKER_PORT:-9092}
@@ -18,9 +18,10 @@ declare -A SERVICE_BASE_PORT=(
     [posts]=${INKWELL_POSTS_BASE_PORT:-8200}
     [comments]=${INKWELL_COMMENTS_BASE_PORT:-8300}
     [notifier]=${INKWELL_NOTIFIER_BASE_PORT:-8400}
+    [analytics]=${INKWELL_ANALYTICS_BASE_PORT:-8600}
     [web]=${INKWELL_WEB_BASE_PORT:-8500}
 )
-declare -A SERVICE_PRODUCT=([auth]=Auth [posts]=Posts [comments]=Comments [notifier]=Notifier [web]=Web)
+declare -A SERVICE_PRODUCT=([auth]=Auth [posts]=Posts [comments]=Comments [notifier]=Notifier [analytics]=Analytics [web]=Web)
 
 RUN_DIR=$INKWELL_STATE/run
 LOG_DIR=$INKWELL_STATE/logs
@@ -36,8 +37,8 @@ is_service_replica() {
     done
     return 1
 }
-# Posts also listens, 50 above, for the routes other services call (/internal/…); the gateway
-# never proxies there.
+# Posts and comments also listen, 50 above, for the routes other services call (/internal/…); the
+# gateway never proxies there.
 INTERNAL_PORT_OFFSET=50
 
 # PostgreSQL refuses to run as root, so as root the cluster belongs to the postgres user, who must
@@ -74,16 +75,42 @@ start_postgres() {
     fi
     # Local connections are trusted, so only the cluster's owner may reach the socket; TCP takes passwords (SCRAM).
     chmod 700 "$dir/socket"
+    ensure_postgres_tls "$dir/tls"
     if postgres_running; then
         say "    PostgreSQL already running"
     else
         step "starting PostgreSQL on 127.0.0.1:$PG_PORT"
         as_pg_owner pg_ctl -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-            -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off" \
+            -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off -c ssl=on -c ssl_cert_file=$dir/tls/server.pem -c ssl_key_file=$dir/tls/server.key" \
             start >/dev/null
     fi
     ensure_databases
 }
+
+# The cluster takes TLS too (and plain connections, which the services use unless DATABASE_URL
+# says otherwise): a CA of its own, made here, signs a certificate for the name `localhost` only,
+# so that `sslmode=verify-full` holds for localhost and fails for 127.0.0.1. Clients find the CA
+# at postgres_ca_file.
+ensure_postgres_tls() {
+    local tls=$1
+    [ -s "$tls/server.pem" ] && [ -s "$tls/ca.pem" ] && return 0
+    mkdir -p "$tls"
+    (
+        cd "$tls" && umask 077
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+            -subj "/CN=Inkwell native stack CA" -keyout ca.key -out ca.pem 2>/dev/null &&
+            openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+                -keyout server.key -out server.csr 2>/dev/null &&
+            printf 'subjectAltName=DNS:localhost\n' > server.ext &&
+            openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+                -extfile server.ext -out server.pem 2>/dev/null
+    ) || die "could not make the PostgreSQL test certificates with openssl"
+    chmod 644 "$tls/ca.pem" "$tls/server.pem"
+    [ "$(id -u)" -eq 0 ] && chown -R postgres: "$tls"
+    return 0
+}
+
+postgres_ca_file() { echo "$(postgres_dir)/tls/ca.pem"; }
 
 stop_postgres() {
     local dir
@@ -128,9 +155,30 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'role', :'role') WHERE NOT EXISTS 
 SQL
 }
 
+# block_database SERVICE / unblock_database SERVICE: the service's database refuses new connections
+# and ends the open ones, as if its own server had stopped, while the others' databases go on; and back.
+block_database() {
+    pg_superuser_psql -d postgres -v db="inkwell_$1" >/dev/null <<'SQL'
+SELECT format('ALTER DATABASE %I ALLOW_CONNECTIONS false', :'db') \gexec
+SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :'db';
+SQL
+}
+
+unblock_database() {
+    pg_superuser_psql -d postgres -v db="inkwell_$1" >/dev/null <<'SQL'
+SELECT format('ALTER DATABASE %I ALLOW_CONNECTIONS true', :'db') \gexec
+SQL
+}
+
+# A service's database URL. INKWELL_PG_SSLMODE (e.g. verify-full) makes it use TLS, to the name
+# the cluster's certificate holds and with the cluster's CA (see ensure_postgres_tls).
 database_url() {
     local role=inkwell_$1
-    echo "postgres://$role:$(role_password "$role")@127.0.0.1:$PG_PORT/$role"
+    if [ -n "${INKWELL_PG_SSLMODE:-}" ]; then
+        echo "postgres://$role:$(role_password "$role")@localhost:$PG_PORT/$role?sslmode=$INKWELL_PG_SSLMODE&sslrootcert=$(postgres_ca_file)"
+    else
+        echo "postgres://$role:$(role_password "$role")@127.0.0.1:$PG_PORT/$role"
+    fi
 }
 
 test_database_url() {
@@ -233,14 +281,24 @@ start_services() {
             # What each service needs besides its address and logging.
             local own=()
             case $service in
-                auth) own=(JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")") ;;
-                comments) own=(POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")") ;;
+                auth)
+                    # A user's change is pushed to the projections of users as it is answered.
+                    own=(
+                        JWT_PRIVATE_KEY="$(cat "$SIGNING_KEY_FILE")"
+                        POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")"
+                        COMMENTS_URL="$(replica_urls comments "$replicas" "" "$INTERNAL_PORT_OFFSET")"
+                    )
+                    ;;
+                comments)
+                    own=(POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")" INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))")
+                    ;;
                 notifier) own=(SMTP_URL="smtp://127.0.0.1:$SMTP_PORT") ;;
                 posts) own=(INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))") ;;
                 web)
                     own=(
                         AUTH_API_URL="$(replica_urls auth "$replicas")" POSTS_API_URL="$(replica_urls posts "$replicas")"
                         COMMENTS_API_URL="$(replica_urls comments "$replicas")" NOTIFIER_API_URL="$(replica_urls notifier "$replicas")"
+                        ANALYTICS_API_URL="$(replica_urls analytics "$replicas")"
                     )
                     ;;
             esac

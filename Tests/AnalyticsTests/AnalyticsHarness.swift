@@ -1,0 +1,111 @@
+import Events
+import Foundation
+import HTTPKit
+import Hummingbird
+import HummingbirdTesting
+import Kafka
+import Logging
+import Messaging
+import Persistence
+import PostgresNIO
+import TestSupport
+import Testing
+
+@testable import Analytics
+
+/// A broker and a scratch database of the test's own, with a producer to publish events as the
+/// other services' relays would. Its topics have one partition each, so that an event published
+/// last on a topic is also consumed last.
+struct AnalyticsWorld: Sendable {
+    let brokers: String
+    let databaseURL: String
+    let database: PostgresClient
+    let producer: KafkaProducer
+    let tokens: TokenFactory
+
+    static func run(_ body: @Sendable (AnalyticsWorld) async throws -> Void) async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let (broker, port) = try await PrivateBroker.start()
+            let brokers = "127.0.0.1:\(port)"
+            let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
+            let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: TestKafka.logger)
+            do {
+                try await whileRunning([database, producer]) {
+                    let topics = EventTopic.allCases.flatMap { [$0.rawValue, $0.deadLetterTopic] }
+                    guard
+                        try await withDeadline(
+                            .seconds(30), "creating topics",
+                            { await producer.ensureTopics(topics, TopicProvisioning(partitions: 1), logger: TestKafka.logger) })
+                    else {
+                        throw TimedOut(what: "creating topics")
+                    }
+                    try await body(AnalyticsWorld(brokers: brokers, databaseURL: url, database: database, producer: producer, tokens: TokenFactory()))
+                }
+            } catch {
+                await broker.stop()
+                throw error
+            }
+            await broker.stop()
+        }
+    }
+
+    var environment: [String: String] {
+        [
+            "DATABASE_URL": databaseURL, "KAFKA_BROKERS": brokers, "LOG_LEVEL": "warning", "KAFKA_SESSION_TIMEOUT": "6",
+            "KAFKA_TOPIC_PARTITIONS": "1", "READS_FLUSH_INTERVAL": "0.05", "DATABASE_STARTUP_TIMEOUT": "10",
+        ]
+    }
+
+    /// Runs analytics in this process, with a client for its routes.
+    func withAnalytics(_ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let configuration = try testConfiguration(serviceName: "analytics", databaseURL: databaseURL, extra: environment)
+        let app = try buildApplication(
+            configuration, try AnalyticsConfiguration(environment: configuration.environment), verifier: await tokens.verifier)
+        try await app.test(.router, body)
+    }
+
+    func user(_ name: String) async throws -> AuthenticatedUser {
+        let id = UUID()
+        let username = "\(name)_\(id.uuidString.prefix(6).lowercased())"
+        return AuthenticatedUser(id: id, username: username, token: try await tokens.validToken(username: username, userID: id))
+    }
+
+    func article(by author: AuthenticatedUser, _ title: String) -> ArticleReference {
+        ArticleReference(
+            articleID: UUID(), slug: "\(title.lowercased())-\(UUID().uuidString.prefix(6).lowercased())", authorID: author.id, title: title)
+    }
+
+    /// The author's numbers, once `condition` holds for them (polled; never by time alone).
+    func analytics(
+        of author: AuthenticatedUser, _ client: any TestClientProtocol, when condition: (AnalyticsController.AuthorAnalytics) -> Bool
+    ) async throws -> AnalyticsController.AuthorAnalytics {
+        var latest: AnalyticsController.AuthorAnalytics?
+        let held = try await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
+            let reply = try await client.send(.get, "/api/analytics?days=7", as: author)
+            guard reply.status == .ok else { return false }
+            latest = try reply.json(AnalyticsController.AuthorResponse.self).analytics
+            return latest.map(condition) ?? false
+        }
+        let numbers = try #require(latest)
+        if !held { Issue.record("the numbers never reached what was expected: \(numbers.totals)") }
+        return numbers
+    }
+}
+
+extension TestClientProtocol {
+    /// A read as the gateway's mirror sends it.
+    func read(_ uri: String, token: String? = nil, cookieToken: String? = nil, address: String = "192.0.2.1", userAgent: String = "test")
+        async throws
+    {
+        var headers: HTTPFields = [.readURI: uri, .readerAddress: address, .userAgent: userAgent]
+        if let token { headers[.authorization] = "Token \(token)" }
+        if let cookieToken { headers[.cookie] = "inkwell_csrf=x; inkwell_session=\(cookieToken)" }
+        let response = try await executeRequest(uri: "/internal/reads", method: .post, headers: headers, body: nil)
+        guard response.status == .noContent else { throw TestFailure("the counter answered \(response.status)") }
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
