@@ -224,7 +224,8 @@ let package = Package(
         .testTarget(
             name: "WebTests",
             dependencies: [
-                "Web", "TestSupport", "HTTPCore", "HTTPKit", "Settings", hummingbirdTesting, httpClient,
+                // Auth and posts: the feeds and the search page against the real services.
+                "Web", "Auth", "Posts", "TestSupport", "HTTPCore", "ServiceCore", "HTTPKit", "Settings", hummingbirdTesting, httpClient, jwt,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/WebTests",

@@ -23,6 +23,7 @@ func buildApplication(
             messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
             core.internalListener(internalRouter, port: configuration.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),
+            SearchIndexBackfill(database: core.database, logger: core.logger),
         ]
     )
 }

@@ -42,12 +42,15 @@ struct UpdateArticleRequest: Decodable {
     var article: Changes
 }
 
-/// An article as Conduit shows it to one caller. Lists leave `body` out, as v1.1.0 does.
+/// An article as Conduit shows it to one caller. Lists leave `body` out, as v1.1.0 does; a search's
+/// hits carry an `excerpt` (this API's extension).
 struct ArticleView: Codable, Sendable, Equatable {
     var slug: String
     var title: String
     var description: String
     var body: String?
+    /// HTML: some of the body, escaped, with the words found in `<mark>`.
+    var excerpt: String?
     var tagList: [String]
     var createdAt: String
     var updatedAt: String
@@ -83,6 +86,8 @@ struct ArticleRecord: Sendable {
     var authorID: UUID
     var author: Profile
     var favorited: Bool
+    /// A search hit's (see ``ArticleView/excerpt``).
+    var excerpt: String? = nil
 
     var reference: ArticleReference {
         ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title)
@@ -90,7 +95,7 @@ struct ArticleRecord: Sendable {
 
     var view: ArticleView {
         ArticleView(
-            slug: slug, title: title, description: description, body: body, tagList: tagList,
+            slug: slug, title: title, description: description, body: body, excerpt: excerpt, tagList: tagList,
             createdAt: Timestamp.string(from: createdAt), updatedAt: Timestamp.string(from: updatedAt),
             favorited: favorited, favoritesCount: favoritesCount, author: author
         )
@@ -104,6 +109,7 @@ extension ArticleView: JSONWritable {
             json.field("title", title)
             json.field("description", description)
             json.field("body", ifPresent: body)
+            json.field("excerpt", ifPresent: excerpt)
             json.field("tagList", tagList)
             json.field("createdAt", createdAt)
             json.field("updatedAt", updatedAt)

@@ -13,6 +13,45 @@ struct ArticleFilter: Sendable, Equatable {
     var favoritedBy: String?
     /// The articles of the authors this user follows.
     var feedOf: UUID?
+    /// Words to look for (see ``ArticleSearch``); the list is then ranked by relevance.
+    var search: String?
+}
+
+/// How a search reads and ranks (the SQL functions are migration 11's).
+enum ArticleSearch {
+    /// The articles a search ranks, at most: its newest matches. Ranking reads each one's search
+    /// vector, so a word that most articles hold would otherwise rank them all; beyond these, a
+    /// search finds nothing more, and its `articlesCount` stops here.
+    static let candidates = 200
+    /// What a hit's excerpt may come from: the start of its body (`ts_headline` reads all it is given).
+    static let excerptSourceLength = 2000
+    /// Taken out of the excerpt's source: U+0002 and U+0003, which mark the matches in
+    /// `ts_headline`'s answer (see ``headlineOptions``), so that the only marks are the matches; and
+    /// Markdown's emphasis and code marks, which read as noise in a line of text.
+    static let excerptOmits = "\u{2}\u{3}*`"
+    /// `ts_headline`'s settings: a match is marked between U+0002 and U+0003, which
+    /// ``ArticleSearch/excerptHTML(_:)`` turns into `<mark>` once the rest is escaped.
+    static let headlineOptions = "StartSel=\u{2}, StopSel=\u{3}, MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=\" … \""
+
+    /// How many of the newest articles a search that leaves words out looks among first (see
+    /// `ArticleRepository.searchPage`): enough to hold the candidates of a word that 5% of them hold.
+    static let recentWindow = 4000
+    /// How much of the body's opening is the excerpt of a hit whose body holds none of the words.
+    static let openingLength = 200
+
+    /// The excerpt as HTML: its text escaped, its matches in `<mark>`.
+    static func excerptHTML(_ headline: String) -> String {
+        HTMLText.escape(headline).replacingOccurrences(of: "\u{2}", with: "<mark>").replacingOccurrences(of: "\u{3}", with: "</mark>")
+    }
+
+    /// The opening of a body (``openingLength`` characters and one more, to tell whether it goes on)
+    /// as an excerpt: its whitespace made single spaces, cut after its last whole word, escaped.
+    static func openingHTML(_ opening: String) -> String {
+        var words = opening.split(whereSeparator: \.isWhitespace)
+        let goesOn = opening.count > openingLength
+        if goesOn, opening.last?.isWhitespace == false, words.count > 1 { words.removeLast() }
+        return HTMLText.escape(words.joined(separator: " ")) + (goesOn ? " …" : "")
+    }
 }
 
 /// The SQL of articles, tags and favorites. Every change writes its event into the outbox in
@@ -30,6 +69,16 @@ struct ArticleRepository: Sendable {
             let rows = try await database.execute(NewestArticles(viewer: viewer, page: page), logger: logger).reduce(into: []) { $0.append($1) }
             let total = if let total = rows.first?.total { total } else { try await count(filter, logger: logger) }
             return (rows.map(\.article), total)
+        }
+        if let search = filter.search {
+            let rows = try await database.query(Self.searchPage(filter, search: search, page: page, viewer: viewer), logger: logger)
+                .map(Self.searchHit).reduce(into: []) { $0.append($1) }
+            if let total = rows.first?.total { return (rows.map(\.article), total) }
+            if try await Self.findsNothingByItself(search, database: database, logger: logger) {
+                throw ConduitError(
+                    .unprocessableContent, field: "search", "must name a word to find (a word left out with - finds nothing by itself)")
+            }
+            return ([], page.offset == 0 ? 0 : try await count(filter, logger: logger))
         }
         let rows = try await database.query(Self.filteredPage(filter, page: page, viewer: viewer), logger: logger).map(Self.pageArticle)
         return (try await rows.reduce(into: []) { $0.append($1) }, try await count(filter, logger: logger))
@@ -84,42 +133,142 @@ struct ArticleRepository: Sendable {
         }
     }
 
-    /// Each filter's ids come from its own index (ANY of an array the planner computes once); a
-    /// lone tag takes only the newest `limit + offset` ids of that tag, which its index holds in
+    /// `filter`'s conditions on `articles a`, their values bound after those already in `bindings`:
+    /// the one place where they are written, for a page, its count and a search. Each filter's ids
+    /// come from its own index (ANY of an array the planner computes once); a search's matches, from
+    /// the GIN index of the articles' search vectors.
+    /// - Parameter tagLimit: how many of the tag's newest ids to take (nil: all of them).
+    private static func conditions(_ filter: ArticleFilter, tagLimit: Int?, bindings: inout PostgresBindings) -> String {
+        var conditions: [String] = []
+        if let tag = filter.tag {
+            let newest = tagLimit.map { " ORDER BY t.created_at DESC, t.article_id DESC LIMIT \(bindings.bind($0))" } ?? ""
+            conditions.append("a.id = ANY (ARRAY (SELECT t.article_id FROM article_tags t WHERE t.tag = \(bindings.bind(tag))\(newest)))")
+        }
+        if let author = filter.author {
+            conditions.append("a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower(\(bindings.bind(author)))))")
+        }
+        if let favoritedBy = filter.favoritedBy {
+            conditions.append(
+                """
+                a.id = ANY (ARRAY (
+                    SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(bindings.bind(favoritedBy)))))
+                """)
+        }
+        if let feedOf = filter.feedOf {
+            conditions.append("a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = \(bindings.bind(feedOf))))")
+        }
+        if let search = filter.search {
+            // A search of words to leave out only ('T', a query the index cannot use) would read every article: none match.
+            let query = "article_search_query(\(bindings.bind(search)))"
+            conditions.append("a.search_vector @@ \(query) AND querytree(\(query)) <> 'T'")
+        }
+        return conditions.isEmpty ? "true" : conditions.joined(separator: "\n  AND ")
+    }
+
+    /// A lone tag takes only the newest `limit + offset` ids of that tag, which its index holds in
     /// article order.
     private static func filteredPage(_ filter: ArticleFilter, page: Page, viewer: UUID?) -> PostgresQuery {
-        var bindings = PostgresBindings(capacity: 9)
+        var bindings = PostgresBindings(capacity: 8)
         bindings.append(viewer)
-        bindings.append(filter.tag)
-        bindings.append(filter == ArticleFilter(tag: filter.tag))
-        bindings.append(page.end)
-        bindings.append(filter.author)
-        bindings.append(filter.favoritedBy)
-        bindings.append(filter.feedOf)
-        bindings.append(page.limit)
-        bindings.append(page.offset)
-        return PostgresQuery(
-            unsafeSQL: pageColumns + """
+        let conditions = Self.conditions(filter, tagLimit: filter == ArticleFilter(tag: filter.tag) ? page.end : nil, bindings: &bindings)
+        let sql =
+            pageColumns + """
 
                 FROM (
                     SELECT * FROM articles a
-                    WHERE ($2::text IS NULL OR a.id = ANY (ARRAY (
-                            SELECT t.article_id FROM article_tags t WHERE t.tag = $2 ORDER BY t.created_at DESC, t.article_id DESC
-                            LIMIT CASE WHEN $3 THEN $4 END)))
-                      AND ($5::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower($5))))
-                      AND ($6::text IS NULL OR a.id = ANY (ARRAY (
-                            SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower($6))))
-                      AND ($7::uuid IS NULL OR a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = $7)))
+                    WHERE \(conditions)
                     ORDER BY a.created_at DESC, a.id DESC
-                    LIMIT $8 OFFSET $9
+                    LIMIT \(bindings.bind(page.limit)) OFFSET \(bindings.bind(page.offset))
                 ) a JOIN users u ON u.id = a.author_id
                 ORDER BY a.created_at DESC, a.id DESC
-                """,
-            binds: bindings
-        )
+                """
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
     }
 
-    /// How many articles match `filter`: from the counters when they can say, else counted.
+    /// A page of a search: its newest ``ArticleSearch/candidates`` matches, ranked by relevance
+    /// (`ts_rank`: the title weighs most, then the description and tags, then the body), then newest
+    /// first; each row with the number of those matches and an excerpt of its body around the words
+    /// found (`ts_headline`, only for the page's rows whose body holds them, as the vector's body part
+    /// says; the others get the body's opening, which costs no parsing).
+    ///
+    /// The newest matches come from the newest-first index (read until enough match: a common word)
+    /// or from the GIN index (every match, then the newest: a rare one), as the planner estimates.
+    /// Its estimate for a word and a word left out assumes they are unrelated, and for "tag7 -tag7"
+    /// it expected many matches and read every article through the first: such a search looks among
+    /// the newest ``ArticleSearch/recentWindow`` articles first, and only if too few of them match,
+    /// reads the GIN index's matches.
+    private static func searchPage(_ filter: ArticleFilter, search: String, page: Page, viewer: UUID?) -> PostgresQuery {
+        var bindings = PostgresBindings(capacity: 16)
+        bindings.append(viewer)
+        let query = "article_search_query(\(bindings.bind(search)))"
+        let leavesOut = "querytree(\(query)) <> \(query)::text"
+        var others = filter
+        others.search = nil
+        let otherConditions = Self.conditions(others, tagLimit: nil, bindings: &bindings)
+        let conditions = Self.conditions(filter, tagLimit: nil, bindings: &bindings)
+        let omits = bindings.bind(ArticleSearch.excerptOmits)
+        let candidates = ArticleSearch.candidates
+        let sql =
+            """
+            WITH recent AS MATERIALIZED (
+                SELECT r.id, r.created_at, r.search_vector FROM (
+                    SELECT a.id, a.created_at, a.search_vector FROM articles a
+                    WHERE \(otherConditions) AND \(leavesOut)
+                    ORDER BY a.created_at DESC, a.id DESC
+                    LIMIT \(ArticleSearch.recentWindow)
+                ) r
+                WHERE r.search_vector @@ \(query)
+                ORDER BY r.created_at DESC, r.id DESC
+                LIMIT \(candidates)
+            ), matches AS (
+                SELECT * FROM recent WHERE (SELECT count(*) FROM recent) = \(candidates)
+                UNION ALL (
+                    SELECT a.id, a.created_at, a.search_vector FROM articles a
+                    WHERE \(conditions) AND (SELECT count(*) FROM recent) < \(candidates)
+                    ORDER BY CASE WHEN \(leavesOut) THEN a.created_at + interval '0 s' ELSE a.created_at END DESC, a.id DESC
+                    LIMIT \(candidates)
+                )
+            )
+
+            """ + pageColumns + """
+                ,
+                    hit.total,
+                    CASE WHEN in_body.matches THEN ts_headline('english', translate(left(a.body, \(ArticleSearch.excerptSourceLength)), \(omits), ''),
+                        \(query), \(bindings.bind(ArticleSearch.headlineOptions))) END,
+                    CASE WHEN NOT in_body.matches THEN translate(left(a.body, \(ArticleSearch.openingLength + 1)), \(omits), '') END
+                FROM (
+                    SELECT m.id, ts_rank(m.search_vector, \(query)) AS relevance, count(*) OVER () AS total
+                    FROM matches m
+                    ORDER BY relevance DESC, m.created_at DESC, m.id DESC
+                    LIMIT \(bindings.bind(page.limit)) OFFSET \(bindings.bind(page.offset))
+                ) hit
+                JOIN articles a ON a.id = hit.id
+                JOIN users u ON u.id = a.author_id
+                CROSS JOIN LATERAL (SELECT ts_filter(a.search_vector, '{c}') @@ \(query) AS matches) in_body
+                ORDER BY hit.relevance DESC, a.created_at DESC, a.id DESC
+                """
+        return PostgresQuery(unsafeSQL: sql, binds: bindings)
+    }
+
+    private static func searchHit(_ row: PostgresRow) throws -> (article: ArticleRecord, total: Int) {
+        var cells = PostgresCells(row)
+        var article = try record(from: &cells, withBody: false)
+        let total: Int = try cells.next()
+        let headline: String? = try cells.next()
+        let opening: String? = try cells.next()
+        article.excerpt = headline.map(ArticleSearch.excerptHTML) ?? ArticleSearch.openingHTML(opening ?? "")
+        return (article, total)
+    }
+
+    /// Whether the search names no word to find, only words to leave out (whose matches its page then left out).
+    private static func findsNothingByItself(_ search: String, database: PostgresClient, logger: Logger) async throws -> Bool {
+        let rows = try await database.query("SELECT querytree(article_search_query(\(search))) = 'T'", logger: logger)
+        for try await nothing in rows.decode(Bool.self) { return nothing }
+        return false
+    }
+
+    /// How many articles match `filter`: from the counters when they can say, else counted (a
+    /// search's up to its ``ArticleSearch/candidates``).
     func count(_ filter: ArticleFilter, logger: Logger) async throws -> Int {
         let rows: PostgresRowSequence
         switch filter {
@@ -128,17 +277,11 @@ struct ArticleRepository: Sendable {
         case ArticleFilter(tag: filter.tag):
             rows = try await database.query("SELECT coalesce((SELECT articles_count FROM tags WHERE name = \(filter.tag)), 0)", logger: logger)
         default:
-            rows = try await database.query(
-                """
-                SELECT count(*)::int FROM articles a
-                WHERE (\(filter.tag)::text IS NULL OR a.id = ANY (ARRAY (SELECT article_id FROM article_tags WHERE tag = \(filter.tag))))
-                  AND (\(filter.author)::text IS NULL OR a.author_id = ANY (ARRAY (SELECT id FROM users WHERE lower(username) = lower(\(filter.author)))))
-                  AND (\(filter.favoritedBy)::text IS NULL OR a.id = ANY (ARRAY (
-                        SELECT f.article_id FROM favorites f JOIN users fu ON fu.id = f.user_id WHERE lower(fu.username) = lower(\(filter.favoritedBy)))))
-                  AND (\(filter.feedOf)::uuid IS NULL OR a.author_id = ANY (ARRAY (SELECT followee_id FROM follows WHERE follower_id = \(filter.feedOf))))
-                """,
-                logger: logger
-            )
+            var bindings = PostgresBindings(capacity: 5)
+            let conditions = Self.conditions(filter, tagLimit: nil, bindings: &bindings)
+            let limit = filter.search == nil ? "ALL" : String(ArticleSearch.candidates)
+            let sql = "SELECT count(*)::int FROM (SELECT 1 FROM articles a WHERE \(conditions) LIMIT \(limit)) matching"
+            rows = try await database.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
         }
         for try await count in rows.decode(Int.self) { return count }
         return 0
@@ -405,5 +548,13 @@ struct ArticleRepository: Sendable {
             }
         }
         throw ConduitError(.conflict, field: "title", "could not find a free slug for this title, try again")
+    }
+}
+
+extension PostgresBindings {
+    /// Binds `value` and returns its placeholder (`$1`, `$2`, …) for the SQL being written.
+    fileprivate mutating func bind(_ value: some PostgresDynamicTypeEncodable) -> String {
+        append(value)
+        return "$\(count)"
     }
 }

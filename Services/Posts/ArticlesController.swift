@@ -31,7 +31,8 @@ struct ArticlesController: Sendable {
         let filter = ArticleFilter(
             tag: query.get("tag").flatMap(Self.nonEmpty),
             author: query.get("author").flatMap(Self.nonEmpty),
-            favoritedBy: query.get("favorited").flatMap(Self.nonEmpty)
+            favoritedBy: query.get("favorited").flatMap(Self.nonEmpty),
+            search: try query.get("search").map(ArticleValidation.search)
         )
         return try await page(filter, request: request, context: context)
     }

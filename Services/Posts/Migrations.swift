@@ -98,5 +98,76 @@ enum PostsMigrations {
                 "ALTER FUNCTION newest_articles(uuid, bigint, bigint) SET enable_sort = off"
             ]),
         UserProjection.followVersionsMigration(version: 10),
+        Migration(
+            version: 11, name: "article_search",
+            statements: [
+                // What search reads of an article: its title (weight A), description and tags (B: a
+                // tag is the author's own word for the topic, as the description is, but broader than
+                // a title) and body (C), each twice: as English stems, so that a word finds its other
+                // forms, and as written ('simple'), so that the words of other languages, and English
+                // stop words, are found as they are.
+                """
+                CREATE FUNCTION article_search_document(title text, description text, body text, tags text[]) RETURNS tsvector
+                LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                RETURN setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('simple', title), 'A')
+                    || setweight(to_tsvector('english', description), 'B') || setweight(to_tsvector('simple', description), 'B')
+                    || setweight(to_tsvector('english', array_to_string(tags, ' ')), 'B')
+                    || setweight(to_tsvector('simple', array_to_string(tags, ' ')), 'B')
+                    || setweight(to_tsvector('english', body), 'C') || setweight(to_tsvector('simple', body), 'C')
+                """,
+                // A query of one lexeme, taken as it is (not parsed again).
+                #"""
+                CREATE FUNCTION search_lexeme(lexeme text) RETURNS tsquery
+                LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+                RETURN ('''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''')::tsquery
+                """#,
+                // A search in websearch_to_tsquery's syntax ("a phrase", -word, or) whose every word
+                // matches as written or as its English stem: each word of the 'simple' query becomes
+                // (word | stem), so that "-dog" leaves out "dogs" as "dog" finds them. Immutable, so
+                // that PostgreSQL computes it once, while planning, and knows how many articles it
+                // will match.
+                """
+                CREATE FUNCTION article_search_query(search text) RETURNS tsquery
+                LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+                AS $$
+                DECLARE
+                    matching tsquery := websearch_to_tsquery('simple', search);
+                    word text;
+                    stem text;
+                BEGIN
+                    FOR word IN SELECT unnest(tsvector_to_array(to_tsvector('simple', search))) LOOP
+                        stem := (ts_lexize('english_stem', word))[1];
+                        IF stem <> word THEN
+                            matching := ts_rewrite(matching, search_lexeme(word), search_lexeme(word) || search_lexeme(stem));
+                        END IF;
+                    END LOOP;
+                    RETURN matching;
+                END
+                $$
+                """,
+                // Kept by a trigger rather than generated: only a change of the text computes it again
+                // (a generated column is computed on every update, each favorite's too), and adding it
+                // rewrites nothing. Existing articles get theirs from SearchIndexBackfill, in small
+                // batches once the service runs, not in this transaction, which would keep the table
+                // locked while it computed every article's.
+                "ALTER TABLE articles ADD COLUMN search_vector tsvector",
+                """
+                CREATE FUNCTION articles_search_vector() RETURNS trigger
+                LANGUAGE plpgsql
+                AS $$
+                BEGIN
+                    NEW.search_vector := article_search_document(NEW.title, NEW.description, NEW.body, NEW.tag_list);
+                    RETURN NEW;
+                END
+                $$
+                """,
+                """
+                CREATE TRIGGER articles_search_vector BEFORE INSERT OR UPDATE OF title, description, body, tag_list ON articles
+                FOR EACH ROW EXECUTE FUNCTION articles_search_vector()
+                """,
+                "CREATE INDEX articles_search ON articles USING gin (search_vector)",
+                // The articles the backfill has still to do, newest first.
+                "CREATE INDEX articles_search_pending ON articles (created_at DESC, id DESC) WHERE search_vector IS NULL",
+            ]),
     ]
 }

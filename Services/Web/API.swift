@@ -97,6 +97,8 @@ struct API: Sendable {
         case favoritedBy(String)
         /// The articles of the authors the caller follows.
         case feed
+        /// The articles that hold these words, most relevant first, each with an excerpt.
+        case search(String)
     }
 
     func articles(_ filter: ArticleFilter, limit: Int, offset: Int, _ caller: Caller) async throws -> ArticlePage {
@@ -107,6 +109,7 @@ struct API: Sendable {
         case .tag(let tag): path += "&tag=\(queryValue(tag))"
         case .author(let author): path += "&author=\(queryValue(author))"
         case .favoritedBy(let user): path += "&favorited=\(queryValue(user))"
+        case .search(let words): path += "&search=\(queryValue(words))"
         }
         return try await get(posts, path, caller, as: ArticlePage.self)
     }
@@ -257,6 +260,8 @@ struct Article: Decodable, Sendable {
     var title: String
     var description: String
     var body: String?
+    /// A search hit's: HTML, some of the body with the words found in `<mark>` (posts escapes the rest).
+    var excerpt: String?
     var tagList: [String]
     var createdAt: String
     var updatedAt: String

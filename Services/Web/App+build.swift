@@ -41,6 +41,8 @@ func buildRouter(_ http: HTTPService, site: Site) -> Router<AppRequestContext> {
     ArticleController(site: site).addRoutes(to: router)
     ProfileController(site: site).addRoutes(to: router)
     NotificationsController(site: site).addRoutes(to: router)
+    SearchController(site: site).addRoutes(to: router)
+    FeedController(site: site).addRoutes(to: router)
     StatsController(site: site).addRoutes(to: router)
     return router
 }

@@ -45,7 +45,11 @@ struct HomeController: Sendable {
             popularTags: popular.map(TagLink.init)
         )
         let title = page > 1 ? "\(heading), page \(page)" : (feed || tag != nil ? heading : "Home")
-        return site.page("home", title: title, content: view, visit, current: .home)
+        let feeds =
+            feed
+            ? []
+            : [tag.map { FeedLink(title: "Articles tagged “\($0)”", href: Paths.feed(tag: $0)) } ?? FeedLink(title: "Inkwell", href: Paths.feed())]
+        return site.page("home", title: title, content: view, visit, current: .home, feeds: feeds)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPKit
 import Ink
 
 /// Article bodies: Markdown to HTML that is safe to put in a page. Ink renders the Markdown, with
@@ -10,7 +11,7 @@ enum Markdown {
     static func html(_ markdown: String, topHeading: Int = 2) -> String {
         // Ink's parser holds closures that are not Sendable, so each rendering makes its own.
         let parser = MarkdownParser(modifiers: [
-            Modifier(target: .html) { _, markdown in SafeHTML.escape(String(markdown)) }
+            Modifier(target: .html) { _, markdown in HTMLText.escape(String(markdown)) }
         ])
         // Ink reads only LF line ends (with CRLF, a code block never closes).
         let html = parser.html(from: markdown.replacingOccurrences(of: "\r\n", with: "\n"))
@@ -25,7 +26,7 @@ enum Markdown {
 /// alt text), nor the text of an `&…;` it takes for an entity, so its output is not trusted.
 /// Works on bytes: every character that matters in HTML is ASCII.
 enum SafeHTML {
-    private static let elements: Set<String> = [
+    static let elements: Set<String> = [
         "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "s", "del", "code", "pre",
         "blockquote", "ul", "ol", "li", "a", "img", "table", "thead", "tbody", "tr", "th", "td",
     ]
@@ -34,25 +35,10 @@ enum SafeHTML {
     static let linkSchemes = ["http://", "https://", "mailto:"]
     static let imageSchemes = ["http://", "https://"]
 
-    static func escape(_ text: String) -> String {
-        var output = ""
-        output.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": output += "&amp;"
-            case "<": output += "&lt;"
-            case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&#39;"
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        return output
-    }
-
-    /// - Parameter headingShift: how many levels headings move down (an `h1` becomes an `h3` with 2),
-    ///   at most to `h6`.
-    static func sanitize(_ html: String, headingShift: Int = 0) -> String {
+    /// - Parameters:
+    ///   - headingShift: how many levels headings move down (an `h1` becomes an `h3` with 2), at most to `h6`.
+    ///   - allowed: the elements kept (without attributes but those checked below); by default those Markdown makes.
+    static func sanitize(_ html: String, headingShift: Int = 0, allowing allowed: Set<String> = elements) -> String {
         let input = Array(html.utf8)
         var output: [UInt8] = []
         output.reserveCapacity(input.count + input.count / 8)
@@ -63,7 +49,7 @@ enum SafeHTML {
             let byte = input[index]
             switch byte {
             case UInt8(ascii: "<"):
-                if var tag = Tag.parse(input, at: index), elements.contains(tag.name) {
+                if var tag = Tag.parse(input, at: index), allowed.contains(tag.name) {
                     if headingShift != 0, tag.name.count == 2, tag.name.hasPrefix("h"), let level = Int(tag.name.dropFirst()) {
                         tag.name = "h\(min(6, max(1, level + headingShift)))"
                     }
@@ -108,7 +94,7 @@ enum SafeHTML {
         case "img":
             let alt = tag.attribute("alt") ?? ""
             guard let src = tag.attribute("src").flatMap({ url($0, schemes: imageSchemes) }) else {
-                output += Array(escape(alt).utf8)
+                output += Array(HTMLText.escape(alt).utf8)
                 return
             }
             attributes = [("src", src), ("alt", alt), ("loading", "lazy")]
@@ -130,7 +116,7 @@ enum SafeHTML {
             break
         }
         var text = "<" + tag.name
-        for (name, value) in attributes { text += " \(name)=\"\(escape(value))\"" }
+        for (name, value) in attributes { text += " \(name)=\"\(HTMLText.escape(value))\"" }
         text += ">"
         output += Array(text.utf8)
         if !voidElements.contains(tag.name) { open.append(tag.name) }

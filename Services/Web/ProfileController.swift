@@ -72,7 +72,10 @@ struct ProfileController: Sendable {
             }
         )
         let title = favorites ? "\(profile.username)’s favorites" : profile.username
-        return site.page("profile", title: page > 1 ? "\(title), page \(page)" : title, content: view, visit, current: isSelf ? .ownProfile : nil)
+        return site.page(
+            "profile", title: page > 1 ? "\(title), page \(page)" : title, content: view, visit, current: isSelf ? .ownProfile : nil,
+            feeds: [FeedLink(title: "Articles by \(profile.username)", href: Paths.profileFeed(profile.username))]
+        )
     }
 
     private func act(_ request: Request, _ context: AppRequestContext, _ action: (String, Visit) async throws -> Void) async throws -> Response {

@@ -49,12 +49,16 @@ struct Site: Sendable {
     }
 
     /// A page: `template` with `content`, inside the layout.
+    /// - Parameters:
+    ///   - search: the words in the layout's search box.
+    ///   - feeds: the Atom feeds of what the page lists, for `<link rel="alternate">`.
     func page(
-        _ template: String, title: String, content: Any, _ visit: Visit, status: HTTPResponse.Status = .ok, current: Navigation.Item? = nil
+        _ template: String, title: String, content: Any, _ visit: Visit, status: HTTPResponse.Status = .ok, current: Navigation.Item? = nil,
+        search: String = "", feeds: [FeedLink] = []
     ) -> Response {
         let view = PageView(
             title: title, stylesheet: templates.stylesheetPath, csrf: visit.session.csrfToken, returnTo: visit.path,
-            viewer: visit.viewer, isSignedIn: visit.viewer != nil, nav: Navigation(current), content: content
+            viewer: visit.viewer, isSignedIn: visit.viewer != nil, nav: Navigation(current), search: search, feeds: feeds, content: content
         )
         var response = Response(
             status: status,
@@ -114,7 +118,15 @@ struct PageView {
     let viewer: Viewer?
     let isSignedIn: Bool
     let nav: Navigation
+    let search: String
+    let feeds: [FeedLink]
     let content: Any
+}
+
+/// An Atom feed of what a page lists.
+struct FeedLink: Sendable {
+    let title: String
+    let href: String
 }
 
 struct Navigation: Sendable {
@@ -163,6 +175,7 @@ struct Templates: Sendable {
             "article": PackageResources.article_mustache,
             "profile": PackageResources.profile_mustache,
             "notifications": PackageResources.notifications_mustache,
+            "search": PackageResources.search_mustache,
             "stats": PackageResources.stats_mustache,
             "error": PackageResources.error_mustache,
         ]

@@ -97,6 +97,9 @@ struct ArticlePreview: Sendable {
     let path: String
     let title: String
     let description: String
+    /// A search hit's excerpt: HTML in which the only elements are the `<mark>`s of the words found.
+    let excerptHTML: String
+    let hasExcerpt: Bool
     let tags: [TagLink]
     let author: AuthorView
     let date: DateView
@@ -106,6 +109,8 @@ struct ArticlePreview: Sendable {
         path = Paths.article(article.slug)
         title = article.title
         description = article.description
+        excerptHTML = article.excerpt.map { SafeHTML.sanitize($0, allowing: ["mark"]) } ?? ""
+        hasExcerpt = !excerptHTML.isEmpty
         tags = article.tagList.map(TagLink.init)
         author = AuthorView(article.author)
         date = DateView(article.createdAt)
@@ -229,6 +234,14 @@ enum Paths {
     static func article(_ slug: String) -> String { "/article/" + segment(slug) }
     static func editor(_ slug: String) -> String { "/editor/" + segment(slug) }
     static func profile(_ username: String) -> String { "/profile/" + segment(username) }
+
+    static func search(_ words: String, page: Int = 1) -> String {
+        "/search?q=" + segment(words) + (page > 1 ? "&page=\(page)" : "")
+    }
+
+    /// The blog's Atom feed, or, like the home page with `?tag=`, a tag's.
+    static func feed(tag: String? = nil) -> String { "/feed.atom" + (tag.map { "?tag=" + segment($0) } ?? "") }
+    static func profileFeed(_ username: String) -> String { profile(username) + "/feed.atom" }
 
     static func home(tag: String? = nil, feed: Bool = false, page: Int = 1) -> String {
         var query: [String] = []

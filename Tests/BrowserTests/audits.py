@@ -36,8 +36,9 @@ return problems;
 """
 
 # Injection: the corpus marks its elements with data-xss; no element may carry an event handler
-# or a style attribute, no element the pages never use may appear (the one SVG they use is a chart
-# that the stats page draws in its own frame), and every address is http, https or mailto.
+# or a style attribute, no element the pages never use may appear (the only form that is not a
+# POST is the layout's search box; the one SVG they use is a chart that the stats page draws in
+# its own frame), and every address is http, https or mailto.
 INJECTION = r"""
 const problems = [];
 for (const element of document.querySelectorAll('[data-xss]')) problems.push('injected element: ' + element.outerHTML.slice(0, 80));
@@ -48,7 +49,8 @@ for (const element of document.querySelectorAll('*')) {
   if (element.hasAttribute('style')) problems.push('style attribute on ' + element.tagName);
 }
 const foreign = 'script, iframe, object, embed, svg:not(.chart-frame > svg.chart), math, style, base, frame, frameset, video, audio, source, details, '
-  + 'meta[http-equiv], link:not([rel=stylesheet]), input[autofocus], form:not([method=post])';
+  + 'meta[http-equiv], link:not([rel=stylesheet]):not([rel=alternate][type="application/atom+xml"]), input[autofocus], '
+  + 'form:not([method=post]):not([role=search][method=get][action="/search"])';
 for (const element of document.querySelectorAll(foreign)) problems.push('unexpected element: ' + element.outerHTML.slice(0, 80));
 const addresses = [['a[href]', 'href'], ['img[src]', 'src'], ['form[action]', 'action'], ['link[href]', 'href']];
 for (const [selector, attribute] of addresses) {

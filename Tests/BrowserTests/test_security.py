@@ -1,9 +1,13 @@
 """Cross-site request forgery and cross-site scripting, in a real browser."""
+import html.parser
 import http.server
+import re
 import threading
 import time
 import urllib.parse
+import xml.etree.ElementTree
 
+import feedparser
 import pytest
 import requests
 from selenium.webdriver.common.by import By
@@ -192,3 +196,58 @@ def test_payloads_sent_through_the_forms_come_back_as_text(browsers, api):
     assert browser.find("#field-bio").get_attribute("value") == xss_corpus.HTML[1]
     assert not injection_problems(browser)
 
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+# What Markdown makes (Services/Web/Markdown.swift's allowlist): nothing else may be in a feed's HTML.
+MARKDOWN_ELEMENTS = {
+    "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "s", "del", "code", "pre", "blockquote", "ul", "ol", "li",
+    "a", "img", "table", "thead", "tbody", "tr", "th", "td",
+}
+
+
+class MarkupCheck(html.parser.HTMLParser):
+    """The problems of an HTML fragment: elements Markdown does not make, event handlers, styles, and
+    addresses other than http, https and mailto."""
+
+    def __init__(self):
+        super().__init__()
+        self.problems = []
+
+    def handle_starttag(self, tag, attributes):
+        if tag not in MARKDOWN_ELEMENTS:
+            self.problems.append(f"element {tag}")
+        for name, value in attributes:
+            if name.startswith("on") or name == "style":
+                self.problems.append(f"attribute {name} on {tag}")
+            if name in ("href", "src") and not re.match(r"(https?|mailto):", value or ""):
+                self.problems.append(f"{name}={value!r} on {tag}")
+
+
+def feed_html(path):
+    """Each entry's HTML content, once the document has parsed without a bozo error."""
+    response = requests.get(GATEWAY + path, timeout=PATIENCE)
+    assert not feedparser.parse(response.content).bozo, path
+    root = xml.etree.ElementTree.fromstring(response.content)
+    return [entry.find(ATOM + "content").text or "" for entry in root.iter(ATOM + "entry")]
+
+
+def test_search_results_and_feeds_of_the_corpus_carry_no_markup_of_its_own(browsers, corpus_site):
+    """The corpus's articles found by a search (their excerpts) and in their writer's feed; and the
+    corpus as the words searched for."""
+    browser = browsers()
+    writer = corpus_site["writer"]
+    for page in range(1, 4):
+        browser.open(f"/search?q=paragraph&page={page}")
+        problems = injection_problems(browser)
+        assert not problems, f"search results, page {page}: {problems}"
+    assert browser.find_all(".excerpt mark"), "the corpus's bodies were found"
+    for payload in xss_corpus.ALL:
+        browser.open("/search?q=" + urllib.parse.quote(payload, safe=""))
+        problems = injection_problems(browser)
+        assert not problems, f"searching for {payload!r}: {problems}"
+    entries = feed_html(f"/profile/{writer['username']}/feed.atom")
+    assert len(entries) == 20
+    for content in entries:
+        check = MarkupCheck()
+        check.feed(content)
+        assert not check.problems, f"the corpus writer's feed: {check.problems}"

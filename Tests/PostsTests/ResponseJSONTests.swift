@@ -24,6 +24,9 @@ import Testing
         try expectSame(SingleArticleResponse(article: withBody))
         try expectSame(MultipleArticlesResponse(articles: [withoutBody, withoutBody], articlesCount: 100_000))
         try expectSame(MultipleArticlesResponse(articles: [], articlesCount: 0))
+        var hit = withoutBody
+        hit.excerpt = "… the <mark>dragon</mark> &amp; its &lt;rider&gt; …"
+        try expectSame(MultipleArticlesResponse(articles: [hit], articlesCount: 1))
         try expectSame(TagsResponse(tags: ["dragons", "training"]))
         try expectSame(TagsResponse(tags: []))
         #expect(!jsonWritten(withoutBody).contains("\"body\""), "lists leave the body out")

@@ -258,7 +258,9 @@ import Testing
             fixedTags: [], hasFixedTags: false, formErrors: [], hasFormErrors: false
         )
         let page = PageView(
-            title: "Edit", stylesheet: "/s.css", csrf: "t", returnTo: "/", viewer: nil, isSignedIn: false, nav: Navigation(nil), content: view
+            title: "Edit", stylesheet: "/s.css", csrf: "t", returnTo: "/", viewer: nil, isSignedIn: false, nav: Navigation(nil), search: "",
+            feeds: [],
+            content: view
         )
         let html = try Templates().render(page, "editor")
         let escaped = "## Heading\n\n    indented code\n&lt;b&gt;&amp;amp;&lt;/b&gt;\n"
