@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Checks that the documentation's references resolve (run by scripts/lib/check-deploy).
+
+In README.md and docs/*.md:
+  - every relative link or image, [text](path) and [text](path#anchor), names a file or folder of
+    the repository, and its #anchor (or a bare #anchor, within the page) is a heading of the page it
+    points to, as GitHub makes anchors of headings;
+  - every repository path written as code (`Shared/...`, `scripts/...`, `deploy/...`, ...: one word
+    starting with a top-level folder) exists, so a page cannot name a file that moved away.
+Links to other sites (http:, https:, mailto:) are not followed.
+
+    check_docs.py [REPOSITORY_ROOT]     prints each broken reference as FILE:LINE: ... and exits 1
+"""
+
+import re
+import sys
+import unicodedata
+from pathlib import Path
+
+# Folders whose paths the pages name as code; a code span that starts with one of them is a path.
+PATH_ROOTS = ("Shared/", "Services/", "Tests/", "Benchmarks/", "deploy/", "scripts/", "docs/", ".ci/")
+LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
+CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def pages(root):
+    return [root / "README.md"] + sorted((root / "docs").glob("*.md"))
+
+
+def prose_lines(text):
+    """The page's lines outside fenced code blocks, with their numbers."""
+    inside = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        if FENCE.match(line):
+            inside = not inside
+            continue
+        if not inside:
+            yield number, line
+
+
+def heading_text(markdown):
+    """A heading's text as GitHub renders it: links as their text, code and emphasis unmarked."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    return re.sub(r"[`*]", "", text)
+
+
+def slug(heading):
+    """GitHub's anchor for a heading: lower case, punctuation but '-' and '_' dropped, spaces to '-'."""
+    text = heading_text(heading).strip().lower()
+    kept = "".join(
+        character for character in text
+        if character in "-_ " or unicodedata.category(character)[0] in "LNM"
+    )
+    return kept.replace(" ", "-")
+
+
+def anchors(page):
+    """The anchors of a page's headings, repeated headings numbered as GitHub numbers them."""
+    seen = {}
+    found = set()
+    for _, line in prose_lines(page.read_text(encoding="utf-8")):
+        match = HEADING.match(line)
+        if not match:
+            continue
+        base = slug(match.group(2))
+        count = seen.get(base, 0)
+        seen[base] = count + 1
+        found.add(base if count == 0 else f"{base}-{count}")
+    return found
+
+
+def without_code_spans(line):
+    return CODE_SPAN.sub(lambda match: " " * len(match.group(0)), line)
+
+
+def check_page(page, root, anchor_cache):
+    problems = []
+    name = page.relative_to(root)
+    for number, line in prose_lines(page.read_text(encoding="utf-8")):
+        for match in LINK.finditer(without_code_spans(line)):
+            target = match.group(1)
+            if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            if not resolved.exists():
+                problems.append(f"{name}:{number}: {target}: no such file or folder")
+                continue
+            if not anchor:
+                continue
+            if resolved.suffix != ".md":
+                problems.append(f"{name}:{number}: {target}: an anchor into a file that is not a page")
+                continue
+            if resolved not in anchor_cache:
+                anchor_cache[resolved] = anchors(resolved)
+            if anchor not in anchor_cache[resolved]:
+                problems.append(f"{name}:{number}: {target}: {resolved.relative_to(root)} has no heading with the anchor #{anchor}")
+        for match in CODE_SPAN.finditer(line):
+            code = match.group(2).strip()
+            if not code.startswith(PATH_ROOTS) or re.search(r"[\s<>{}*…]", code):
+                continue
+            if not (root / code.rstrip("/")).exists():
+                problems.append(f"{name}:{number}: `{code}`: no such file or folder in the repository")
+    return problems
+
+
+def main():
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2]).resolve()
+    anchor_cache = {}
+    problems = []
+    checked = pages(root)
+    for page in checked:
+        problems += check_page(page, root, anchor_cache)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} broken reference(s) in the documentation")
+        return 1
+    print(f"docs: every link, anchor and path in {len(checked)} pages resolves (README.md, docs/*.md)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
