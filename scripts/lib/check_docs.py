@@ -20,7 +20,7 @@ from pathlib import Path
 # Folders whose paths the pages name as code; a code span that starts with one of them is a path.
 PATH_ROOTS = ("Shared/", "Services/", "Tests/", "Benchmarks/", "deploy/", "scripts/", "docs/", ".ci/")
 LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\s*\)")
-CODE_SPAN = re.compile(r"(`+)(.+?)\1")
+CODE_SPAN = re.compile(r"(`+)((?:(?!\n\s*\n).)+?)\1", re.DOTALL)
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
 
@@ -38,6 +38,12 @@ def prose_lines(text):
             continue
         if not inside:
             yield number, line
+
+
+def prose(text):
+    """The page with its fenced code blocks blanked (lines kept, so offsets keep their line numbers)."""
+    kept = dict(prose_lines(text))
+    return "\n".join(kept.get(number, "") for number in range(1, len(text.splitlines()) + 1))
 
 
 def heading_text(markdown):
@@ -71,54 +77,65 @@ def anchors(page):
     return found
 
 
-def without_code_spans(line):
-    return CODE_SPAN.sub(lambda match: " " * len(match.group(0)), line)
+def without_code_spans(text):
+    return CODE_SPAN.sub(lambda match: re.sub(r"[^\n]", " ", match.group(0)), text)
 
 
-def check_page(page, root, anchor_cache):
+def check_page(page, root, anchor_cache, counts):
     problems = []
     name = page.relative_to(root)
-    for number, line in prose_lines(page.read_text(encoding="utf-8")):
-        for match in LINK.finditer(without_code_spans(line)):
-            target = match.group(1)
-            if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target):
-                continue
-            path, _, anchor = target.partition("#")
-            resolved = (page.parent / path).resolve() if path else page
-            if not resolved.exists():
-                problems.append(f"{name}:{number}: {target}: no such file or folder")
-                continue
-            if not anchor:
-                continue
-            if resolved.suffix != ".md":
-                problems.append(f"{name}:{number}: {target}: an anchor into a file that is not a page")
-                continue
-            if resolved not in anchor_cache:
-                anchor_cache[resolved] = anchors(resolved)
-            if anchor not in anchor_cache[resolved]:
-                problems.append(f"{name}:{number}: {target}: {resolved.relative_to(root)} has no heading with the anchor #{anchor}")
-        for match in CODE_SPAN.finditer(line):
-            code = match.group(2).strip()
-            if not code.startswith(PATH_ROOTS) or re.search(r"[\s<>{}*…]", code):
-                continue
-            if not (root / code.rstrip("/")).exists():
-                problems.append(f"{name}:{number}: `{code}`: no such file or folder in the repository")
+    text = prose(page.read_text(encoding="utf-8"))
+
+    def line_of(match):
+        return text.count("\n", 0, match.start()) + 1
+
+    # Links may run over a line break, so the page is searched whole.
+    for match in LINK.finditer(without_code_spans(text)):
+        target, number = match.group(1), line_of(match)
+        if not target or re.match(r"^[a-z][a-z0-9+.-]*:", target):
+            continue
+        counts["links"] += 1
+        path, _, anchor = target.partition("#")
+        resolved = (page.parent / path).resolve() if path else page
+        if not resolved.exists():
+            problems.append(f"{name}:{number}: {target}: no such file or folder")
+            continue
+        if not anchor:
+            continue
+        if resolved.suffix != ".md":
+            problems.append(f"{name}:{number}: {target}: an anchor into a file that is not a page")
+            continue
+        if resolved not in anchor_cache:
+            anchor_cache[resolved] = anchors(resolved)
+        if anchor not in anchor_cache[resolved]:
+            problems.append(f"{name}:{number}: {target}: {resolved.relative_to(root)} has no heading with the anchor #{anchor}")
+    for match in CODE_SPAN.finditer(text):
+        code = match.group(2).strip()
+        if not code.startswith(PATH_ROOTS) or re.search(r"[\s<>{}*…]", code):
+            continue
+        counts["paths"] += 1
+        if not (root / code.rstrip("/")).exists():
+            problems.append(f"{name}:{line_of(match)}: `{code}`: no such file or folder in the repository")
     return problems
 
 
 def main():
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2]).resolve()
     anchor_cache = {}
+    counts = {"links": 0, "paths": 0}
     problems = []
     checked = pages(root)
     for page in checked:
-        problems += check_page(page, root, anchor_cache)
+        problems += check_page(page, root, anchor_cache, counts)
     for problem in problems:
         print(problem)
     if problems:
         print(f"{len(problems)} broken reference(s) in the documentation")
         return 1
-    print(f"docs: every link, anchor and path in {len(checked)} pages resolves (README.md, docs/*.md)")
+    print(
+        f"docs: the {counts['links']} relative links and anchors and {counts['paths']} repository paths"
+        f" of {len(checked)} pages resolve (README.md, docs/*.md)"
+    )
     return 0
 
 
