@@ -7,12 +7,15 @@ In README.md and docs/*.md:
     points to, as GitHub makes anchors of headings;
   - every repository path written as code (`Shared/...`, `scripts/...`, `deploy/...`, ...: one word
     starting with a top-level folder) exists, so a page cannot name a file that moved away.
+And in every other file git tracks (comments in code, scripts, manifests): every page named
+(docs/<page>.md) exists, and a section named after it (docs/<page>.md, "Heading") is one of its headings.
 Links to other sites (http:, https:, mailto:) are not followed.
 
     check_docs.py [REPOSITORY_ROOT]     prints each broken reference as FILE:LINE: ... and exits 1
 """
 
 import re
+import subprocess
 import sys
 import unicodedata
 from pathlib import Path
@@ -23,6 +26,8 @@ LINK = re.compile(r"!?\[(?:[^\]\\]|\\.)*\]\(\s*<?([^)\s>]*)>?(?:\s+\"[^\"]*\")?\
 CODE_SPAN = re.compile(r"(`+)((?:(?!\n\s*\n).)+?)\1", re.DOTALL)
 HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 FENCE = re.compile(r"^\s*(```|~~~)")
+# A page named elsewhere, and the section named after it: docs/kubernetes.md, "Production".
+PAGE_REFERENCE = re.compile(r"\b(docs/[A-Za-z0-9_-]+\.md)(?:(?:'s|,)? *\(?\"([^\"\n]+)\")?")
 
 
 def pages(root):
@@ -119,14 +124,44 @@ def check_page(page, root, anchor_cache, counts):
     return problems
 
 
+def check_references(root, anchor_cache, counts):
+    """The pages and sections that the repository's other files name."""
+    try:
+        listed = subprocess.run(["git", "-C", str(root), "ls-files"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return [f"{root}: not a git checkout; the references to docs/ from other files were not checked"]
+    problems = []
+    for name in listed.splitlines():
+        path = root / name
+        if name == "README.md" or name.startswith("docs/") or not path.is_file():
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        for match in PAGE_REFERENCE.finditer(text):
+            page, section = root / match.group(1), match.group(2)
+            number = text.count("\n", 0, match.start()) + 1
+            counts["references"] += 1
+            if not page.is_file():
+                problems.append(f"{name}:{number}: {match.group(1)}: no such page")
+            elif section is not None:
+                if page not in anchor_cache:
+                    anchor_cache[page] = anchors(page)
+                if slug(section) not in anchor_cache[page]:
+                    problems.append(f"{name}:{number}: {match.group(1)} has no section \"{section}\"")
+    return problems
+
+
 def main():
     root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2]).resolve()
     anchor_cache = {}
-    counts = {"links": 0, "paths": 0}
+    counts = {"links": 0, "paths": 0, "references": 0}
     problems = []
     checked = pages(root)
     for page in checked:
         problems += check_page(page, root, anchor_cache, counts)
+    problems += check_references(root, anchor_cache, counts)
     for problem in problems:
         print(problem)
     if problems:
@@ -134,7 +169,8 @@ def main():
         return 1
     print(
         f"docs: the {counts['links']} relative links and anchors and {counts['paths']} repository paths"
-        f" of {len(checked)} pages resolve (README.md, docs/*.md)"
+        f" of {len(checked)} pages resolve (README.md, docs/*.md), and so do the {counts['references']} references"
+        " to docs/ from other files"
     )
     return 0
 
