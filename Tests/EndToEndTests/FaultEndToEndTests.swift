@@ -6,7 +6,7 @@ import Testing
 extension EndToEnd {
     /// Replicas and whole services failing under the gateway.
     /// Run in this order (the suite is serialized): the notifier first, while the consumer groups are
-    /// fresh (see the note on Tansu in the README's limits).
+    /// fresh (see Tansu's consumer groups in docs/operations.md, "Limits of the native stack").
     @Suite(.nativeStackOnly) struct FaultEndToEndTests {
         func createArticle(_ title: String, by headers: [(String, String)]) async throws -> String {
             let created = try await request(
