@@ -1,3 +1,4 @@
+import Events
 import HTTPKit
 import Persistence
 import PostgresNIO
@@ -41,5 +42,15 @@ enum ArticleColumns {
     static func decode(_ row: PostgresRow, withBody: Bool) throws -> ArticleRecord {
         var cells = PostgresCells(row)
         return try decode(&cells, withBody: withBody)
+    }
+
+    /// The columns of `articles` an ``ArticleReference`` is read from (other services know an article by them).
+    static let referenceList = "id, slug, author_id, title"
+
+    /// The reference whose ``referenceList`` `cells` hold next; the cells after it are left to the caller.
+    static func decodeReference(_ cells: inout PostgresCells) throws -> ArticleReference {
+        ArticleReference(
+            articleID: try cells.next(column: "id"), slug: try cells.next(column: "slug"), authorID: try cells.next(column: "author_id"),
+            title: try cells.next(column: "title"))
     }
 }

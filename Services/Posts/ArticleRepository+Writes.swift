@@ -81,12 +81,13 @@ extension ArticleRepository {
     func delete(slug: String, by user: UUID, logger: Logger) async throws -> Outcome<ArticleReference> {
         try await database.withTransaction(logger: logger) { connection -> Outcome<ArticleReference> in
             let rows = try await connection.query(
-                "SELECT id, slug, author_id, title, tag_list FROM articles WHERE slug = \(slug) FOR UPDATE",
+                "SELECT \(unescaped: ArticleColumns.referenceList), tag_list FROM articles WHERE slug = \(slug) FOR UPDATE",
                 logger: logger
             )
             var found: (ArticleReference, [String])?
-            for try await (id, slug, authorID, title, tags) in rows.decode((UUID, String, UUID, String, [String]).self) {
-                found = (ArticleReference(articleID: id, slug: slug, authorID: authorID, title: title), tags)
+            for try await row in rows {
+                var cells = PostgresCells(row)
+                found = (try ArticleColumns.decodeReference(&cells), try cells.next(column: "tag_list"))
             }
             guard let (article, tags) = found else { return .notFound }
             guard article.authorID == user else { return .notAuthor }

@@ -63,7 +63,7 @@ extension ArticleRepository {
 
     /// What comments asks of every article it has not seen in the last seconds.
     struct ArticleReferenceBySlug: PostgresPreparedStatement {
-        static let sql = "SELECT id, slug, author_id, title FROM articles WHERE slug = $1"
+        static let sql = "SELECT \(ArticleColumns.referenceList) FROM articles WHERE slug = $1"
         static let bindingDataTypes: [PostgresDataType] = [.text]
         let slug: String
 
@@ -75,7 +75,7 @@ extension ArticleRepository {
 
         func decodeRow(_ row: PostgresRow) throws -> ArticleReference {
             var cells = PostgresCells(row)
-            return ArticleReference(articleID: try cells.next(), slug: try cells.next(), authorID: try cells.next(), title: try cells.next())
+            return try ArticleColumns.decodeReference(&cells)
         }
     }
 }
