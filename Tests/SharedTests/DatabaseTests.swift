@@ -66,6 +66,20 @@ struct DatabaseTests {
         #expect(mode == 0o700)
     }
 
+    @Test func cellsReadByColumnNameRefuseAColumnOutOfOrder() async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let client = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
+            try await withRunningClient(client) {
+                let row = try #require(try await client.query("SELECT 7 AS id, 'seven' AS slug", logger: logger).collect().first)
+                var inOrder = PostgresCells(row)
+                #expect(try inOrder.next(Int.self, column: "id") == 7)
+                #expect(try inOrder.next(String.self, column: "slug") == "seven")
+                var outOfOrder = PostgresCells(row)
+                #expect(throws: PostgresCells.UnexpectedColumn.self) { try outOfOrder.next(String.self, column: "slug") }
+            }
+        }
+    }
+
     @Test func twoInstancesStartingAtOnceApplyEachMigrationExactlyOnce() async throws {
         try await TestDatabase.withScratchDatabase { url in
             let configuration = try DatabaseConfiguration(url: url, variable: "test")
