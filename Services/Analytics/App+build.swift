@@ -22,7 +22,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ analytics: Analyt
         router: router,
         migrations: AnalyticsMigrations.all,
         services: [
-            messaging.producer, messaging.brokerMonitor(), keys, publisher,
+            messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, keys, publisher,
             messaging.consumer(topics: [.users, .articles, .comments, .reads], handlers: AnalyticsHandlers.all),
             core.retentionSweep([.processedEvents, StatsRepository.unmatchedReadsSweep]),
         ]

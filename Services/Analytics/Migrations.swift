@@ -71,5 +71,6 @@ enum AnalyticsMigrations {
                 // The day's key readers are hashed with (see ReaderKeys); deleted once the day is over.
                 "CREATE TABLE reader_keys (day date PRIMARY KEY, key bytea NOT NULL)",
             ]),
+        ProjectedTokenRevocations.announcementMigration(version: 5),
     ]
 }

@@ -22,7 +22,7 @@ func buildApplication(
         router: router,
         migrations: CommentsMigrations.all,
         services: [
-            messaging.producer, messaging.brokerMonitor(), messaging.outboxRelay(),
+            messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
             messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + CommentHandlers.all),
             core.internalListener(
                 buildInternalRouter(core, messaging: messaging), port: configuration.internalPort, onListening: onInternalListening),

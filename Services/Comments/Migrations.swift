@@ -30,5 +30,6 @@ enum CommentsMigrations {
         ProjectedTokenRevocations.migration(version: 6),
         Outbox.topicIncarnationsMigration(version: 7),
         UserProjection.followVersionsMigration(version: 8),
+        ProjectedTokenRevocations.announcementMigration(version: 9),
     ]
 }

@@ -16,7 +16,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
         router: router,
         migrations: NotifierMigrations.all,
         services: [
-            messaging.producer, messaging.brokerMonitor(),
+            messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements,
             messaging.consumer(topics: [.users, .articles, .comments], handlers: NotificationHandlers.all),
             sender,
             core.retentionSweep([.processedEvents]),

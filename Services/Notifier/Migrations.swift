@@ -46,5 +46,6 @@ enum NotifierMigrations {
         // The trace of the request behind a notification (W3C traceparent), so that every attempt
         // to send it, retries included, is a span of that trace.
         Migration(version: 4, name: "keep each notification's trace", statements: ["ALTER TABLE notifications ADD COLUMN traceparent text"]),
+        ProjectedTokenRevocations.announcementMigration(version: 5, table: .recipients),
     ]
 }

@@ -19,7 +19,7 @@ func buildApplication(
         router: router,
         migrations: PostsMigrations.all,
         services: [
-            messaging.producer, messaging.brokerMonitor(), messaging.outboxRelay(),
+            messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
             messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
             core.internalListener(internalRouter, port: configuration.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),

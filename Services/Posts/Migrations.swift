@@ -169,5 +169,6 @@ enum PostsMigrations {
                 // The articles the backfill has still to do, newest first.
                 "CREATE INDEX articles_search_pending ON articles (created_at DESC, id DESC) WHERE search_vector IS NULL",
             ]),
+        ProjectedTokenRevocations.announcementMigration(version: 12),
     ]
 }

@@ -15,6 +15,11 @@ import Synchronization
 public final class DatabaseWakeups: Sendable {
     public let channel: String
     private let state = Mutex(State())
+    private let listening = Atomic<Bool>(false)
+
+    /// Whether a notification sent now would reach this listener: false before it first listens
+    /// and from a lost connection until it listens again.
+    public var isListening: Bool { listening.load(ordering: .acquiring) }
 
     private struct State {
         var pending = false
@@ -103,11 +108,14 @@ public final class DatabaseWakeups: Sendable {
                     try await connection.listen(on: channel) { notifications in
                         if failures > 0 { logger.info("listening again", metadata: ["channel": "\(channel)"]) }
                         failures = 0
+                        listening.store(true, ordering: .releasing)
                         wake()
                         for try await _ in notifications { wake() }
                     }
                 }
+                listening.store(false, ordering: .releasing)
             } catch {
+                listening.store(false, ordering: .releasing)
                 if Task.isCancelled { return }
                 failures += 1
                 let delay = backoff.delay(afterFailure: failures)

@@ -6,6 +6,7 @@
 //
 // Depends on every other shared target, Hummingbird, NIO and PostgresNIO.
 
+import Authentication
 import Basics
 import HTTPCore
 import HTTPKit
@@ -25,6 +26,9 @@ public struct ServiceCore: Sendable {
     public let database: PostgresClient
     /// Whether the database answers, kept current by the ``DatabaseMonitor`` the application runs.
     public let databaseAvailability = DatabaseAvailability()
+    /// The changes of revocation times in the service's table of users, as they commit; a service
+    /// that checks revocations runs it (``projectedTokenRevocations(in:)``).
+    public let tokenRevocationAnnouncements: TokenRevocationAnnouncements
 
     public var logger: Logger { http.logger }
 
@@ -35,6 +39,7 @@ public struct ServiceCore: Sendable {
         self.database = PostgresClient(
             configuration: configuration.database.postgresClientConfiguration, backgroundLogger: logger.component("postgres")
         )
+        self.tokenRevocationAnnouncements = TokenRevocationAnnouncements(database: database, logger: logger.component("token-revocations"))
     }
 
     /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)
