@@ -64,13 +64,15 @@ extension TokenRevocationSource {
 /// what ``RememberedTokenRevocations`` remembered from before it stale.
 public final class TokenRevocationAnnouncements: Service, Sendable {
     public static let channel = "token_revocations"
-    let database: PostgresClient
+    let connection: DatabaseWakeups.ListeningConnection
     let logger: Logger
     private let heard = Atomic<Int>(0)
     private let wakeups = Mutex<DatabaseWakeups?>(nil)
 
-    public init(database: PostgresClient, logger: Logger) {
-        self.database = database
+    /// - Parameter connection: a connection of its own (`.dedicated`) in a service, whose pool's
+    ///   few connections are the requests'.
+    public init(connection: DatabaseWakeups.ListeningConnection, logger: Logger) {
+        self.connection = connection
         self.logger = logger
     }
 
@@ -82,7 +84,7 @@ public final class TokenRevocationAnnouncements: Service, Sendable {
     }
 
     public func run() async throws {
-        try await DatabaseWakeups.listening(on: Self.channel, client: database, logger: logger) { wakeups in
+        try await DatabaseWakeups.listening(on: Self.channel, through: connection, logger: logger) { wakeups in
             self.wakeups.withLock { $0 = wakeups }
             while !Backoff.isStopping {
                 await wakeups.wait(atMost: .seconds(60))

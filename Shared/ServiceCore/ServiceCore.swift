@@ -39,7 +39,8 @@ public struct ServiceCore: Sendable {
         self.database = PostgresClient(
             configuration: configuration.database.postgresClientConfiguration, backgroundLogger: logger.component("postgres")
         )
-        self.tokenRevocationAnnouncements = TokenRevocationAnnouncements(database: database, logger: logger.component("token-revocations"))
+        self.tokenRevocationAnnouncements = TokenRevocationAnnouncements(
+            connection: .dedicated(configuration.database), logger: logger.component("token-revocations"))
     }
 
     /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)

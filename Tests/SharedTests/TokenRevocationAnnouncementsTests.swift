@@ -30,7 +30,8 @@ struct TokenRevocationAnnouncementsTests {
 
     @Test func aRevocationCommittedElsewhereReachesTheRememberedTimesAsItIsAnnounced() async throws {
         try await TestDatabase.withScratchDatabase { url in
-            let client = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
+            let configuration = try DatabaseConfiguration(url: url, variable: "test")
+            let client = PostgresClient(configuration: configuration.postgresClientConfiguration)
             try await withRunningClient(client) {
                 let migrations = [
                     UserProjection.migration(version: 1), ProjectedTokenRevocations.migration(version: 2),
@@ -39,7 +40,7 @@ struct TokenRevocationAnnouncementsTests {
                 try await MigrationRunner(client: client, migrations: migrations, logger: logger).run()
                 let (ada, bob) = (UUID(), UUID())
                 try await client.query("INSERT INTO users (id, username) VALUES (\(ada), 'ada'), (\(bob), 'bob')", logger: logger)
-                let announcements = TokenRevocationAnnouncements(database: client, logger: logger)
+                let announcements = TokenRevocationAnnouncements(connection: .dedicated(configuration), logger: logger)
                 let reads = CountedReads(ProjectedTokenRevocations(database: client, logger: logger))
                 let remembered = reads.remembered(for: .seconds(3600), announcements: announcements)
 
