@@ -20,7 +20,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ analytics: Analyt
         logger: core.logger.component("reads"))
     return core.makeApplication(
         router: router,
-        migrations: AnalyticsMigrations.all,
+        schema: AnalyticsMigrations.schema,
         services: [
             messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, keys, publisher,
             messaging.consumer(topics: [.users, .articles, .comments, .reads], handlers: AnalyticsHandlers.all),

@@ -20,7 +20,7 @@ func buildApplication(
     let router = buildRouter(core, messaging: messaging, articles: lookup, verifier: verifier ?? core.makeTokenVerifier())
     return core.makeApplication(
         router: router,
-        migrations: CommentsMigrations.all,
+        schema: CommentsMigrations.schema,
         services: [
             messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
             messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + CommentHandlers.all),

@@ -17,7 +17,7 @@ func buildApplication(
     let internalRouter = buildInternalRouter(core, messaging: messaging, repository: repository)
     return core.makeApplication(
         router: router,
-        migrations: PostsMigrations.all,
+        schema: PostsMigrations.schema,
         services: [
             messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
             messaging.consumer(topics: [.users], handlers: UserProjection.handlers),

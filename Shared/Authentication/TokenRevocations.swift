@@ -59,7 +59,7 @@ extension TokenRevocationSource {
     }
 }
 
-/// Hears the changes of revocation times that a table's trigger (``ProjectedTokenRevocations/announcementMigration(version:table:)``)
+/// Hears the changes of revocation times that a table's trigger (``TokenRevocationAnnouncements/migrations(table:)``)
 /// announces on ``channel``, through a connection of its own, and counts them: each one makes
 /// what ``RememberedTokenRevocations`` remembered from before it stale.
 public final class TokenRevocationAnnouncements: Service, Sendable {
@@ -119,43 +119,53 @@ public struct ProjectedTokenRevocations: TokenRevocationSource {
         return nil
     }
 
-    /// The trigger that announces on ``TokenRevocationAnnouncements/channel`` every change of a
-    /// revocation time in `table`, when its transaction commits.
-    public static func announcementMigration(version: Int, table: Table = .users) -> Migration {
-        Migration(
-            version: version,
-            name: "announce each change of a user's revocation time",
-            statements: [
-                """
-                CREATE OR REPLACE FUNCTION announce_token_revocation() RETURNS trigger
-                LANGUAGE plpgsql
-                AS $$
-                BEGIN
-                    PERFORM pg_notify('\(unescaped: TokenRevocationAnnouncements.channel)', '');
-                    RETURN NULL;
-                END
-                $$
-                """,
-                """
-                CREATE TRIGGER \(unescaped: table.rawValue)_revocation_changed AFTER UPDATE OF tokens_valid_after ON \(unescaped: table.rawValue)
-                FOR EACH ROW WHEN (OLD.tokens_valid_after IS DISTINCT FROM NEW.tokens_valid_after)
-                EXECUTE FUNCTION announce_token_revocation()
-                """,
-                """
-                CREATE TRIGGER \(unescaped: table.rawValue)_revocation_added AFTER INSERT ON \(unescaped: table.rawValue)
-                FOR EACH ROW WHEN (NEW.tokens_valid_after IS NOT NULL)
-                EXECUTE FUNCTION announce_token_revocation()
-                """,
+    /// The column every table of users gets; a service lists the group after the one that creates `table`.
+    public static func migrations(table: Table = .users) -> MigrationGroup {
+        MigrationGroup(
+            "token_revocations",
+            [
+                Migration(
+                    name: "remember when each user's tokens were revoked",
+                    statements: ["ALTER TABLE \(unescaped: table.rawValue) ADD COLUMN tokens_valid_after timestamptz"]
+                )
             ]
         )
     }
+}
 
-    /// The column every table of users gets, for a service's migration.
-    public static func migration(version: Int, table: Table = .users) -> Migration {
-        Migration(
-            version: version,
-            name: "remember when each user's tokens were revoked",
-            statements: ["ALTER TABLE \(unescaped: table.rawValue) ADD COLUMN tokens_valid_after timestamptz"]
+extension TokenRevocationAnnouncements {
+    /// The trigger that announces on ``channel`` every change of a revocation time in `table`, when
+    /// its transaction commits; a service lists the group after ``ProjectedTokenRevocations/migrations(table:)``.
+    public static func migrations(table: ProjectedTokenRevocations.Table = .users) -> MigrationGroup {
+        MigrationGroup(
+            "token_revocation_announcements",
+            [
+                Migration(
+                    name: "announce each change of a user's revocation time",
+                    statements: [
+                        """
+                        CREATE OR REPLACE FUNCTION announce_token_revocation() RETURNS trigger
+                        LANGUAGE plpgsql
+                        AS $$
+                        BEGIN
+                            PERFORM pg_notify('\(unescaped: TokenRevocationAnnouncements.channel)', '');
+                            RETURN NULL;
+                        END
+                        $$
+                        """,
+                        """
+                        CREATE TRIGGER \(unescaped: table.rawValue)_revocation_changed AFTER UPDATE OF tokens_valid_after ON \(unescaped: table.rawValue)
+                        FOR EACH ROW WHEN (OLD.tokens_valid_after IS DISTINCT FROM NEW.tokens_valid_after)
+                        EXECUTE FUNCTION announce_token_revocation()
+                        """,
+                        """
+                        CREATE TRIGGER \(unescaped: table.rawValue)_revocation_added AFTER INSERT ON \(unescaped: table.rawValue)
+                        FOR EACH ROW WHEN (NEW.tokens_valid_after IS NOT NULL)
+                        EXECUTE FUNCTION announce_token_revocation()
+                        """,
+                    ]
+                )
+            ]
         )
     }
 }

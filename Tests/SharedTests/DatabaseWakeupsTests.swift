@@ -95,7 +95,7 @@ struct DatabaseWakeupsTests {
 extension MessagingTests {
     @Test("with a safety net of five minutes, an outbox row is published as soon as its transaction commits")
     func relayWokenByTheCommit() async throws {
-        try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+        try await TestDatabase.withScratchCore(schema: outboxSchema) { core in
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
             let relay = OutboxRelay(
                 client: core.database, producer: producer, topics: TopicProvisioning(partitions: 3), logger: logger, safetyNetInterval: .seconds(300))

@@ -33,11 +33,10 @@ struct TokenRevocationAnnouncementsTests {
             let configuration = try DatabaseConfiguration(url: url, variable: "test")
             let client = PostgresClient(configuration: configuration.postgresClientConfiguration)
             try await withRunningClient(client) {
-                let migrations = [
-                    UserProjection.migration(version: 1), ProjectedTokenRevocations.migration(version: 2),
-                    ProjectedTokenRevocations.announcementMigration(version: 3),
-                ]
-                try await MigrationRunner(client: client, migrations: migrations, logger: logger).run()
+                let schema = DatabaseSchema([
+                    UserProjection.migrations, ProjectedTokenRevocations.migrations(), TokenRevocationAnnouncements.migrations(),
+                ])
+                try await MigrationRunner(client: client, schema: schema, logger: logger).run()
                 let (ada, bob) = (UUID(), UUID())
                 try await client.query("INSERT INTO users (id, username) VALUES (\(ada), 'ada'), (\(bob), 'bob')", logger: logger)
                 let announcements = TokenRevocationAnnouncements(connection: .dedicated(configuration), logger: logger)
