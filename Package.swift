@@ -100,7 +100,7 @@ let package = Package(
         ),
         .target(
             name: "Authentication",
-            dependencies: ["HTTPKit", "Persistence", "Settings", "Basics", logging, hummingbird, postgres, httpClient, jwt],
+            dependencies: ["HTTPKit", "Persistence", "Settings", "Basics", logging, lifecycle, hummingbird, postgres, httpClient, jwt, crypto],
             path: "Shared/Authentication",
             swiftSettings: swiftSettings
         ),

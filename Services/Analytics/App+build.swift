@@ -20,9 +20,9 @@ func buildApplication(_ configuration: ServiceConfiguration, _ analytics: Analyt
         logger: core.logger.component("reads"))
     return core.makeApplication(
         router: router,
-        migrations: AnalyticsMigrations.all,
+        schema: AnalyticsMigrations.schema,
         services: [
-            messaging.producer, messaging.brokerMonitor(), keys, publisher,
+            messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, keys, publisher,
             messaging.consumer(topics: [.users, .articles, .comments, .reads], handlers: AnalyticsHandlers.all),
             core.retentionSweep([.processedEvents, StatsRepository.unmatchedReadsSweep]),
         ]

@@ -16,7 +16,7 @@ func buildApplication(_ configuration: ServiceConfiguration, _ auth: AuthConfigu
     let router = buildRouter(core, messaging: messaging, keys: keys, hasher: hasher, auth: auth, push: push)
     return core.makeApplication(
         router: router,
-        migrations: AuthMigrations.all,
+        schema: AuthMigrations.schema,
         services: [
             messaging.producer, messaging.brokerMonitor(), messaging.outboxRelay(), core.retentionSweep([.sentEvents, LoginThrottle.oldFailures]),
         ]

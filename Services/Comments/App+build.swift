@@ -20,9 +20,9 @@ func buildApplication(
     let router = buildRouter(core, messaging: messaging, articles: lookup, verifier: verifier ?? core.makeTokenVerifier())
     return core.makeApplication(
         router: router,
-        migrations: CommentsMigrations.all,
+        schema: CommentsMigrations.schema,
         services: [
-            messaging.producer, messaging.brokerMonitor(), messaging.outboxRelay(),
+            messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
             messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + CommentHandlers.all),
             core.internalListener(
                 buildInternalRouter(core, messaging: messaging), port: configuration.internalPort, onListening: onInternalListening),

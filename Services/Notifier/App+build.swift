@@ -14,9 +14,9 @@ func buildApplication(_ configuration: ServiceConfiguration, _ notifier: Notifie
     let sender = NotificationSender(repository: repository, mailer: SMTPMailer(configuration: notifier.smtp), settings: notifier, logger: core.logger)
     return core.makeApplication(
         router: router,
-        migrations: NotifierMigrations.all,
+        schema: NotifierMigrations.schema,
         services: [
-            messaging.producer, messaging.brokerMonitor(),
+            messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements,
             messaging.consumer(topics: [.users, .articles, .comments], handlers: NotificationHandlers.all),
             sender,
             core.retentionSweep([.processedEvents]),

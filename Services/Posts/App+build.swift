@@ -17,9 +17,9 @@ func buildApplication(
     let internalRouter = buildInternalRouter(core, messaging: messaging, repository: repository)
     return core.makeApplication(
         router: router,
-        migrations: PostsMigrations.all,
+        schema: PostsMigrations.schema,
         services: [
-            messaging.producer, messaging.brokerMonitor(), messaging.outboxRelay(),
+            messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
             messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
             core.internalListener(internalRouter, port: configuration.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),

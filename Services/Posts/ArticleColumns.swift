@@ -5,9 +5,10 @@ import PostgresNIO
 
 /// How an article is read as one viewer sees it: the select list that every query of articles
 /// writes from ``list``, and the decoder that reads it back, each column checked by its name, so
-/// that the list and the decoder cannot go out of order unnoticed. (Migration 8's
-/// `newest_articles` returns the same columns under the same names; its copy of the list belongs
-/// to an applied migration, which stays as it was, and its rows are checked by name like the rest.)
+/// that the list and the decoder cannot go out of order unnoticed. (`newest_articles`, of the
+/// migration `newest_articles_with_one_plan`, returns the same columns under the same names; its
+/// copy of the list belongs to an applied migration, which stays as it was, and its rows are
+/// checked by name like the rest.)
 enum ArticleColumns {
     /// The columns of `articles a JOIN users u`, as the user bound at `$1` sees the article: whether
     /// they follow its author and whether they favorited it.

@@ -31,7 +31,7 @@ extension ArticleRepository {
     }
 
     /// The home page's list, each row with the total of articles (a page past the end has no row
-    /// to carry it, and counts on its own): `newest_articles` (migration 8) holds the query, so that
+    /// to carry it, and counts on its own): `newest_articles` (migration `newest_articles_with_one_plan`) holds the query, so that
     /// PostgreSQL plans it once per connection. (The filtered lists are not prepared: a generic plan
     /// cannot leave out the filters a request does not use, and took 100 ms instead of 0.3.)
     struct NewestArticles: PostgresPreparedStatement {

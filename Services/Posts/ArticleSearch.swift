@@ -4,7 +4,7 @@ import Logging
 import Persistence
 import PostgresNIO
 
-/// How a search reads and ranks (the SQL functions are migration 11's).
+/// How a search reads and ranks (the SQL functions are migration `article_search`'s).
 enum ArticleSearch {
     /// The articles a search ranks, at most: its newest matches. Ranking reads each one's search
     /// vector, so a word that most articles hold would otherwise rank them all; beyond these, a

@@ -4,7 +4,7 @@ import Persistence
 import PostgresNIO
 import ServiceLifecycle
 
-/// Gives the articles written before search existed (migration 11) their search vector, newest
+/// Gives the articles written before search existed (migration `article_search`) their search vector, newest
 /// first, a batch at a time, each batch a short transaction of its own: the articles stay readable
 /// and writable meanwhile, and replicas share the work (a batch skips the rows another one holds).
 /// New and edited articles get theirs from the trigger; once none is left, this does nothing more.

@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import Persistence
 import PostgresNIO
+import ServiceLifecycle
+import Synchronization
 
 /// When a user's earlier tokens stopped being valid: changing the password or the email ends every
 /// session of tokens issued before. Auth keeps the time with the user and sends it in
@@ -13,27 +15,82 @@ public protocol TokenRevocationSource: Sendable {
 }
 
 /// Remembers each user's revocation time for `lifetime`, so that a busy replica reads it once per
-/// user and `lifetime` rather than on every request. A revocation then reaches the checks up to
-/// `lifetime` after it reached the projection (which learns it from `user.updated` anyway). Auth,
+/// user and `lifetime` rather than on every request. With `announcements` (the table's trigger
+/// announcing every change of a revocation time to every replica when it commits), whatever it
+/// remembered from before a change is forgotten as the change is announced, and while the
+/// announcements cannot be heard it remembers nothing: a revocation reaches every check at once.
+/// Without them, a revocation reaches the checks up to `lifetime` after it reached the table. Auth,
 /// which revokes and answers with the new token, reads its own table every time.
 public struct RememberedTokenRevocations: TokenRevocationSource {
     let source: any TokenRevocationSource
     let lifetime: Duration
-    let known = ExpiringCache<UUID, Date?>(capacity: 16_384)
+    let announcements: TokenRevocationAnnouncements?
+    let known = ExpiringCache<UUID, RememberedRevocation>(capacity: 16_384)
+
+    struct RememberedRevocation {
+        let validAfter: Date?
+        let generation: Int
+    }
 
     public func tokensValidAfter(userID: UUID) async throws -> Date? {
+        let generation: Int
+        if let announcements {
+            guard let current = announcements.generation else { return try await source.tokensValidAfter(userID: userID) }
+            generation = current
+        } else {
+            generation = 0
+        }
         let now = ContinuousClock.now
-        if let validAfter = known.value(for: userID, now: now) { return validAfter }
+        if let remembered = known.value(for: userID, now: now), remembered.generation == generation { return remembered.validAfter }
         let validAfter = try await source.tokensValidAfter(userID: userID)
-        known.store(validAfter, for: userID, until: now + lifetime, now: now)
+        // A change announced while this read was under way may be newer than what it read.
+        if announcements == nil || announcements?.generation == generation {
+            known.store(RememberedRevocation(validAfter: validAfter, generation: generation), for: userID, until: now + lifetime, now: now)
+        }
         return validAfter
     }
 }
 
 extension TokenRevocationSource {
-    /// This source, read at most once per user and `lifetime`.
-    public func remembered(for lifetime: Duration) -> RememberedTokenRevocations {
-        RememberedTokenRevocations(source: self, lifetime: lifetime)
+    /// This source, read at most once per user and `lifetime`, and again after every change
+    /// `announcements` hears of.
+    public func remembered(for lifetime: Duration, announcements: TokenRevocationAnnouncements? = nil) -> RememberedTokenRevocations {
+        RememberedTokenRevocations(source: self, lifetime: lifetime, announcements: announcements)
+    }
+}
+
+/// Hears the changes of revocation times that a table's trigger (``TokenRevocationAnnouncements/migrations(table:)``)
+/// announces on ``channel``, through a connection of its own, and counts them: each one makes
+/// what ``RememberedTokenRevocations`` remembered from before it stale.
+public final class TokenRevocationAnnouncements: Service, Sendable {
+    public static let channel = "token_revocations"
+    let connection: DatabaseWakeups.ListeningConnection
+    let logger: Logger
+    private let heard = Atomic<Int>(0)
+    private let wakeups = Mutex<DatabaseWakeups?>(nil)
+
+    /// - Parameter connection: a connection of its own (`.dedicated`) in a service, whose pool's
+    ///   few connections are the requests'.
+    public init(connection: DatabaseWakeups.ListeningConnection, logger: Logger) {
+        self.connection = connection
+        self.logger = logger
+    }
+
+    /// The number of announcements heard so far (or of times listening began), or nil while none
+    /// would be heard.
+    var generation: Int? {
+        guard wakeups.withLock({ $0?.isListening }) == true else { return nil }
+        return heard.load(ordering: .acquiring)
+    }
+
+    public func run() async throws {
+        try await DatabaseWakeups.listening(on: Self.channel, through: connection, logger: logger) { wakeups in
+            self.wakeups.withLock { $0 = wakeups }
+            while !Backoff.isStopping {
+                await wakeups.wait(atMost: .seconds(60))
+                heard.add(1, ordering: .releasing)
+            }
+        }
     }
 }
 
@@ -62,12 +119,53 @@ public struct ProjectedTokenRevocations: TokenRevocationSource {
         return nil
     }
 
-    /// The column every table of users gets, for a service's migration.
-    public static func migration(version: Int, table: Table = .users) -> Migration {
-        Migration(
-            version: version,
-            name: "remember when each user's tokens were revoked",
-            statements: ["ALTER TABLE \(unescaped: table.rawValue) ADD COLUMN tokens_valid_after timestamptz"]
+    /// The column every table of users gets; a service lists the group after the one that creates `table`.
+    public static func migrations(table: Table = .users) -> MigrationGroup {
+        MigrationGroup(
+            "token_revocations",
+            [
+                Migration(
+                    name: "remember when each user's tokens were revoked",
+                    statements: ["ALTER TABLE \(unescaped: table.rawValue) ADD COLUMN tokens_valid_after timestamptz"]
+                )
+            ]
+        )
+    }
+}
+
+extension TokenRevocationAnnouncements {
+    /// The trigger that announces on ``channel`` every change of a revocation time in `table`, when
+    /// its transaction commits; a service lists the group after ``ProjectedTokenRevocations/migrations(table:)``.
+    public static func migrations(table: ProjectedTokenRevocations.Table = .users) -> MigrationGroup {
+        MigrationGroup(
+            "token_revocation_announcements",
+            [
+                Migration(
+                    name: "announce each change of a user's revocation time",
+                    statements: [
+                        """
+                        CREATE OR REPLACE FUNCTION announce_token_revocation() RETURNS trigger
+                        LANGUAGE plpgsql
+                        AS $$
+                        BEGIN
+                            PERFORM pg_notify('\(unescaped: TokenRevocationAnnouncements.channel)', '');
+                            RETURN NULL;
+                        END
+                        $$
+                        """,
+                        """
+                        CREATE TRIGGER \(unescaped: table.rawValue)_revocation_changed AFTER UPDATE OF tokens_valid_after ON \(unescaped: table.rawValue)
+                        FOR EACH ROW WHEN (OLD.tokens_valid_after IS DISTINCT FROM NEW.tokens_valid_after)
+                        EXECUTE FUNCTION announce_token_revocation()
+                        """,
+                        """
+                        CREATE TRIGGER \(unescaped: table.rawValue)_revocation_added AFTER INSERT ON \(unescaped: table.rawValue)
+                        FOR EACH ROW WHEN (NEW.tokens_valid_after IS NOT NULL)
+                        EXECUTE FUNCTION announce_token_revocation()
+                        """,
+                    ]
+                )
+            ]
         )
     }
 }

@@ -1,4 +1,5 @@
 import Basics
+import Crypto
 import Foundation
 import JWTKit
 
@@ -6,14 +7,15 @@ import JWTKit
 /// refused before any key is used), the key named by `kid`, the signature, the time, issuer and
 /// audience claims, and, with a revocation source, that the user has not revoked it since.
 ///
-/// A token that passed is remembered (``acceptedTokens``) until it expires, for at most
+/// A token that passed is remembered (``acceptedTokens``, by its SHA-256: the tokens themselves are
+/// not kept) until it expires, for at most
 /// ``acceptedTokenLifetime``: its signature is checked once per replica rather than on every
 /// request, where it cost about as much as the rest of a read. A key withdrawn from the key set
 /// stops being trusted within that lifetime. Revocations are checked on every request all the same.
 public struct TokenVerifier: Sendable {
     let keySource: any TokenKeySource
     let revocations: (any TokenRevocationSource)?
-    let acceptedTokens: ExpiringCache<String, AccessTokenClaims>
+    let acceptedTokens: ExpiringCache<SHA256Digest, AccessTokenClaims>
 
     static let acceptedTokenLifetime: Duration = .seconds(60)
     /// A few hundred bytes each; more tokens in use than this within a minute are checked again.
@@ -23,7 +25,9 @@ public struct TokenVerifier: Sendable {
         self.init(keySource: keySource, revocations: revocations, acceptedTokens: ExpiringCache(capacity: Self.acceptedTokenCapacity))
     }
 
-    private init(keySource: any TokenKeySource, revocations: (any TokenRevocationSource)?, acceptedTokens: ExpiringCache<String, AccessTokenClaims>) {
+    private init(
+        keySource: any TokenKeySource, revocations: (any TokenRevocationSource)?, acceptedTokens: ExpiringCache<SHA256Digest, AccessTokenClaims>
+    ) {
         self.keySource = keySource
         self.revocations = revocations
         self.acceptedTokens = acceptedTokens
@@ -38,12 +42,13 @@ public struct TokenVerifier: Sendable {
     /// ``ConduitError`` when the keys to check it cannot be had now.
     public func verify(_ token: String) async throws -> AccessTokenClaims {
         let claims: AccessTokenClaims
-        if let accepted = acceptedTokens.value(for: token) {
+        let digest = SHA256.hash(data: Data(token.utf8))
+        if let accepted = acceptedTokens.value(for: digest) {
             claims = accepted
         } else {
             claims = try await verifySignatureAndClaims(of: token)
             let lifetime = min(Self.acceptedTokenLifetime, .seconds(claims.exp.value.timeIntervalSinceNow))
-            acceptedTokens.store(claims, for: token, until: .now + lifetime)
+            acceptedTokens.store(claims, for: digest, until: .now + lifetime)
         }
         if let revocations, let userID = claims.userID, let validAfter = try await revocations.tokensValidAfter(userID: userID),
             claims.iat.value < validAfter.addingTimeInterval(-Self.revocationTolerance)

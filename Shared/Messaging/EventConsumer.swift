@@ -67,23 +67,25 @@ public struct EventConsumer: Service {
         self.logger = logger.component("consumer \(name)")
     }
 
-    /// The table of handled event ids; a consuming service lists this migration among its own.
-    public static func migration(version: Int) -> Migration {
-        Migration(
-            version: version,
-            name: "create the processed events table",
-            statements: [
-                """
-                CREATE TABLE processed_events (
-                    consumer text NOT NULL,
-                    event_id uuid NOT NULL,
-                    processed_at timestamptz NOT NULL DEFAULT now(),
-                    PRIMARY KEY (consumer, event_id)
-                )
-                """
-            ]
-        )
-    }
+    /// The table of handled event ids, which every consuming service lists.
+    public static let migrations = MigrationGroup(
+        "event_consumer",
+        [
+            Migration(
+                name: "create the processed events table",
+                statements: [
+                    """
+                    CREATE TABLE processed_events (
+                        consumer text NOT NULL,
+                        event_id uuid NOT NULL,
+                        processed_at timestamptz NOT NULL DEFAULT now(),
+                        PRIMARY KEY (consumer, event_id)
+                    )
+                    """
+                ]
+            )
+        ]
+    )
 
     public func run() async throws {
         let names = topics

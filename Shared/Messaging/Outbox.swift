@@ -12,45 +12,49 @@ public enum Outbox {
     /// Notified by every outbox write when its transaction commits; the relays listen there.
     public static let wakeupChannel = "inkwell_outbox"
 
-    /// The migration that creates the table; a publishing service lists it among its own.
-    public static func migration(version: Int) -> Migration {
-        Migration(
-            version: version,
-            name: "create the event outbox",
-            statements: [
-                """
-                CREATE TABLE outbox (
-                    position bigserial PRIMARY KEY,
-                    event_id uuid NOT NULL UNIQUE,
-                    event_type text NOT NULL,
-                    topic text NOT NULL,
-                    event_key text NOT NULL,
-                    payload bytea NOT NULL,
-                    traceparent text,
-                    created_at timestamptz NOT NULL DEFAULT now(),
-                    sent_at timestamptz,
-                    attempts integer NOT NULL DEFAULT 0,
-                    last_error text
-                )
-                """,
-                "CREATE INDEX outbox_pending ON outbox (position) WHERE sent_at IS NULL",
-            ]
-        )
-    }
-
-    /// The migration that lets the relay set aside an event the broker can never accept (see
-    /// ``OutboxRelay``); every publishing service lists it after ``migration(version:)``.
-    public static func setAsideMigration(version: Int) -> Migration {
-        Migration(
-            version: version,
-            name: "let the outbox relay set events aside",
-            statements: [
-                "ALTER TABLE outbox ADD COLUMN set_aside_at timestamptz",
-                "DROP INDEX outbox_pending",
-                "CREATE INDEX outbox_pending ON outbox (position) WHERE sent_at IS NULL AND set_aside_at IS NULL",
-            ]
-        )
-    }
+    /// The outbox's tables, which every publishing service lists: the outbox, then what lets the
+    /// relay set aside an event the broker can never accept (see ``OutboxRelay``), then the topic
+    /// incarnations the relay published to (see `TopicIncarnations`).
+    public static let migrations = MigrationGroup(
+        "outbox",
+        [
+            Migration(
+                name: "create the event outbox",
+                statements: [
+                    """
+                    CREATE TABLE outbox (
+                        position bigserial PRIMARY KEY,
+                        event_id uuid NOT NULL UNIQUE,
+                        event_type text NOT NULL,
+                        topic text NOT NULL,
+                        event_key text NOT NULL,
+                        payload bytea NOT NULL,
+                        traceparent text,
+                        created_at timestamptz NOT NULL DEFAULT now(),
+                        sent_at timestamptz,
+                        attempts integer NOT NULL DEFAULT 0,
+                        last_error text
+                    )
+                    """,
+                    "CREATE INDEX outbox_pending ON outbox (position) WHERE sent_at IS NULL",
+                ]
+            ),
+            Migration(
+                name: "let the outbox relay set events aside",
+                statements: [
+                    "ALTER TABLE outbox ADD COLUMN set_aside_at timestamptz",
+                    "DROP INDEX outbox_pending",
+                    "CREATE INDEX outbox_pending ON outbox (position) WHERE sent_at IS NULL AND set_aside_at IS NULL",
+                ]
+            ),
+            Migration(
+                name: "record which incarnation of each topic the outbox published to",
+                statements: [
+                    "CREATE TABLE outbox_topics (topic text PRIMARY KEY, topic_id text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now())"
+                ]
+            ),
+        ]
+    )
 
     /// Writes `event` on `connection`, which should be inside the transaction of the change, in a
     /// span of its own whose context is stored with the row: the relay's publish continues the trace.

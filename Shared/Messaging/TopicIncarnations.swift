@@ -93,15 +93,3 @@ final class TopicIncarnations: Sendable {
         return replayed
     }
 }
-
-extension Outbox {
-    /// The table of the topic incarnations the relay published to (see `TopicIncarnations`); a
-    /// publishing service lists it after `migration(version:)`.
-    public static func topicIncarnationsMigration(version: Int) -> Migration {
-        Migration(
-            version: version,
-            name: "record which incarnation of each topic the outbox published to",
-            statements: ["CREATE TABLE outbox_topics (topic text PRIMARY KEY, topic_id text NOT NULL, seen_at timestamptz NOT NULL DEFAULT now())"]
-        )
-    }
-}

@@ -17,46 +17,47 @@ import PostgresNIO
 /// pair, unfollows included): a user's follow and unfollow may arrive twice and out of order, once
 /// pushed by auth as it answers and once from the broker, and the older never undoes the newer.
 public enum UserProjection {
-    public static func migration(version: Int) -> Migration {
-        Migration(
-            version: version, name: "create_user_projection",
-            statements: [
-                """
-                CREATE TABLE users (
-                    id uuid PRIMARY KEY,
-                    username text NOT NULL,
-                    bio text NOT NULL DEFAULT '',
-                    image text NOT NULL DEFAULT '',
-                    synced_at timestamptz NOT NULL DEFAULT '-infinity'
-                )
-                """,
-                "CREATE INDEX users_username ON users (lower(username))",
-                """
-                CREATE TABLE follows (
-                    follower_id uuid NOT NULL,
-                    followee_id uuid NOT NULL,
-                    PRIMARY KEY (follower_id, followee_id)
-                )
-                """,
-            ])
-    }
-
-    /// The time of the latest follow or unfollow event applied for each pair (see the type's comment).
-    public static func followVersionsMigration(version: Int) -> Migration {
-        Migration(
-            version: version, name: "version_the_projected_follows",
-            statements: [
-                """
-                CREATE TABLE follow_versions (
-                    follower_id uuid NOT NULL,
-                    followee_id uuid NOT NULL,
-                    following boolean NOT NULL,
-                    synced_at timestamptz NOT NULL,
-                    PRIMARY KEY (follower_id, followee_id)
-                )
-                """
-            ])
-    }
+    /// The projection's tables: users and follows, then the time of the latest follow or unfollow
+    /// event applied for each pair (see the type's comment).
+    public static let migrations = MigrationGroup(
+        "user_projection",
+        [
+            Migration(
+                name: "create_user_projection",
+                statements: [
+                    """
+                    CREATE TABLE users (
+                        id uuid PRIMARY KEY,
+                        username text NOT NULL,
+                        bio text NOT NULL DEFAULT '',
+                        image text NOT NULL DEFAULT '',
+                        synced_at timestamptz NOT NULL DEFAULT '-infinity'
+                    )
+                    """,
+                    "CREATE INDEX users_username ON users (lower(username))",
+                    """
+                    CREATE TABLE follows (
+                        follower_id uuid NOT NULL,
+                        followee_id uuid NOT NULL,
+                        PRIMARY KEY (follower_id, followee_id)
+                    )
+                    """,
+                ]),
+            Migration(
+                name: "version_the_projected_follows",
+                statements: [
+                    """
+                    CREATE TABLE follow_versions (
+                        follower_id uuid NOT NULL,
+                        followee_id uuid NOT NULL,
+                        following boolean NOT NULL,
+                        synced_at timestamptz NOT NULL,
+                        PRIMARY KEY (follower_id, followee_id)
+                    )
+                    """
+                ]),
+        ]
+    )
 
     /// Handlers for `user.registered`, `user.updated`, `user.followed` and `user.unfollowed`.
     public static var handlers: [EventHandler] {

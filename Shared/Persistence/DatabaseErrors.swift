@@ -57,9 +57,35 @@ public enum DatabaseErrors {
 
 /// A migration that failed; nothing of it was applied.
 public struct MigrationError: Error, CustomStringConvertible {
-    public let version: Int
+    public let migration: MigrationID
     public let name: String
     public let reason: String
 
-    public var description: String { "migration \(version) (\(name)) failed and was rolled back: \(reason)" }
+    public var description: String { "migration \(migration) (\(name)) failed and was rolled back: \(reason)" }
+}
+
+/// `schema_migrations` records migrations that are not the ones the code declares: the database was
+/// migrated by other code (or an applied migration was changed). Nothing was converted or applied,
+/// and waiting does not help.
+public enum MigrationRecordsError: Error, Equatable, CustomStringConvertible {
+    /// A flat (pre-group) version beyond the service's legacy order.
+    case unknownLegacyVersion(version: Int, name: String, knownVersions: Int)
+    /// A flat version recorded under another name than the migration the legacy order says it was.
+    case legacyNameMismatch(version: Int, recorded: String, migration: MigrationID, declared: String)
+    /// A migration recorded under another name than the code declares for it.
+    case nameMismatch(migration: MigrationID, recorded: String, declared: String)
+
+    public var description: String {
+        switch self {
+        case .unknownLegacyVersion(let version, let name, let knownVersions):
+            "schema_migrations records flat version \(version) (\"\(name)\"), which this service's legacy order "
+                + "(versions 1-\(knownVersions)) does not name: the database was migrated by other code; nothing was converted or applied"
+        case .legacyNameMismatch(let version, let recorded, let migration, let declared):
+            "schema_migrations records flat version \(version) as \"\(recorded)\", but this service's flat version \(version) "
+                + "was \"\(declared)\" (\(migration)): the database was migrated by other code; nothing was converted or applied"
+        case .nameMismatch(let migration, let recorded, let declared):
+            "schema_migrations records \(migration) as \"\(recorded)\", but the code declares it as \"\(declared)\": "
+                + "an applied migration was changed or moved; nothing was applied"
+        }
+    }
 }

@@ -15,6 +15,11 @@ import Synchronization
 public final class DatabaseWakeups: Sendable {
     public let channel: String
     private let state = Mutex(State())
+    private let listening = Atomic<Bool>(false)
+
+    /// Whether a notification sent now would reach this listener: false before it first listens
+    /// and from a lost connection until it listens again.
+    public var isListening: Bool { listening.load(ordering: .acquiring) }
 
     private struct State {
         var pending = false
@@ -31,13 +36,45 @@ public final class DatabaseWakeups: Sendable {
         self.channel = channel
     }
 
+    /// Where the listening connection comes from: leased from the service's pool, or opened for
+    /// the listener alone (which leaves the pool's few connections to the requests).
+    public enum ListeningConnection: Sendable {
+        case pooled(PostgresClient)
+        case dedicated(DatabaseConfiguration)
+
+        func with(logger: Logger, _ body: (PostgresConnection) async throws -> Void) async throws {
+            switch self {
+            case .pooled(let client):
+                try await client.withConnection { try await body($0) }
+            case .dedicated(let configuration):
+                let connection = try await PostgresConnection.connect(
+                    configuration: try configuration.postgresConnectionConfiguration(connectTimeout: configuration.connectTimeout), id: 0,
+                    logger: logger)
+                do {
+                    try await body(connection)
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try? await connection.close()
+            }
+        }
+    }
+
     /// Runs `body` while listening on `channel` through `client`, and stops listening when it returns.
     public static func listening(
         on channel: String, client: PostgresClient, logger: Logger, _ body: (DatabaseWakeups) async throws -> Void
     ) async throws {
+        try await listening(on: channel, through: .pooled(client), logger: logger, body)
+    }
+
+    /// Runs `body` while listening on `channel` through `connection`, and stops listening when it returns.
+    public static func listening(
+        on channel: String, through connection: ListeningConnection, logger: Logger, _ body: (DatabaseWakeups) async throws -> Void
+    ) async throws {
         let wakeups = DatabaseWakeups(channel: channel)
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await wakeups.listen(client: client, logger: logger) }
+            group.addTask { await wakeups.listen(through: connection, logger: logger) }
             defer { group.cancelAll() }
             try await body(wakeups)
         }
@@ -94,20 +131,23 @@ public final class DatabaseWakeups: Sendable {
 
     /// Listens until cancelled, again after every lost connection (with backoff while the database
     /// is away), waking the worker each time it begins to listen.
-    func listen(client: PostgresClient, logger: Logger) async {
+    func listen(through source: ListeningConnection, logger: Logger) async {
         let backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
         var failures = 0
         while !Task.isCancelled {
             do {
-                try await client.withConnection { connection in
+                try await source.with(logger: logger) { connection in
                     try await connection.listen(on: channel) { notifications in
                         if failures > 0 { logger.info("listening again", metadata: ["channel": "\(channel)"]) }
                         failures = 0
+                        listening.store(true, ordering: .releasing)
                         wake()
                         for try await _ in notifications { wake() }
                     }
                 }
+                listening.store(false, ordering: .releasing)
             } catch {
+                listening.store(false, ordering: .releasing)
                 if Task.isCancelled { return }
                 failures += 1
                 let delay = backoff.delay(afterFailure: failures)

@@ -27,13 +27,13 @@ public struct ServiceMessaging: Sendable {
         BrokerMonitor(producer: producer, state: broker, timeout: core.configuration.readinessTimeout, logger: core.logger)
     }
 
-    /// Publishes the service's outbox (list `Outbox.migration` among the service's migrations).
+    /// Publishes the service's outbox (list `Outbox.migrations` among the service's schema).
     public func outboxRelay() -> OutboxRelay {
         OutboxRelay(client: core.database, producer: producer, topics: topics, logger: core.logger)
     }
 
-    /// Consumes `topics` in the service's consumer group (list `EventConsumer.migration` among the
-    /// service's migrations); replicas of the service share the work.
+    /// Consumes `topics` in the service's consumer group (list `EventConsumer.migrations` among the
+    /// service's schema); replicas of the service share the work.
     public func consumer(topics: [EventTopic], handlers: [EventHandler]) -> EventConsumer {
         let name = core.configuration.serviceName
         return EventConsumer(

@@ -6,6 +6,7 @@
 //
 // Depends on every other shared target, Hummingbird, NIO and PostgresNIO.
 
+import Authentication
 import Basics
 import HTTPCore
 import HTTPKit
@@ -25,6 +26,9 @@ public struct ServiceCore: Sendable {
     public let database: PostgresClient
     /// Whether the database answers, kept current by the ``DatabaseMonitor`` the application runs.
     public let databaseAvailability = DatabaseAvailability()
+    /// The changes of revocation times in the service's table of users, as they commit; a service
+    /// that checks revocations runs it (``projectedTokenRevocations(in:)``).
+    public let tokenRevocationAnnouncements: TokenRevocationAnnouncements
 
     public var logger: Logger { http.logger }
 
@@ -35,6 +39,8 @@ public struct ServiceCore: Sendable {
         self.database = PostgresClient(
             configuration: configuration.database.postgresClientConfiguration, backgroundLogger: logger.component("postgres")
         )
+        self.tokenRevocationAnnouncements = TokenRevocationAnnouncements(
+            connection: .dedicated(configuration.database), logger: logger.component("token-revocations"))
     }
 
     /// A router with the shared middleware (request id, metrics, access log, limits, Conduit errors)
@@ -72,18 +78,18 @@ public struct ServiceCore: Sendable {
     }
 
     /// The service's application: it runs the database client and `services` beside the HTTP
-    /// server, and applies `migrations` before the server starts accepting requests; `services`
-    /// start only once the migrations are applied.
+    /// server, and applies the migrations of `schema` before the server starts accepting requests;
+    /// `services` start only once they are applied.
     public func makeApplication(
         router: Router<AppRequestContext>,
-        migrations: [Migration],
+        schema: DatabaseSchema,
         services: [any Service] = []
     ) -> some ApplicationProtocol {
-        let schema = SchemaReady()
+        let ready = SchemaReady()
         let monitor = DatabaseMonitor(configuration: configuration.database, availability: databaseAvailability, logger: logger)
-        let background: [any Service] = [database, monitor] + services.map { AfterMigrations(base: $0, schema: schema) }
+        let background: [any Service] = [database, monitor] + services.map { AfterMigrations(base: $0, schema: ready) }
         var app = http.makeApplication(router: router, services: background)
-        let migrationRunner = MigrationRunner(client: database, migrations: migrations, logger: logger)
+        let migrationRunner = MigrationRunner(client: database, schema: schema, logger: logger)
         let timeout = configuration.databaseStartupTimeout
         let (logger, databaseConfiguration, serviceName) = (self.logger, configuration.database, configuration.serviceName)
         app.beforeServerStarts {
@@ -96,8 +102,11 @@ public struct ServiceCore: Sendable {
             } catch let refusal as DatabaseTLSRefusal {
                 logger.critical("the database's TLS settings do not fit the server; stopping", metadata: ["error": "\(refusal)"])
                 exitForConfiguration(of: serviceName, refusal.description)
+            } catch let error as MigrationRecordsError {
+                logger.critical("the database's schema_migrations does not fit this code; stopping", metadata: ["error": "\(error)"])
+                throw error
             }
-            schema.open()
+            ready.open()
         }
         return app
     }
@@ -114,8 +123,8 @@ public struct ServiceCore: Sendable {
         let done: Void? = try await Backoff(initial: .milliseconds(250)).retry {
             try await operation()
         } onFailure: { error, attempt, delay in
-            // Waiting does not make a certificate trusted.
-            if error is DatabaseTLSRefusal { throw error }
+            // Waiting does not make a certificate trusted, nor the records of other code fit.
+            if error is DatabaseTLSRefusal || error is MigrationRecordsError { throw error }
             let reason = DatabaseErrors.describe(error)
             guard ContinuousClock.now + delay < deadline else {
                 logger.critical("\(what) failed, giving up", metadata: ["attempts": "\(attempt)", "error": "\(reason)"])

@@ -26,7 +26,7 @@ struct AvailabilityTests {
             let rows = try await core.database.query("SELECT 1", logger: context.logger)
             return "\(try await rows.decode(Int.self).collect())"
         }
-        let app = core.makeApplication(router: router, migrations: [])
+        let app = core.makeApplication(router: router, schema: DatabaseSchema([]))
     }
 
     @Test func whileTheDatabaseIsAwayItsRoutesAre503WithRetryAfterAndLivenessStaysUp() async throws {
@@ -64,7 +64,7 @@ struct AvailabilityTests {
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url, extra: ["KAFKA_BROKERS": "127.0.0.1:1"]))
             let messaging = try core.makeMessaging()
             let router = core.makeRouter(healthDetails: [messaging.healthDetail])
-            let app = core.makeApplication(router: router, migrations: [], services: [messaging.producer, messaging.brokerMonitor()])
+            let app = core.makeApplication(router: router, schema: DatabaseSchema([]), services: [messaging.producer, messaging.brokerMonitor()])
             try await app.test(.live) { client in
                 #expect(
                     try await eventually(timeout: .seconds(30)) {

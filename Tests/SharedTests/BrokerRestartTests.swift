@@ -18,7 +18,7 @@ extension MessagingTests {
         var (broker, port) = try await PrivateBroker.start()
         let brokers = "127.0.0.1:\(port)"
         do {
-            try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+            try await TestDatabase.withScratchCore(schema: outboxSchema) { core in
                 let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
                 let relay = OutboxRelay(client: core.database, producer: producer, topics: TopicProvisioning(partitions: 3), logger: logger)
                 let run = UUID()

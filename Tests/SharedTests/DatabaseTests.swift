@@ -16,26 +16,34 @@ struct DatabaseTests {
     let logger = Logger(label: "test")
 
     /// Not idempotent on purpose: applying any of these twice fails or leaves two rows.
-    static let migrations = [
-        Migration(
-            version: 1, name: "create_events",
-            statements: [
-                "CREATE TABLE events (id serial PRIMARY KEY, note text NOT NULL)",
-                "INSERT INTO events (note) VALUES ('migration 1')",
-            ]),
-        Migration(
-            version: 2, name: "add_column",
-            statements: [
-                "ALTER TABLE events ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()",
-                "INSERT INTO events (note) VALUES ('migration 2')",
-            ]),
-        Migration(
-            version: 3, name: "slow_one",
-            statements: [
-                "SELECT pg_sleep(0.3)",
-                "INSERT INTO events (note) VALUES ('migration 3')",
-            ]),
-    ]
+    static let events = MigrationGroup(
+        "events",
+        [
+            Migration(
+                name: "create_events",
+                statements: [
+                    "CREATE TABLE events (id serial PRIMARY KEY, note text NOT NULL)",
+                    "INSERT INTO events (note) VALUES ('migration 1')",
+                ]),
+            Migration(
+                name: "add_column",
+                statements: [
+                    "ALTER TABLE events ADD COLUMN created_at timestamptz NOT NULL DEFAULT now()",
+                    "INSERT INTO events (note) VALUES ('migration 2')",
+                ]),
+        ])
+    /// A second group that depends on the first.
+    static let later = MigrationGroup(
+        "later",
+        [
+            Migration(
+                name: "slow_one",
+                statements: [
+                    "SELECT pg_sleep(0.3)",
+                    "INSERT INTO events (note) VALUES ('migration 3')",
+                ])
+        ])
+    static let schema = DatabaseSchema([events, later])
 
     @Test func aStatementRunningPastTheTimeoutIsCancelledAndTheConnectionServesOn() async throws {
         let url = try #require(TestDatabase.adminURL)
@@ -87,20 +95,25 @@ struct DatabaseTests {
             let second = PostgresClient(configuration: configuration.postgresClientConfiguration)
             try await withRunningClient(first) {
                 try await withRunningClient(second) {
-                    async let appliedByFirst = MigrationRunner(client: first, migrations: Self.migrations, logger: logger).run()
-                    async let appliedBySecond = MigrationRunner(client: second, migrations: Self.migrations, logger: logger).run()
-                    let applied = try await (appliedByFirst + appliedBySecond).sorted()
-                    #expect(applied == [1, 2, 3])
+                    async let appliedByFirst = MigrationRunner(client: first, schema: Self.schema, logger: logger).run()
+                    async let appliedBySecond = MigrationRunner(client: second, schema: Self.schema, logger: logger).run()
+                    let (byFirst, bySecond) = try await (appliedByFirst, appliedBySecond)
+                    // The lock lets one runner apply everything; the other finds nothing left.
+                    #expect(
+                        [byFirst, bySecond].sorted { $0.count < $1.count } == [
+                            [], [Self.events.version(1), Self.events.version(2), Self.later.version(1)],
+                        ])
 
                     let notes = try await first.query("SELECT note FROM events ORDER BY id", logger: logger).decode(String.self).collect()
                     #expect(notes == ["migration 1", "migration 2", "migration 3"])
-                    let recorded = try await first.query("SELECT version, name FROM schema_migrations ORDER BY version", logger: logger)
-                        .decode((Int, String).self).collect()
-                    #expect(recorded.map(\.0) == [1, 2, 3])
-                    #expect(recorded.map(\.1) == ["create_events", "add_column", "slow_one"])
+                    let recorded = try await first.query(
+                        "SELECT group_name, version, name FROM schema_migrations ORDER BY applied_at", logger: logger
+                    )
+                    .decode((String, Int, String).self).collect()
+                    #expect(recorded.map { "\($0.0) \($0.1) \($0.2)" } == ["events 1 create_events", "events 2 add_column", "later 1 slow_one"])
 
                     // A third start finds nothing to do.
-                    #expect(try await MigrationRunner(client: second, migrations: Self.migrations, logger: logger).run() == [])
+                    #expect(try await MigrationRunner(client: second, schema: Self.schema, logger: logger).run() == [])
                 }
             }
         }
@@ -111,24 +124,27 @@ struct DatabaseTests {
             let configuration = try DatabaseConfiguration(url: url, variable: "test")
             let client = PostgresClient(configuration: configuration.postgresClientConfiguration)
             try await withRunningClient(client) {
-                let broken = [
-                    Self.migrations[0],
-                    Migration(
-                        version: 2, name: "broken",
-                        statements: [
-                            "INSERT INTO events (note) VALUES ('half done')",
-                            "SELECT * FROM no_such_table",
-                        ]),
-                ]
+                let broken = MigrationGroup(
+                    "events",
+                    [
+                        Self.events.migrations[0],
+                        Migration(
+                            name: "broken",
+                            statements: [
+                                "INSERT INTO events (note) VALUES ('half done')",
+                                "SELECT * FROM no_such_table",
+                            ]),
+                    ])
                 let error = await #expect(throws: MigrationError.self) {
-                    try await MigrationRunner(client: client, migrations: broken, logger: logger).run()
+                    try await MigrationRunner(client: client, schema: DatabaseSchema([broken, Self.later]), logger: logger).run()
                 }
-                #expect(error?.version == 2)
+                #expect(error?.migration == broken.version(2))
                 #expect(error?.description.contains(#"relation "no_such_table" does not exist"#) == true)
                 let notes = try await client.query("SELECT note FROM events", logger: logger).decode(String.self).collect()
                 #expect(notes == ["migration 1"])
-                let versions = try await client.query("SELECT version FROM schema_migrations", logger: logger).decode(Int.self).collect()
-                #expect(versions == [1])
+                let versions = try await client.query("SELECT group_name, version FROM schema_migrations", logger: logger)
+                    .decode((String, Int).self).collect()
+                #expect(versions.map { "\($0.0) \($0.1)" } == ["events 1"])
             }
         }
     }
@@ -136,15 +152,14 @@ struct DatabaseTests {
     @Test func theApplicationMigratesBeforeServingAndIsReady() async throws {
         try await TestDatabase.withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url))
-            let app = core.makeApplication(router: core.makeRouter(), migrations: Self.migrations)
+            let app = core.makeApplication(router: core.makeRouter(), schema: Self.schema)
             try await app.test(.router) { client in
                 try await client.execute(uri: "/health/ready", method: .get) { response in
                     #expect(response.status == .ok)
                     #expect(String(buffer: response.body).contains("ready"))
                 }
-                let versions = try await core.database.query("SELECT version FROM schema_migrations ORDER BY version", logger: logger)
-                    .decode(Int.self).collect()
-                #expect(versions == [1, 2, 3])
+                let count = try await core.database.query("SELECT count(*) FROM schema_migrations", logger: logger).decode(Int.self).collect()
+                #expect(count == [3])
             }
         }
     }

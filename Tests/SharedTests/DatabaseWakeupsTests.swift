@@ -53,7 +53,8 @@ struct DatabaseWakeupsTests {
         }
     }
 
-    @Test func theListenerListensAgainAfterItsConnectionIsLostAndWakesTheWorkerThen() async throws {
+    /// Through a pooled connection or one of its own.
+    @Test(arguments: [false, true]) func theListenerListensAgainAfterItsConnectionIsLostAndWakesTheWorkerThen(dedicated: Bool) async throws {
         try await TestDatabase.withScratchDatabase { url in
             var configuration = try DatabaseConfiguration(url: url, variable: "test", connectTimeout: .seconds(1))
             // The listener reaches the database through a proxy that can drop its connections and
@@ -65,10 +66,13 @@ struct DatabaseWakeupsTests {
             do {
                 try await withRunningClient(proxied) {
                     try await withRunningClient(direct) {
-                        try await DatabaseWakeups.listening(on: "test_wakeups", client: proxied, logger: logger) { wakeups in
+                        let connection: DatabaseWakeups.ListeningConnection = dedicated ? .dedicated(configuration) : .pooled(proxied)
+                        try await DatabaseWakeups.listening(on: "test_wakeups", through: connection, logger: logger) { wakeups in
                             let listening = await timedWait(wakeups)
                             #expect(listening < Self.woken, "woken once it listens, after \(listening)")
+                            #expect(wakeups.isListening)
                             proxy.cut()
+                            #expect(try await eventually(timeout: .seconds(60)) { !wakeups.isListening }, "a lost connection is known")
                             try await Task.sleep(for: .seconds(2))
                             proxy.restore()
                             let again = await timedWait(wakeups)
@@ -91,7 +95,7 @@ struct DatabaseWakeupsTests {
 extension MessagingTests {
     @Test("with a safety net of five minutes, an outbox row is published as soon as its transaction commits")
     func relayWokenByTheCommit() async throws {
-        try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+        try await TestDatabase.withScratchCore(schema: outboxSchema) { core in
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
             let relay = OutboxRelay(
                 client: core.database, producer: producer, topics: TopicProvisioning(partitions: 3), logger: logger, safetyNetInterval: .seconds(300))

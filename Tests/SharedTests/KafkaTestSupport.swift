@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Persistence
 import ServiceLifecycle
 import Synchronization
 import TestSupport
@@ -20,5 +21,5 @@ struct SequencedTestEvent: DomainEvent {
     var key: String { stream }
 }
 
-/// The outbox's migrations, as a publishing service lists them.
-let outboxMigrations = [Outbox.migration(version: 1), Outbox.setAsideMigration(version: 2), Outbox.topicIncarnationsMigration(version: 3)]
+/// The outbox's tables, as a publishing service lists them.
+let outboxSchema = DatabaseSchema([Outbox.migrations])

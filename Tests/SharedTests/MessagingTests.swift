@@ -156,7 +156,7 @@ struct MessagingTests {
 
     @Test("10,000 events through the outbox with two relays arrive once each, in order per key")
     func outboxTwoRelays() async throws {
-        try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+        try await TestDatabase.withScratchCore(schema: outboxSchema) { core in
             let run = UUID()
             let producers = [
                 try KafkaProducer(configuration: TestKafka.configuration(), logger: logger),
@@ -222,7 +222,7 @@ struct MessagingTests {
 
     func outage(through proxy: TCPProxy) async throws {
         let brokers = "127.0.0.1:\(proxy.port)"
-        try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+        try await TestDatabase.withScratchCore(schema: outboxSchema) { core in
             let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: logger)
             let relay = OutboxRelay(client: core.database, producer: producer, topics: TopicProvisioning(partitions: 3), logger: logger)
             try await whileRunning([relay]) {
@@ -290,14 +290,15 @@ struct MessagingTests {
         )
     }
 
-    static let effectsMigrations = [
-        EventConsumer.migration(version: 1),
-        Migration(version: 2, name: "effects", statements: ["CREATE TABLE effects (event_id uuid NOT NULL, sequence integer NOT NULL)"]),
-    ]
+    static let effectsSchema = DatabaseSchema([
+        EventConsumer.migrations,
+        MigrationGroup(
+            "effects", [Migration(name: "effects", statements: ["CREATE TABLE effects (event_id uuid NOT NULL, sequence integer NOT NULL)"])]),
+    ])
 
     @Test("a consumer killed in the middle of a stream and restarted applies every effect exactly once")
     func killedConsumer() async throws {
-        try await TestDatabase.withScratchCore(migrations: Self.effectsMigrations) { core in
+        try await TestDatabase.withScratchCore(schema: Self.effectsSchema) { core in
             let topic = TestKafka.uniqueName("kill")
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
             try await producer.createTopics([topic], partitions: 3)
@@ -379,7 +380,7 @@ struct MessagingTests {
 
     @Test("a poison message goes to the dead-letter topic with its error, and the messages after it are handled")
     func poisonMessage() async throws {
-        try await TestDatabase.withScratchCore(migrations: Self.effectsMigrations) { core in
+        try await TestDatabase.withScratchCore(schema: Self.effectsSchema) { core in
             let topic = TestKafka.uniqueName("poison")
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: logger)
             try await producer.createTopics([topic, EventTopic.deadLetterTopic(of: topic)], partitions: 1)
@@ -422,7 +423,7 @@ struct OversizeTestEvent: DomainEvent {
 extension MessagingTests {
     @Test("an event the broker cannot accept is set aside, logged and counted, and the relay goes on")
     func oversizeEventIsSetAside() async throws {
-        try await TestDatabase.withScratchCore(migrations: outboxMigrations) { core in
+        try await TestDatabase.withScratchCore(schema: outboxSchema) { core in
             let run = UUID()
             _ = try await core.database.withConnection { connection in
                 try await connection.withTransaction(logger: logger) { transaction in
@@ -502,7 +503,7 @@ extension MessagingTests {
     @Test("sent outbox rows and handled event ids older than the retention period are swept, newer and pending ones kept")
     func retentionSweep() async throws {
         try await TestDatabase.withScratchCore(
-            migrations: outboxMigrations + [EventConsumer.migration(version: 4)], environment: ["RETENTION_DAYS": "7"]
+            schema: DatabaseSchema([Outbox.migrations, EventConsumer.migrations]), environment: ["RETENTION_DAYS": "7"]
         ) { core in
             _ = try await core.database.withConnection { connection in
                 for (index, age) in [(0, "8 days"), (1, "6 days"), (2, "30 days")].map({ ($0.0, $0.1) }) {

@@ -94,15 +94,15 @@ public enum TestDatabase {
 
 extension TestDatabase {
     /// A ``ServiceCore`` configured for tests (``testConfiguration(serviceName:databaseURL:extra:)``
-    /// with `environment`) on a scratch database, with `migrations` applied and its database client
+    /// with `environment`) on a scratch database, with `schema` applied and its database client
     /// running while `body` runs.
     public static func withScratchCore<T: Sendable>(
-        migrations: [Migration], environment: [String: String] = [:], _ body: (ServiceCore) async throws -> T
+        schema: DatabaseSchema, environment: [String: String] = [:], _ body: (ServiceCore) async throws -> T
     ) async throws -> T {
         try await withScratchDatabase { url in
             let core = ServiceCore(configuration: try testConfiguration(databaseURL: url, extra: environment))
             return try await withRunningClient(core.database) {
-                try await MigrationRunner(client: core.database, migrations: migrations, logger: core.logger).run()
+                try await MigrationRunner(client: core.database, schema: schema, logger: core.logger).run()
                 return try await body(core)
             }
         }
