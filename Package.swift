@@ -21,7 +21,7 @@ let instrumentation = Target.Dependency.product(name: "Instrumentation", package
 /// the service names itself.
 let sharedForServices: [Target.Dependency] = [
     "ServiceCore", "HTTPCore", "Messaging", "Authentication", "HTTPKit", "Persistence", "Settings", "Events", "Basics",
-    logging, lifecycle, metrics, tracing, postgres, hummingbird,
+    "ConduitContract", logging, lifecycle, metrics, tracing, postgres, hummingbird,
 ]
 
 let package = Package(
@@ -60,6 +60,8 @@ let package = Package(
         .target(name: "Events", path: "Shared/Events", swiftSettings: swiftSettings),
         .target(name: "Settings", dependencies: [logging], path: "Shared/Settings", swiftSettings: swiftSettings),
         .target(name: "Basics", dependencies: [logging, lifecycle], path: "Shared/Basics", swiftSettings: swiftSettings),
+        // The public API's answers, as the services encode them and web decodes them.
+        .target(name: "ConduitContract", path: "Shared/ConduitContract", swiftSettings: swiftSettings),
         // librdkafka 2.8 or newer, found through pkg-config (scripts/setup builds it).
         .systemLibrary(name: "CRdkafka", path: "Shared/CRdkafka", pkgConfig: "rdkafka"),
         .target(
@@ -81,7 +83,7 @@ let package = Package(
         .target(
             name: "HTTPKit",
             dependencies: [
-                "Basics", logging, hummingbird, nioCore, httpClient, crypto,
+                "Basics", "ConduitContract", logging, hummingbird, nioCore, httpClient, crypto,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Shared/HTTPKit",
@@ -145,7 +147,7 @@ let package = Package(
         .executableTarget(
             name: "Web",
             dependencies: [
-                "HTTPCore", "HTTPKit", "Settings",
+                "HTTPCore", "HTTPKit", "ConduitContract", "Settings", "Basics",
                 hummingbird, httpClient, lifecycle, logging, crypto, nioCore,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -225,7 +227,8 @@ let package = Package(
             name: "WebTests",
             dependencies: [
                 // Auth and posts: the feeds and the search page against the real services.
-                "Web", "Auth", "Posts", "TestSupport", "HTTPCore", "ServiceCore", "HTTPKit", "Settings", hummingbirdTesting, httpClient, jwt,
+                "Web", "Auth", "Posts", "TestSupport", "HTTPCore", "ServiceCore", "HTTPKit", "ConduitContract", "Settings", "Basics",
+                hummingbirdTesting, httpClient, jwt,
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             path: "Tests/WebTests",

@@ -1,4 +1,5 @@
 import Authentication
+import ConduitContract
 import Foundation
 import HTTPKit
 import Hummingbird
@@ -14,60 +15,6 @@ struct AnalyticsController: Sendable {
     let repository: StatsRepository
     let verifier: TokenVerifier
 
-    struct Counts: Codable, Sendable, Equatable {
-        var reads: Int
-        var uniqueReaders: Int
-        var favorites: Int
-        var comments: Int
-        /// Authors only: the net change in followers.
-        var followers: Int?
-    }
-
-    struct DayCounts: Codable, Sendable, Equatable {
-        var date: String
-        var reads: Int
-        var uniqueReaders: Int
-        var favorites: Int
-        var comments: Int
-        var followers: Int?
-    }
-
-    struct TopArticle: Codable, Sendable, Equatable {
-        var slug: String
-        var title: String
-        var reads: Int
-        var uniqueReaders: Int
-        var favorites: Int
-        var comments: Int
-    }
-
-    struct AuthorAnalytics: Codable, Sendable, Equatable {
-        var days: Int
-        var from: String
-        var to: String
-        var totals: Counts
-        var daily: [DayCounts]
-        var topArticles: [TopArticle]
-    }
-
-    struct ArticleAnalytics: Codable, Sendable, Equatable {
-        var slug: String
-        var title: String
-        var days: Int
-        var from: String
-        var to: String
-        var totals: Counts
-        var daily: [DayCounts]
-    }
-
-    struct AuthorResponse: ResponseCodable {
-        var analytics: AuthorAnalytics
-    }
-
-    struct ArticleResponse: ResponseCodable {
-        var articleAnalytics: ArticleAnalytics
-    }
-
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
         routes.group("analytics").add(middleware: verifier.required)
@@ -76,25 +23,25 @@ struct AnalyticsController: Sendable {
         return routes
     }
 
-    @Sendable func author(_ request: Request, context: AppRequestContext) async throws -> AuthorResponse {
+    @Sendable func author(_ request: Request, context: AppRequestContext) async throws -> AuthorAnalyticsResponse {
         let user = try context.requireIdentity()
         let (first, last) = try Self.window(request)
         let days = try await repository.authorDays(user.id, from: first, to: last, logger: context.logger)
         let top = try await repository.topArticles(user.id, from: first, to: last, limit: Self.topArticlesCount, logger: context.logger)
         let daily = Self.series(days, from: first, to: last, withFollowers: true)
-        return AuthorResponse(
+        return AuthorAnalyticsResponse(
             analytics: AuthorAnalytics(
                 days: last.number - first.number + 1, from: first.string, to: last.string, totals: Self.totals(daily, withFollowers: true),
                 daily: daily,
                 topArticles: top.map {
-                    TopArticle(
+                    AnalyticsTopArticle(
                         slug: $0.slug, title: $0.title, reads: $0.counts.reads, uniqueReaders: $0.counts.uniqueReaders,
                         favorites: $0.counts.favorites, comments: $0.counts.comments)
                 }
             ))
     }
 
-    @Sendable func article(_ request: Request, context: AppRequestContext) async throws -> ArticleResponse {
+    @Sendable func article(_ request: Request, context: AppRequestContext) async throws -> ArticleAnalyticsResponse {
         let user = try context.requireIdentity()
         let (first, last) = try Self.window(request)
         let slug = try context.parameters.require("slug")
@@ -106,7 +53,7 @@ struct AnalyticsController: Sendable {
         }
         let days = try await repository.articleDays(article.id, from: first, to: last, logger: context.logger)
         let daily = Self.series(days, from: first, to: last, withFollowers: false)
-        return ArticleResponse(
+        return ArticleAnalyticsResponse(
             articleAnalytics: ArticleAnalytics(
                 slug: article.slug, title: article.title, days: last.number - first.number + 1, from: first.string, to: last.string,
                 totals: Self.totals(daily, withFollowers: false), daily: daily))
@@ -125,21 +72,24 @@ struct AnalyticsController: Sendable {
     }
 
     /// Every day from `first` to `last`, zeros where nothing was counted.
-    static func series(_ days: [Day: StatsRepository.DayCounts], from first: Day, to last: Day, withFollowers: Bool) -> [DayCounts] {
+    static func series(_ days: [Day: StatsRepository.DayCounts], from first: Day, to last: Day, withFollowers: Bool) -> [AnalyticsDayCounts] {
         (first.number...last.number).map { number in
             let day = Day(number: number)
             let counts = days[day] ?? StatsRepository.DayCounts()
-            return DayCounts(
+            return AnalyticsDayCounts(
                 date: day.string, reads: counts.reads, uniqueReaders: counts.uniqueReaders, favorites: counts.favorites,
                 comments: counts.comments, followers: withFollowers ? counts.followers : nil)
         }
     }
 
     /// The sums of a series. Unique readers add up day by day: a day's key cannot match a reader to another day's.
-    static func totals(_ daily: [DayCounts], withFollowers: Bool) -> Counts {
-        Counts(
+    static func totals(_ daily: [AnalyticsDayCounts], withFollowers: Bool) -> AnalyticsCounts {
+        AnalyticsCounts(
             reads: daily.reduce(0) { $0 + $1.reads }, uniqueReaders: daily.reduce(0) { $0 + $1.uniqueReaders },
             favorites: daily.reduce(0) { $0 + $1.favorites }, comments: daily.reduce(0) { $0 + $1.comments },
             followers: withFollowers ? daily.reduce(0) { $0 + ($1.followers ?? 0) } : nil)
     }
 }
+
+extension AuthorAnalyticsResponse: ResponseEncodable {}
+extension ArticleAnalyticsResponse: ResponseEncodable {}

@@ -1,3 +1,4 @@
+import ConduitContract
 import Events
 import Foundation
 import HTTPKit
@@ -33,24 +34,13 @@ struct UpdateUserRequest: Decodable {
     var user: Changes
 }
 
-struct UserResponse: ResponseCodable {
-    struct User: Codable {
-        var email: String
-        var token: String
-        var username: String
-        var bio: String
-        var image: String
-    }
-    var user: User
-
+extension UserResponse: ResponseEncodable {
     init(_ record: UserRecord, token: String) {
-        self.user = User(email: record.email, token: token, username: record.username, bio: record.bio, image: record.image)
+        self.init(user: User(email: record.email, token: token, username: record.username, bio: record.bio, image: record.image))
     }
 }
 
-struct ProfileResponse: ResponseCodable {
-    var profile: Profile
-}
+extension ProfileResponse: ResponseEncodable {}
 
 /// A row of `users`.
 struct UserRecord: Sendable, Equatable {

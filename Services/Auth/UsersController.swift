@@ -1,4 +1,5 @@
 import Authentication
+import ConduitContract
 import Foundation
 import HTTPKit
 import Hummingbird

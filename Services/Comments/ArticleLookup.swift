@@ -26,7 +26,7 @@ final class ArticleLookup: Sendable {
     func article(slug: String, logger: Logger) async throws -> ArticleReference? {
         let now = ContinuousClock.now
         if let cached = cache.value(for: slug, now: now) { return cached }
-        let path = "/internal/articles/" + (slug.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? slug)
+        let path = "/internal/articles/" + slug.urlComponentEncoded
         let reply = try await client.get(path, logger: logger)
         switch reply.status {
         case 200:

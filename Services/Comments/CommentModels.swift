@@ -1,3 +1,4 @@
+import ConduitContract
 import Events
 import Foundation
 import HTTPKit
@@ -10,22 +11,6 @@ struct NewCommentRequest: Decodable {
         var body: String
     }
     var comment: NewComment
-}
-
-struct CommentView: Codable, Sendable, Equatable {
-    var id: Int64
-    var createdAt: String
-    var updatedAt: String
-    var body: String
-    var author: Profile
-}
-
-struct SingleCommentResponse: ResponseCodable {
-    var comment: CommentView
-}
-
-struct MultipleCommentsResponse: ResponseCodable {
-    var comments: [CommentView]
 }
 
 /// A comment as stored, with its author as the caller sees them.
@@ -44,7 +29,7 @@ struct CommentRecord: Sendable {
 }
 
 extension CommentView: JSONWritable {
-    func write(to json: inout JSONOutput) {
+    public func write(to json: inout JSONOutput) {
         json.object { json in
             json.field("id", id)
             json.field("createdAt", createdAt)
@@ -55,14 +40,14 @@ extension CommentView: JSONWritable {
     }
 }
 
-extension SingleCommentResponse: JSONWritable {
-    func write(to json: inout JSONOutput) {
+extension SingleCommentResponse: ResponseEncodable, JSONWritable {
+    public func write(to json: inout JSONOutput) {
         json.object { json in json.field("comment", comment) }
     }
 }
 
-extension MultipleCommentsResponse: JSONWritable {
-    func write(to json: inout JSONOutput) {
+extension MultipleCommentsResponse: ResponseEncodable, JSONWritable {
+    public func write(to json: inout JSONOutput) {
         json.object { json in json.field("comments", comments) }
     }
 }

@@ -1,4 +1,5 @@
 import Authentication
+import ConduitContract
 import Events
 import Foundation
 import HTTPKit

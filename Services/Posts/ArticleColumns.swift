@@ -1,3 +1,4 @@
+import ConduitContract
 import Events
 import HTTPKit
 import Persistence

@@ -1,3 +1,4 @@
+import ConduitContract
 import Events
 import Foundation
 import HTTPKit
@@ -42,36 +43,6 @@ struct UpdateArticleRequest: Decodable {
     var article: Changes
 }
 
-/// An article as Conduit shows it to one caller. Lists leave `body` out, as v1.1.0 does; a search's
-/// hits carry an `excerpt` (this API's extension).
-struct ArticleView: Codable, Sendable, Equatable {
-    var slug: String
-    var title: String
-    var description: String
-    var body: String?
-    /// HTML: some of the body, escaped, with the words found in `<mark>`.
-    var excerpt: String?
-    var tagList: [String]
-    var createdAt: String
-    var updatedAt: String
-    var favorited: Bool
-    var favoritesCount: Int
-    var author: Profile
-}
-
-struct SingleArticleResponse: ResponseCodable {
-    var article: ArticleView
-}
-
-struct MultipleArticlesResponse: ResponseCodable {
-    var articles: [ArticleView]
-    var articlesCount: Int
-}
-
-struct TagsResponse: ResponseCodable {
-    var tags: [String]
-}
-
 /// An article as stored, with its author and the caller's relation to both.
 struct ArticleRecord: Sendable {
     var id: UUID
@@ -103,7 +74,7 @@ struct ArticleRecord: Sendable {
 }
 
 extension ArticleView: JSONWritable {
-    func write(to json: inout JSONOutput) {
+    public func write(to json: inout JSONOutput) {
         json.object { json in
             json.field("slug", slug)
             json.field("title", title)
@@ -120,14 +91,14 @@ extension ArticleView: JSONWritable {
     }
 }
 
-extension SingleArticleResponse: JSONWritable {
-    func write(to json: inout JSONOutput) {
+extension SingleArticleResponse: ResponseEncodable, JSONWritable {
+    public func write(to json: inout JSONOutput) {
         json.object { json in json.field("article", article) }
     }
 }
 
-extension MultipleArticlesResponse: JSONWritable {
-    func write(to json: inout JSONOutput) {
+extension MultipleArticlesResponse: ResponseEncodable, JSONWritable {
+    public func write(to json: inout JSONOutput) {
         json.object { json in
             json.field("articles", articles)
             json.field("articlesCount", articlesCount)
@@ -135,8 +106,8 @@ extension MultipleArticlesResponse: JSONWritable {
     }
 }
 
-extension TagsResponse: JSONWritable {
-    func write(to json: inout JSONOutput) {
+extension TagsResponse: ResponseEncodable, JSONWritable {
+    public func write(to json: inout JSONOutput) {
         json.object { json in json.field("tags", tags) }
     }
 }

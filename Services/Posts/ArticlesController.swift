@@ -1,4 +1,6 @@
 import Authentication
+import Basics
+import ConduitContract
 import Foundation
 import HTTPKit
 import Hummingbird
@@ -29,9 +31,9 @@ struct ArticlesController: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> MultipleArticlesResponse {
         let query = request.uri.queryParameters
         let filter = ArticleFilter(
-            tag: query.get("tag").flatMap(Self.nonEmpty),
-            author: query.get("author").flatMap(Self.nonEmpty),
-            favoritedBy: query.get("favorited").flatMap(Self.nonEmpty),
+            tag: query.get("tag")?.nonEmpty,
+            author: query.get("author")?.nonEmpty,
+            favoritedBy: query.get("favorited")?.nonEmpty,
             search: try query.get("search").map(ArticleValidation.search)
         )
         return try await page(filter, request: request, context: context)
@@ -124,5 +126,4 @@ struct ArticlesController: Sendable {
 
     static let notFound = ConduitError.notFound("article")
 
-    static func nonEmpty(_ value: String) -> String? { value.isEmpty ? nil : value }
 }

@@ -1,3 +1,4 @@
+import ConduitContract
 import HTTPKit
 import Hummingbird
 

@@ -1,4 +1,6 @@
 import AsyncHTTPClient
+import Basics
+import ConduitContract
 import Foundation
 import HTTPKit
 import HTTPTypes
@@ -59,33 +61,35 @@ struct API: Sendable {
 
     func register(username: String, email: String, password: String, _ caller: Caller) async throws -> User {
         let body = ["user": ["username": username, "email": email, "password": password]]
-        return try await send(auth, .post, "/api/users", body: body, caller, as: UserEnvelope.self).user
+        return try await send(auth, .post, "/api/users", body: body, caller, as: UserResponse.self).user
     }
 
     func login(email: String, password: String, _ caller: Caller) async throws -> User {
         let body = ["user": ["email": email, "password": password]]
-        return try await send(auth, .post, "/api/users/login", body: body, caller, as: UserEnvelope.self).user
+        return try await send(auth, .post, "/api/users/login", body: body, caller, as: UserResponse.self).user
     }
 
     func currentUser(_ caller: Caller) async throws -> User {
-        try await get(auth, "/api/user", caller, as: UserEnvelope.self).user
+        try await get(auth, "/api/user", caller, as: UserResponse.self).user
     }
 
     /// Only the fields given change.
     func updateUser(_ changes: [String: String], _ caller: Caller) async throws -> User {
-        try await send(auth, .put, "/api/user", body: ["user": changes], caller, as: UserEnvelope.self).user
+        try await send(auth, .put, "/api/user", body: ["user": changes], caller, as: UserResponse.self).user
     }
 
     func profile(_ username: String, _ caller: Caller) async throws -> Profile {
-        try await get(auth, "/api/profiles/\(segment(username))", caller, as: ProfileEnvelope.self).profile
+        try await get(auth, "/api/profiles/\(username.urlComponentEncoded)", caller, as: ProfileResponse.self).profile
     }
 
     func follow(_ username: String, _ caller: Caller) async throws {
-        _ = try await send(auth, .post, "/api/profiles/\(segment(username))/follow", body: nil as String?, caller, as: ProfileEnvelope.self)
+        _ = try await send(
+            auth, .post, "/api/profiles/\(username.urlComponentEncoded)/follow", body: nil as String?, caller, as: ProfileResponse.self)
     }
 
     func unfollow(_ username: String, _ caller: Caller) async throws {
-        _ = try await send(auth, .delete, "/api/profiles/\(segment(username))/follow", body: nil as String?, caller, as: ProfileEnvelope.self)
+        _ = try await send(
+            auth, .delete, "/api/profiles/\(username.urlComponentEncoded)/follow", body: nil as String?, caller, as: ProfileResponse.self)
     }
 
     // MARK: posts
@@ -101,24 +105,24 @@ struct API: Sendable {
         case search(String)
     }
 
-    func articles(_ filter: ArticleFilter, limit: Int, offset: Int, _ caller: Caller) async throws -> ArticlePage {
+    func articles(_ filter: ArticleFilter, limit: Int, offset: Int, _ caller: Caller) async throws -> MultipleArticlesResponse {
         var path = filter == .feed ? "/api/articles/feed" : "/api/articles"
         path += "?limit=\(limit)&offset=\(offset)"
         switch filter {
         case .all, .feed: break
-        case .tag(let tag): path += "&tag=\(queryValue(tag))"
-        case .author(let author): path += "&author=\(queryValue(author))"
-        case .favoritedBy(let user): path += "&favorited=\(queryValue(user))"
-        case .search(let words): path += "&search=\(queryValue(words))"
+        case .tag(let tag): path += "&tag=\(tag.urlComponentEncoded)"
+        case .author(let author): path += "&author=\(author.urlComponentEncoded)"
+        case .favoritedBy(let user): path += "&favorited=\(user.urlComponentEncoded)"
+        case .search(let words): path += "&search=\(words.urlComponentEncoded)"
         }
-        return try await get(posts, path, caller, as: ArticlePage.self)
+        return try await get(posts, path, caller, as: MultipleArticlesResponse.self)
     }
 
-    func article(_ slug: String, _ caller: Caller) async throws -> Article {
-        try await get(posts, "/api/articles/\(segment(slug))", caller, as: ArticleEnvelope.self).article
+    func article(_ slug: String, _ caller: Caller) async throws -> ArticleView {
+        try await get(posts, "/api/articles/\(slug.urlComponentEncoded)", caller, as: SingleArticleResponse.self).article
     }
 
-    func createArticle(title: String, description: String, body: String, tags: [String], _ caller: Caller) async throws -> Article {
+    func createArticle(title: String, description: String, body: String, tags: [String], _ caller: Caller) async throws -> ArticleView {
         struct New: Encodable {
             struct Fields: Encodable {
                 let title, description, body: String
@@ -127,56 +131,59 @@ struct API: Sendable {
             let article: Fields
         }
         let new = New(article: .init(title: title, description: description, body: body, tagList: tags))
-        return try await send(posts, .post, "/api/articles", body: new, caller, as: ArticleEnvelope.self).article
+        return try await send(posts, .post, "/api/articles", body: new, caller, as: SingleArticleResponse.self).article
     }
 
-    func updateArticle(_ slug: String, title: String, description: String, body: String, _ caller: Caller) async throws -> Article {
+    func updateArticle(_ slug: String, title: String, description: String, body: String, _ caller: Caller) async throws -> ArticleView {
         let changes = ["article": ["title": title, "description": description, "body": body]]
-        return try await send(posts, .put, "/api/articles/\(segment(slug))", body: changes, caller, as: ArticleEnvelope.self).article
+        return try await send(posts, .put, "/api/articles/\(slug.urlComponentEncoded)", body: changes, caller, as: SingleArticleResponse.self).article
     }
 
     func deleteArticle(_ slug: String, _ caller: Caller) async throws {
-        try await send(posts, .delete, "/api/articles/\(segment(slug))", caller)
+        try await send(posts, .delete, "/api/articles/\(slug.urlComponentEncoded)", caller)
     }
 
     func favorite(_ slug: String, _ caller: Caller) async throws {
-        _ = try await send(posts, .post, "/api/articles/\(segment(slug))/favorite", body: nil as String?, caller, as: ArticleEnvelope.self)
+        _ = try await send(
+            posts, .post, "/api/articles/\(slug.urlComponentEncoded)/favorite", body: nil as String?, caller, as: SingleArticleResponse.self)
     }
 
     func unfavorite(_ slug: String, _ caller: Caller) async throws {
-        _ = try await send(posts, .delete, "/api/articles/\(segment(slug))/favorite", body: nil as String?, caller, as: ArticleEnvelope.self)
+        _ = try await send(
+            posts, .delete, "/api/articles/\(slug.urlComponentEncoded)/favorite", body: nil as String?, caller, as: SingleArticleResponse.self)
     }
 
     func tags(_ caller: Caller) async throws -> [String] {
-        try await get(posts, "/api/tags", caller, as: TagsEnvelope.self).tags
+        try await get(posts, "/api/tags", caller, as: TagsResponse.self).tags
     }
 
     // MARK: comments
 
-    func comments(_ slug: String, _ caller: Caller) async throws -> [Comment] {
-        try await get(comments, "/api/articles/\(segment(slug))/comments", caller, as: CommentsEnvelope.self).comments
+    func comments(_ slug: String, _ caller: Caller) async throws -> [CommentView] {
+        try await get(comments, "/api/articles/\(slug.urlComponentEncoded)/comments", caller, as: MultipleCommentsResponse.self).comments
     }
 
     func addComment(_ slug: String, body: String, _ caller: Caller) async throws {
         _ = try await send(
-            comments, .post, "/api/articles/\(segment(slug))/comments", body: ["comment": ["body": body]], caller, as: CommentEnvelope.self)
+            comments, .post, "/api/articles/\(slug.urlComponentEncoded)/comments", body: ["comment": ["body": body]], caller,
+            as: SingleCommentResponse.self)
     }
 
     func deleteComment(_ slug: String, id: Int64, _ caller: Caller) async throws {
-        try await send(comments, .delete, "/api/articles/\(segment(slug))/comments/\(id)", caller)
+        try await send(comments, .delete, "/api/articles/\(slug.urlComponentEncoded)/comments/\(id)", caller)
     }
 
     // MARK: notifier
 
-    func notifications(limit: Int, offset: Int, _ caller: Caller) async throws -> NotificationPage {
-        try await get(notifier, "/api/notifications?limit=\(limit)&offset=\(offset)", caller, as: NotificationPage.self)
+    func notifications(limit: Int, offset: Int, _ caller: Caller) async throws -> MultipleNotificationsResponse {
+        try await get(notifier, "/api/notifications?limit=\(limit)&offset=\(offset)", caller, as: MultipleNotificationsResponse.self)
     }
 
     // MARK: analytics
 
     /// The signed-in author's numbers for the last `days` days.
     func analytics(days: Int, _ caller: Caller) async throws -> AuthorAnalytics {
-        try await get(analytics, "/api/analytics?days=\(days)", caller, as: AnalyticsEnvelope.self).analytics
+        try await get(analytics, "/api/analytics?days=\(days)", caller, as: AuthorAnalyticsResponse.self).analytics
     }
 
     // MARK: calls
@@ -222,123 +229,4 @@ struct API: Sendable {
         let errors = (try? JSONDecoder().decode(ErrorBody.self, from: reply.body))?.errors ?? ["body": ["status \(reply.status)"]]
         throw APIError(service: service, status: reply.status, errors: errors, retryAfter: reply.headers[.retryAfter])
     }
-
-    /// A path segment, percent-encoded but for the characters that never need it.
-    private func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlUnreservedASCII) ?? ""
-    }
-
-    private func queryValue(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlUnreservedASCII) ?? ""
-    }
 }
-
-extension CharacterSet {
-    /// RFC 3986's unreserved characters: ASCII letters, digits, `-`, `.`, `_` and `~`.
-    static let urlUnreservedASCII = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-}
-
-// MARK: the services' answers
-
-struct User: Decodable, Sendable {
-    var email: String
-    var token: String
-    var username: String
-    var bio: String?
-    var image: String?
-}
-
-struct Profile: Decodable, Sendable {
-    var username: String
-    var bio: String?
-    var image: String?
-    var following: Bool?
-}
-
-struct Article: Decodable, Sendable {
-    var slug: String
-    var title: String
-    var description: String
-    var body: String?
-    /// A search hit's: HTML, some of the body with the words found in `<mark>` (posts escapes the rest).
-    var excerpt: String?
-    var tagList: [String]
-    var createdAt: String
-    var updatedAt: String
-    var favorited: Bool
-    var favoritesCount: Int
-    var author: Profile
-}
-
-struct ArticlePage: Decodable, Sendable {
-    var articles: [Article]
-    var articlesCount: Int
-}
-
-struct Comment: Decodable, Sendable {
-    var id: Int64
-    var createdAt: String
-    var body: String
-    var author: Profile
-}
-
-struct Notification: Decodable, Sendable {
-    struct ArticleReference: Decodable, Sendable {
-        var slug: String
-        var title: String
-    }
-    var id: Int64
-    var kind: String
-    var message: String
-    var actor: String?
-    var article: ArticleReference?
-    var createdAt: String
-}
-
-struct NotificationPage: Decodable, Sendable {
-    var notifications: [Notification]
-    var notificationsCount: Int
-}
-
-struct AnalyticsCounts: Decodable, Sendable {
-    var reads: Int
-    var uniqueReaders: Int
-    var favorites: Int
-    var comments: Int
-    var followers: Int?
-}
-
-struct AnalyticsDay: Decodable, Sendable {
-    var date: String
-    var reads: Int
-    var uniqueReaders: Int
-    var favorites: Int
-    var comments: Int
-    var followers: Int?
-}
-
-struct AnalyticsArticle: Decodable, Sendable {
-    var slug: String
-    var title: String
-    var reads: Int
-    var uniqueReaders: Int
-    var favorites: Int
-    var comments: Int
-}
-
-struct AuthorAnalytics: Decodable, Sendable {
-    var days: Int
-    var from: String
-    var to: String
-    var totals: AnalyticsCounts
-    var daily: [AnalyticsDay]
-    var topArticles: [AnalyticsArticle]
-}
-
-private struct AnalyticsEnvelope: Decodable { var analytics: AuthorAnalytics }
-private struct UserEnvelope: Decodable { var user: User }
-private struct ProfileEnvelope: Decodable { var profile: Profile }
-private struct ArticleEnvelope: Decodable { var article: Article }
-private struct TagsEnvelope: Decodable { var tags: [String] }
-private struct CommentsEnvelope: Decodable { var comments: [Comment] }
-private struct CommentEnvelope: Decodable { var comment: Comment }

@@ -1,3 +1,4 @@
+import ConduitContract
 import Foundation
 import HTTPKit
 import HTTPTypes
@@ -151,7 +152,7 @@ struct AccountController: Sendable {
         let visit = site.visit(request, context)
         guard visit.session.isSignedIn else { throw WebError.signInRequired }
         let user = try await site.api.currentUser(visit.caller)
-        return settingsPage(visit, values: ["image": user.image ?? "", "username": user.username, "bio": user.bio ?? "", "email": user.email])
+        return settingsPage(visit, values: ["image": user.image, "username": user.username, "bio": user.bio, "email": user.email])
     }
 
     @Sendable func updateSettings(_ request: Request, context: AppRequestContext) async throws -> Response {

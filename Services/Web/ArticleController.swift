@@ -1,3 +1,4 @@
+import ConduitContract
 import Foundation
 import HTTPKit
 import HTTPTypes
@@ -76,7 +77,7 @@ struct ArticleController: Sendable {
         async let loadedComments = site.api.comments(slug, visit.caller)
         let article = try await loadedArticle
         // The article can be read while the comments service is down.
-        var comments: [Comment] = []
+        var comments: [ConduitContract.CommentView] = []
         var commentsUnavailable = false
         do {
             comments = try await loadedComments
@@ -85,7 +86,7 @@ struct ArticleController: Sendable {
         }
         let viewer = visit.session.username
         // Posts knows of the viewer's own follows as soon as auth has answered them (auth pushes them).
-        let following = article.author.following ?? false
+        let following = article.author.following
         let path = Paths.article(article.slug)
         let view = ArticleView(
             title: article.title,

@@ -1,3 +1,5 @@
+import Basics
+import ConduitContract
 import Foundation
 import HTTPKit
 import HTTPTypes
@@ -17,7 +19,7 @@ struct AtomFeed: Sendable {
     /// The feed's own path and that of the page that lists the same articles.
     let path: String
     let pagePath: String
-    let articles: [Article]
+    let articles: [ArticleView]
 
     /// The document, its links absolute on `origin` (`https://example.com`).
     func xml(origin: String) -> String {
@@ -40,7 +42,7 @@ struct AtomFeed: Sendable {
         return xml + "</feed>\n"
     }
 
-    private func entry(_ article: Article, origin: String) -> String {
+    private func entry(_ article: ArticleView, origin: String) -> String {
         var entry = """
             <entry>
             <id>\(Self.text(Self.entryID(article)))</id>
@@ -66,8 +68,8 @@ struct AtomFeed: Sendable {
     /// An entry's id: the article's slug with the time it was written, which no other article will
     /// have (a slug given up by a renamed or deleted article may be taken again). A new title gives
     /// an article a new slug, and so a new address and a new entry.
-    static func entryID(_ article: Article) -> String {
-        idPrefix + "article:" + Paths.segment(article.slug) + ":" + article.createdAt
+    static func entryID(_ article: ArticleView) -> String {
+        idPrefix + "article:" + article.slug.urlComponentEncoded + ":" + article.createdAt
     }
 
     /// Text for an element or a quoted attribute: escaped, and without the characters XML 1.0 cannot

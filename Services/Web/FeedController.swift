@@ -1,3 +1,5 @@
+import Basics
+import ConduitContract
 import Foundation
 import HTTPKit
 import Hummingbird
@@ -39,7 +41,7 @@ struct FeedController: Sendable {
         let articles = try await newest(.tag(tag), caller)
         guard !articles.isEmpty else { throw WebError.notFound }
         let feed = AtomFeed(
-            id: AtomFeed.idPrefix + "feed:tag:" + Paths.segment(tag), title: "Inkwell: articles tagged “\(tag)”", path: Paths.feed(tag: tag),
+            id: AtomFeed.idPrefix + "feed:tag:" + tag.urlComponentEncoded, title: "Inkwell: articles tagged “\(tag)”", path: Paths.feed(tag: tag),
             pagePath: Paths.home(tag: tag), articles: articles
         )
         return response(feed, request)
@@ -53,7 +55,8 @@ struct FeedController: Sendable {
         async let articles = newest(.author(username), caller)
         let author = try await profile.username
         let feed = AtomFeed(
-            id: AtomFeed.idPrefix + "feed:author:" + Paths.segment(author), title: "Inkwell: articles by \(author)", path: Paths.profileFeed(author),
+            id: AtomFeed.idPrefix + "feed:author:" + author.urlComponentEncoded, title: "Inkwell: articles by \(author)",
+            path: Paths.profileFeed(author),
             pagePath: Paths.profile(author), articles: try await articles
         )
         return response(feed, request)
@@ -61,9 +64,9 @@ struct FeedController: Sendable {
 
     /// The newest ``entries`` articles of `filter`, with their bodies (lists leave them out, so each
     /// is read too, all at once). One deleted in between is left out.
-    private func newest(_ filter: API.ArticleFilter, _ caller: Caller) async throws -> [Article] {
+    private func newest(_ filter: API.ArticleFilter, _ caller: Caller) async throws -> [ArticleView] {
         let listed = try await site.api.articles(filter, limit: Self.entries, offset: 0, caller).articles
-        return try await withThrowingTaskGroup(of: (Int, Article?).self) { group in
+        return try await withThrowingTaskGroup(of: (Int, ArticleView?).self) { group in
             for (index, article) in listed.enumerated() {
                 group.addTask {
                     do {
@@ -73,7 +76,7 @@ struct FeedController: Sendable {
                     }
                 }
             }
-            var read = [Article?](repeating: nil, count: listed.count)
+            var read = [ArticleView?](repeating: nil, count: listed.count)
             for try await (index, article) in group { read[index] = article }
             return read.compactMap { $0 }
         }

@@ -56,11 +56,11 @@ struct ProfileController: Sendable {
         let heading = favorites ? "Articles \(profile.username) favorited" : "Articles by \(profile.username)"
         let view = ProfileView(
             username: profile.username,
-            bio: profile.bio ?? "", hasBio: !(profile.bio ?? "").isEmpty,
+            bio: profile.bio, hasBio: !profile.bio.isEmpty,
             author: AuthorView(profile),
             isSelf: isSelf,
             canFollow: visit.session.isSignedIn && !isSelf,
-            follow: FollowButton(username: profile.username, following: profile.following ?? false),
+            follow: FollowButton(username: profile.username, following: profile.following),
             tabs: [
                 Link(label: "Articles", href: path, isCurrent: !favorites),
                 Link(label: "Favorited articles", href: path + "/favorites", isCurrent: favorites),

@@ -1,3 +1,4 @@
+import ConduitContract
 import Foundation
 import HTTPKit
 import Hummingbird
@@ -40,7 +41,7 @@ struct SearchController: Sendable {
         if words.allSatisfy(\.isWhitespace) {
             return show(SearchView(blankWith: []), words: words, visit)
         }
-        let list: ArticlePage
+        let list: MultipleArticlesResponse
         do {
             list = try await site.api.articles(.search(words), limit: Site.articlesPerPage, offset: (page - 1) * Site.articlesPerPage, visit.caller)
         } catch let error as APIError where error.status == 422 {

@@ -1,3 +1,4 @@
+import Basics
 import Crypto
 import Foundation
 import Hummingbird
@@ -92,21 +93,4 @@ struct TokenClaims: Sendable, Equatable {
         self.username = decoded.username
         self.expires = Date(timeIntervalSince1970: decoded.exp)
     }
-}
-
-extension Data {
-    var base64URLEncoded: String {
-        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(
-            of: "=", with: "")
-    }
-
-    init?(base64URLEncoded text: String) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        self.init(base64Encoded: base64)
-    }
-}
-
-extension String {
-    var nonEmpty: String? { isEmpty ? nil : self }
 }

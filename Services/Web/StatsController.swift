@@ -1,3 +1,4 @@
+import ConduitContract
 import Foundation
 import HTTPKit
 import Hummingbird
@@ -88,7 +89,7 @@ struct StatsController: Sendable {
 
     static func view(of numbers: AuthorAnalytics) -> NumbersView {
         let dates = numbers.daily.map(\.date)
-        func chart(_ id: String, _ heading: String, _ series: [(String, String, String?, KeyPath<AnalyticsDay, Int>)]) -> ChartView {
+        func chart(_ id: String, _ heading: String, _ series: [(String, String, String?, KeyPath<AnalyticsDayCounts, Int>)]) -> ChartView {
             let lines = series.map { name, color, dashes, value in
                 LineChart.Series(name: name, values: numbers.daily.map { $0[keyPath: value] }, color: color, dashes: dashes)
             }
@@ -124,6 +125,6 @@ struct StatsController: Sendable {
     }
 }
 
-extension AnalyticsDay {
+extension AnalyticsDayCounts {
     var followersOrZero: Int { followers ?? 0 }
 }

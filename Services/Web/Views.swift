@@ -1,3 +1,5 @@
+import Basics
+import ConduitContract
 import Foundation
 
 // What the templates show. Templates reach fields by name through the context stack, and a
@@ -45,7 +47,7 @@ struct AuthorView: Sendable {
     init(_ profile: Profile) {
         username = profile.username
         profilePath = Paths.profile(profile.username)
-        let image = (profile.image ?? "").isEmpty ? nil : profile.image.flatMap { SafeHTML.url($0, schemes: SafeHTML.imageSchemes) }
+        let image = profile.image.isEmpty ? nil : SafeHTML.url(profile.image, schemes: SafeHTML.imageSchemes)
         avatarURL = image ?? ""
         hasAvatar = image != nil
     }
@@ -70,7 +72,7 @@ struct FavoriteButton: Sendable {
     let canToggle: Bool
     let accessibleLabel: String
 
-    init(_ article: Article, signedIn: Bool) {
+    init(_ article: ArticleView, signedIn: Bool) {
         let path = Paths.article(article.slug)
         action = path + (article.favorited ? "/unfavorite" : "/favorite")
         favorited = article.favorited
@@ -105,7 +107,7 @@ struct ArticlePreview: Sendable {
     let date: DateView
     let favorite: FavoriteButton
 
-    init(_ article: Article, signedIn: Bool) {
+    init(_ article: ArticleView, signedIn: Bool) {
         path = Paths.article(article.slug)
         title = article.title
         description = article.description
@@ -231,28 +233,24 @@ struct FormErrors: Sendable {
 
 /// The site's paths, with their variable parts percent-encoded.
 enum Paths {
-    static func article(_ slug: String) -> String { "/article/" + segment(slug) }
-    static func editor(_ slug: String) -> String { "/editor/" + segment(slug) }
-    static func profile(_ username: String) -> String { "/profile/" + segment(username) }
+    static func article(_ slug: String) -> String { "/article/" + slug.urlComponentEncoded }
+    static func editor(_ slug: String) -> String { "/editor/" + slug.urlComponentEncoded }
+    static func profile(_ username: String) -> String { "/profile/" + username.urlComponentEncoded }
 
     static func search(_ words: String, page: Int = 1) -> String {
-        "/search?q=" + segment(words) + (page > 1 ? "&page=\(page)" : "")
+        "/search?q=" + words.urlComponentEncoded + (page > 1 ? "&page=\(page)" : "")
     }
 
     /// The blog's Atom feed, or, like the home page with `?tag=`, a tag's.
-    static func feed(tag: String? = nil) -> String { "/feed.atom" + (tag.map { "?tag=" + segment($0) } ?? "") }
+    static func feed(tag: String? = nil) -> String { "/feed.atom" + (tag.map { "?tag=" + $0.urlComponentEncoded } ?? "") }
     static func profileFeed(_ username: String) -> String { profile(username) + "/feed.atom" }
 
     static func home(tag: String? = nil, feed: Bool = false, page: Int = 1) -> String {
         var query: [String] = []
         if feed { query.append("feed=following") }
-        if let tag { query.append("tag=" + segment(tag)) }
+        if let tag { query.append("tag=" + tag.urlComponentEncoded) }
         if page > 1 { query.append("page=\(page)") }
         return query.isEmpty ? "/" : "/?" + query.joined(separator: "&")
-    }
-
-    static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .urlUnreservedASCII) ?? ""
     }
 
     /// `path` when it is a path of this site (so that a form cannot send the visitor elsewhere), else `fallback`.

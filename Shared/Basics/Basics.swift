@@ -5,5 +5,7 @@
 //   and PostgreSQL take (NIO's `TimeAmount(_:)` is NIO's own).
 // - `Logger.component(_:)`: the tag that says which piece of a service wrote a log line.
 // - `ExpiringCache`: a bounded map whose entries expire, shared between tasks.
+// - `Data.base64URLEncoded` and `Data(base64URLEncoded:)`, `String.nonEmpty`, and
+//   `String.urlComponentEncoded` (a path segment or query value, percent-encoded).
 //
-// Depends on swift-log and swift-service-lifecycle only.
+// Depends on Foundation, swift-log and swift-service-lifecycle only.

@@ -1,3 +1,4 @@
+import ConduitContract
 import Events
 import Foundation
 import HTTPKit
@@ -77,13 +78,13 @@ struct AnalyticsWorld: Sendable {
 
     /// The author's numbers, once `condition` holds for them (polled; never by time alone).
     func analytics(
-        of author: AuthenticatedUser, _ client: any TestClientProtocol, when condition: (AnalyticsController.AuthorAnalytics) -> Bool
-    ) async throws -> AnalyticsController.AuthorAnalytics {
-        var latest: AnalyticsController.AuthorAnalytics?
+        of author: AuthenticatedUser, _ client: any TestClientProtocol, when condition: (AuthorAnalytics) -> Bool
+    ) async throws -> AuthorAnalytics {
+        var latest: AuthorAnalytics?
         let held = try await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
             let reply = try await client.send(.get, "/api/analytics?days=7", as: author)
             guard reply.status == .ok else { return false }
-            latest = try reply.json(AnalyticsController.AuthorResponse.self).analytics
+            latest = try reply.json(AuthorAnalyticsResponse.self).analytics
             return latest.map(condition) ?? false
         }
         let numbers = try #require(latest)

@@ -1,3 +1,4 @@
+import ConduitContract
 import Crypto
 import Events
 import Foundation
@@ -50,7 +51,7 @@ struct AnalyticsTests {
                 try await world.producer.publish(UserFollowed(follow: FollowRelation(followerID: cyd.id, followeeID: ann.id)))
                 try await world.producer.publish(UserUnfollowed(follow: FollowRelation(followerID: cyd.id, followeeID: ann.id)))
 
-                let expected = AnalyticsController.Counts(reads: 7, uniqueReaders: 4, favorites: 1, comments: 1, followers: 1)
+                let expected = AnalyticsCounts(reads: 7, uniqueReaders: 4, favorites: 1, comments: 1, followers: 1)
                 let numbers = try await world.analytics(of: ann, client) { $0.totals == expected }
                 #expect(numbers.totals == expected)
                 #expect(numbers.days == 7 && numbers.daily.count == 7)
@@ -62,21 +63,21 @@ struct AnalyticsTests {
                 #expect(numbers.topArticles.first?.favorites == 1 && numbers.topArticles.first?.comments == 1)
 
                 // A net count passes through its final value on the way (the favorites go 1, 2, 1): wait for the article's too.
-                let expectedForDragons = AnalyticsController.Counts(reads: 6, uniqueReaders: 3, favorites: 1, comments: 1, followers: nil)
+                let expectedForDragons = AnalyticsCounts(reads: 6, uniqueReaders: 3, favorites: 1, comments: 1, followers: nil)
                 var article = try await client.send(.get, "/api/analytics/articles/\(dragons.slug)?days=30", as: ann)
                 _ = try await eventually(timeout: .seconds(120)) {
                     article = try await client.send(.get, "/api/analytics/articles/\(dragons.slug)?days=30", as: ann)
-                    return try article.json(AnalyticsController.ArticleResponse.self).articleAnalytics.totals == expectedForDragons
+                    return try article.json(ArticleAnalyticsResponse.self).articleAnalytics.totals == expectedForDragons
                 }
                 #expect(article.status == .ok)
-                let dragonNumbers = try article.json(AnalyticsController.ArticleResponse.self).articleAnalytics
+                let dragonNumbers = try article.json(ArticleAnalyticsResponse.self).articleAnalytics
                 #expect(dragonNumbers.title == "Dragons" && dragonNumbers.daily.count == 30)
-                #expect(dragonNumbers.totals == AnalyticsController.Counts(reads: 6, uniqueReaders: 3, favorites: 1, comments: 1, followers: nil))
+                #expect(dragonNumbers.totals == AnalyticsCounts(reads: 6, uniqueReaders: 3, favorites: 1, comments: 1, followers: nil))
                 #expect(!article.text.contains("followers"))
 
                 // Bob sees nothing of Ann's: his own numbers are zeros, her article is not his.
-                let bobs = try await client.send(.get, "/api/analytics", as: bob).json(AnalyticsController.AuthorResponse.self).analytics
-                #expect(bobs.totals == AnalyticsController.Counts(reads: 0, uniqueReaders: 0, favorites: 0, comments: 0, followers: 0))
+                let bobs = try await client.send(.get, "/api/analytics", as: bob).json(AuthorAnalyticsResponse.self).analytics
+                #expect(bobs.totals == AnalyticsCounts(reads: 0, uniqueReaders: 0, favorites: 0, comments: 0, followers: 0))
                 #expect(bobs.topArticles.isEmpty && bobs.daily.count == 30)
                 #expect(try await client.send(.get, "/api/analytics/articles/\(dragons.slug)", as: bob).status == .forbidden)
                 #expect(try await client.send(.get, "/api/analytics/articles/no-such-article", as: ann).status == .notFound)
@@ -104,7 +105,7 @@ struct AnalyticsTests {
             let ann = try await world.user("ann")
             let bob = try await world.user("bob")
             let article = world.article(by: ann, "Replayed")
-            let expected = AnalyticsController.Counts(reads: 3, uniqueReaders: 2, favorites: 1, comments: 1, followers: 1)
+            let expected = AnalyticsCounts(reads: 3, uniqueReaders: 2, favorites: 1, comments: 1, followers: 1)
             try await world.withAnalytics { client in
                 try await world.producer.publish(ArticleCreated(article: article))
                 try await client.read("/api/articles/\(article.slug)", token: bob.token)

@@ -1,3 +1,4 @@
+import ConduitContract
 import Foundation
 import JWTKit
 import TestSupport

@@ -1,4 +1,5 @@
 import Basics
+import ConduitContract
 import Events
 import Foundation
 import Hummingbird
@@ -43,7 +44,7 @@ struct NotifierTests {
                 #expect(emails.allSatisfy { $0.header("From")?.contains("<no-reply@inkwell.local>") == true && $0.header("Date") != nil })
 
                 let feed = try await client.send(.get, "/api/notifications", as: try await world.token(for: ann)).json(
-                    NotificationsController.ListResponse.self)
+                    MultipleNotificationsResponse.self)
                 // Events of different topics arrive in any order; the feed is newest first.
                 #expect(feed.notificationsCount == 4)
                 #expect(Set(feed.notifications.map(\.kind)) == ["favorited", "commented", "followed", "welcome"])
@@ -51,10 +52,10 @@ struct NotifierTests {
                 #expect(feed.notifications.first { $0.kind == "favorited" }?.message == "\(bob.username) favorited Dragons")
                 #expect(feed.notifications.allSatisfy { $0.email == "sent" })
                 let page = try await client.send(.get, "/api/notifications?limit=2&offset=1", as: try await world.token(for: ann)).json(
-                    NotificationsController.ListResponse.self)
+                    MultipleNotificationsResponse.self)
                 #expect(page.notifications == Array(feed.notifications[1...2]) && page.notificationsCount == 4)
                 let bobs = try await client.send(.get, "/api/notifications", as: try await world.token(for: bob)).json(
-                    NotificationsController.ListResponse.self)
+                    MultipleNotificationsResponse.self)
                 #expect(bobs.notifications.map(\.kind) == ["welcome"])
                 #expect(try await client.send(.get, "/api/notifications").status == .unauthorized)
             }

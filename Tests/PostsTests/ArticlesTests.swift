@@ -1,3 +1,4 @@
+import ConduitContract
 import Events
 import Foundation
 import HTTPKit

@@ -1,3 +1,4 @@
+import ConduitContract
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -7,11 +8,11 @@ import Testing
 
 /// What the feeds and the search page make of the services' answers, without the services.
 @Suite struct FeedAndSearchViewTests {
-    static func article(title: String = "Dragons", body: String? = "# Fly\n\nThey **fly**.", excerpt: String? = nil) -> Article {
-        Article(
+    static func article(title: String = "Dragons", body: String? = "# Fly\n\nThey **fly**.", excerpt: String? = nil) -> ArticleView {
+        ArticleView(
             slug: "dragons", title: title, description: "All about <dragons> & more", body: body, excerpt: excerpt, tagList: ["fire", "a&b"],
             createdAt: "2025-11-26T12:25:00.000Z", updatedAt: "2025-11-27T08:00:00.000Z", favorited: false, favoritesCount: 0,
-            author: Profile(username: "jake", bio: nil, image: nil, following: nil)
+            author: Profile(username: "jake", bio: "", image: "", following: false)
         )
     }
 

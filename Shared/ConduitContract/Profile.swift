@@ -13,13 +13,8 @@ public struct Profile: Codable, Sendable, Equatable {
     }
 }
 
-extension Profile: JSONWritable {
-    public func write(to json: inout JSONOutput) {
-        json.object { json in
-            json.field("username", username)
-            json.field("bio", bio)
-            json.field("image", image)
-            json.field("following", following)
-        }
-    }
+public struct ProfileResponse: Codable, Sendable, Equatable {
+    public var profile: Profile
+
+    public init(profile: Profile) { self.profile = profile }
 }
