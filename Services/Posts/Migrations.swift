@@ -116,8 +116,8 @@ enum PostsMigrations {
                 name: "newest_articles_by_the_index",
                 statements: [
                     // The generic plan costs `LIMIT page_limit` at 10% of the articles; once the
-                    // statistics grew past ~100,000 rows it chose a parallel scan of every article and a
-                    // sort (42 ms) over the newest-first index (0.5 ms). With sorts priced out, only the
+                    // statistics grew large it chose a parallel scan of every article and a sort over the
+                    // newest-first index, many times slower. With sorts priced out, only the
                     // index gives the order, whatever the statistics say.
                     "ALTER FUNCTION newest_articles(uuid, bigint, bigint) SET enable_sort = off"
                 ]),

@@ -3,8 +3,7 @@ import ServiceLifecycle
 
 /// Hands the allocator's free pages back to the system every `interval`. glibc's malloc keeps what
 /// a burst of requests freed inside its arenas, mapped and counted in the replica's resident
-/// memory: after the read load, `malloc_trim` (called from gdb) returned 4.5 MB of a posts
-/// replica's 64. Trimming a settled heap takes microseconds.
+/// memory, and `malloc_trim` returns it. Trimming a settled heap is cheap.
 public struct AllocatorTrim: Service {
     let interval: Duration
     let trim: @Sendable () -> Void

@@ -21,9 +21,8 @@ public struct DatabaseConfiguration: Sendable, Equatable {
     public var tls: DatabaseTLS
 
     /// A replica's pool. Replicas are the unit of scale, and more connections per replica only made
-    /// their queries wait for each other inside PostgreSQL: two posts replicas with 10 each read one
-    /// article at random through the gateway with a p99 of 24–40 ms, with 4 each 18–24 ms, and
-    /// served no fewer requests a second (2 cores).
+    /// their queries wait for each other inside PostgreSQL: with 10 each, two posts replicas had a
+    /// worse p99 for one article than with 4, and served no more requests a second.
     public static let defaultMaxConnections = 4
 
     public init(
@@ -108,15 +107,15 @@ public struct DatabaseConfiguration: Sendable, Equatable {
         )
         // Every connection the pool parks arms a keep-alive timer and an idle timer: sleeping tasks
         // that a cancellation does not free before their deadline (30 and 60 s by default). Under
-        // the read load they held 20 MB per replica, and their wake-ups after it doubled an idle
-        // replica's CPU. So no keep-alive query (a connection the server closed is noticed at once
+        // the read load they held megabytes per replica, and their wake-ups after it kept an idle
+        // replica busy. So no keep-alive query (a connection the server closed is noticed at once
         // anyway), and idle connections are closed after 10 s.
         configuration.options.maximumConnections = maxConnections
         configuration.options.keepAliveBehavior = nil
         configuration.options.connectionIdleTimeout = .seconds(10)
         configuration.options.connectTimeout = connectTimeout
         // No JIT compilation: the services' queries are short, and a plan costed above
-        // `jit_above_cost` (the home page's generic plan is) spent 25 ms compiling for 0.2 ms of work.
+        // `jit_above_cost` (the home page's generic plan is) spent far longer compiling than running.
         configuration.options.additionalStartupParameters = [("statement_timeout", "\(statementTimeout.milliseconds)"), ("jit", "off")]
         return configuration
     }
