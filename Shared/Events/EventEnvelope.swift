@@ -14,7 +14,7 @@ public enum EventTopic: String, Sendable, CaseIterable, Codable {
 
     public static func isDeadLetterTopic(_ name: String) -> Bool { name.hasSuffix(deadLetterSuffix) }
 
-    /// scripts/lib/check-deploy reads the topics' names from this enum's cases and this suffix.
+    /// scripts/lib/bin/check-deploy reads the topics' names from this enum's cases and this suffix.
     static let deadLetterSuffix = ".dlq"
 }
 

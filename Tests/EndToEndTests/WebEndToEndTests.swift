@@ -20,6 +20,16 @@ extension EndToEnd {
             #expect(api.headers["Access-Control-Allow-Origin"] == ["*"])
         }
 
+        @Test func theSignInAndSignUpPagesAreServed() async throws {
+            for (path, title) in [("/login", "Sign in"), ("/register", "Sign up")] {
+                let page = try await request(.GET, Stack.gateway + path)
+                #expect(page.status == 200, "\(path)")
+                #expect(page.headers["Content-Type"].first == "text/html; charset=utf-8", "\(path)")
+                #expect(page.body.contains(#"<html lang="en">"#), "\(path)")
+                #expect(page.body.contains("<title>\(title) · Inkwell</title>"), "\(path)")
+            }
+        }
+
         @Test func theStylesheetIsCachedForAYear() async throws {
             let home = try await request(.GET, Stack.gateway + "/login")
             let path = try (home.body.firstMatch(of: /href="(\/assets\/style-[0-9a-f]+\.css)"/)?.1).unwrap("the stylesheet's path")

@@ -1,4 +1,4 @@
--- Searches the seeded data set (scripts/lib/seed-posts.sql) as the user of $BENCH_TOKEN, past the
+-- Searches the seeded data set (scripts/lib/sql/seed-posts.sql) as the user of $BENCH_TOKEN, past the
 -- gateway's cache: one kind of search ($BENCH_SEARCH), or all of them in equal parts ("mix"):
 --   rare: an article's number (one article holds it); tag: a tag's word (about 6% of them);
 --   common: a word that every article holds, so that the most work is ranking the candidates;

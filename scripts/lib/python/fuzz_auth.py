@@ -1,4 +1,4 @@
-"""Schemathesis hooks for scripts/lib/fuzz-api: every request carries `Authorization: Token <jwt>`,
+"""Schemathesis hooks for scripts/lib/bin/fuzz-api: every request carries `Authorization: Token <jwt>`,
 the token of a user registered through the gateway ($INKWELL_FUZZ_API, e.g. http://127.0.0.1:8080/api).
 
 A fuzzed `PUT /api/user` that changes the password or email ends the sessions of earlier tokens, so

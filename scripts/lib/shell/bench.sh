@@ -72,7 +72,7 @@ bench_register() {
 
 # bench_seed: registers the benchmark's user (bench_register) and seeds every service's database
 # with BENCH_USERS users, BENCH_ARTICLES articles and 2 comments on each of BENCH_COMMENTED
-# articles (scripts/lib/seed-*.sql). Needs stack.sh and a running stack.
+# articles (scripts/lib/sql/seed-*.sql). Needs stack.sh and a running stack.
 bench_seed() {
     local bench_user service started=$SECONDS
     bench_register bench
@@ -82,11 +82,11 @@ bench_seed() {
     step "seeding $BENCH_USERS users, $BENCH_ARTICLES articles, $((BENCH_COMMENTED * 2)) comments"
     say "  posts:"
     psql -q "$(database_url posts)" -v users="$BENCH_USERS" -v articles="$BENCH_ARTICLES" -v bench_user="$bench_user" \
-        -f "$INKWELL_ROOT/scripts/lib/seed-posts.sql"
+        -f "$INKWELL_ROOT/scripts/lib/sql/seed-posts.sql"
     for service in auth comments notifier; do
         say "  $service"
         psql -q "$(database_url "$service")" -v service="$service" -v users="$BENCH_USERS" -v commented="$BENCH_COMMENTED" \
-            -f "$INKWELL_ROOT/scripts/lib/seed-others.sql"
+            -f "$INKWELL_ROOT/scripts/lib/sql/seed-others.sql"
     done
     say "    seeded in $((SECONDS - started))s"
 }

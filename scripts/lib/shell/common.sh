@@ -1,7 +1,7 @@
 # Shared by the scripts in scripts/: paths, logging and small helpers.
 # shellcheck shell=bash
 
-INKWELL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+INKWELL_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)
 INKWELL_CACHE=${INKWELL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/inkwell}
 INKWELL_VENV=$INKWELL_CACHE/venv
 RDKAFKA_MIN_VERSION=2.8.0

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Checks that the documentation's references resolve (run by scripts/lib/check-deploy).
+"""Checks that the documentation's references resolve (run by scripts/lib/bin/check-deploy).
 
 In README.md and docs/*.md:
   - every relative link or image, [text](path) and [text](path#anchor), names a file or folder of
@@ -154,7 +154,7 @@ def check_references(root, anchor_cache, counts):
 
 
 def main():
-    root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[2]).resolve()
+    root = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).resolve().parents[3]).resolve()
     anchor_cache = {}
     counts = {"links": 0, "paths": 0, "references": 0}
     problems = []

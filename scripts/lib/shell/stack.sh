@@ -335,7 +335,7 @@ write_nginx_config() {
     local replicas=$1 service bases=""
     for service in "${SERVICES[@]}"; do bases+="${bases:+,}$service=${SERVICE_BASE_PORT[$service]}"; done
     mkdir -p "$INKWELL_STATE/nginx/tmp" "$LOG_DIR"
-    "$INKWELL_ROOT/scripts/lib/render-nginx" native "$INKWELL_STATE" "$GATEWAY_PORT" "$replicas" "$bases" > "$INKWELL_STATE/nginx/nginx.conf"
+    "$INKWELL_ROOT/scripts/lib/python/render_nginx.py" native "$INKWELL_STATE" "$GATEWAY_PORT" "$replicas" "$bases" > "$INKWELL_STATE/nginx/nginx.conf"
 }
 
 nginx_running() {

@@ -1,5 +1,5 @@
 """Checks the rendered production overlay and its Strimzi example against the code (run by
-scripts/lib/check-deploy with the venv's Python, which has PyYAML):
+scripts/lib/bin/check-deploy with the venv's Python, which has PyYAML):
 
   python check_production.py EVENT_TOPICS DEAD_LETTER_SUFFIX production.yaml strimzi.yaml
 
