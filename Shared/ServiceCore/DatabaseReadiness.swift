@@ -1,18 +1,14 @@
 import HTTPCore
-import Logging
 import Persistence
-import PostgresNIO
 
 extension ReadinessCheck {
-    /// The database answers through the pool; at once not ready while its monitor finds it unreachable.
-    public static func database(_ client: PostgresClient, availability: DatabaseAvailability, logger: Logger) -> ReadinessCheck {
+    /// Whether the database monitor finds the database reachable, on its own connection. Not a
+    /// query through the pool: a pool busy with requests (or with the outbox relay waiting out an
+    /// absent broker in its transaction) is serving, and a readiness that waited for it took a
+    /// loaded replica out of service.
+    public static func database(availability: DatabaseAvailability) -> ReadinessCheck {
         ReadinessCheck(name: "database") {
             guard availability.isReachable else { throw NotReady(reason: "unreachable: the database monitor finds it unreachable") }
-            do {
-                try await client.query("SELECT 1", logger: logger)
-            } catch {
-                throw NotReady(reason: "unreachable: \(DatabaseErrors.describe(error))")
-            }
         }
     }
 }

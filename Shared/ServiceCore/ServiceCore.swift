@@ -50,7 +50,7 @@ public struct ServiceCore: Sendable {
     public func makeRouter(readinessChecks: [ReadinessCheck] = [], healthDetails: [HealthDetail] = []) -> Router<AppRequestContext> {
         let router = makeBareRouter()
         http.addHealthAndMetricsRoutes(
-            to: router, checks: [.database(database, availability: databaseAvailability, logger: logger)] + readinessChecks, details: healthDetails)
+            to: router, checks: [.database(availability: databaseAvailability)] + readinessChecks, details: healthDetails)
         return router
     }
 
