@@ -168,8 +168,14 @@ struct DatabaseTests {
         // Nothing listens on port 1: the check fails the way it does while PostgreSQL is stopped.
         let core = ServiceCore(configuration: try testConfiguration(databaseURL: "postgres://nobody:x@127.0.0.1:1/none"))
         let router = core.makeRouter()
-        let app = Application(router: router, services: [core.database], logger: core.logger)
+        let monitor = DatabaseMonitor(configuration: core.configuration.database, availability: core.databaseAvailability, logger: core.logger)
+        let app = Application(router: router, services: [core.database, monitor], logger: core.logger)
         try await app.test(.router) { client in
+            // Readiness is what the database monitor finds, once it has looked.
+            let unready = try await eventually(timeout: .seconds(60)) {
+                try await client.execute(uri: "/health/ready", method: .get).status == .serviceUnavailable
+            }
+            #expect(unready)
             try await client.execute(uri: "/health/ready", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 let errors = try conduitErrors(response.body)
