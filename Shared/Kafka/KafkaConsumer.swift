@@ -26,6 +26,8 @@ public final class KafkaConsumer: Sendable {
         var known: [String: KafkaAdmin.TopicDescription] = [:]
         var lastCheck: ContinuousClock.Instant?
         var uncommitted: [String: KafkaAdmin.TopicDescription] = [:]
+        var refusedCommits = 0
+        var nextCommit: ContinuousClock.Instant?
     }
     static let incarnationCheckInterval = Duration.seconds(2)
 
@@ -168,7 +170,10 @@ public final class KafkaConsumer: Sendable {
     /// few seconds (on the poll thread) this compares the topics' ids with those seen before; for
     /// a topic created anew it reads the partitions it holds from the start and commits offset 0
     /// for every partition of the topic, for the whole group (handlers are idempotent: what is
-    /// read twice changes nothing). A commit refused (a rebalance under way) is tried again.
+    /// read twice changes nothing). A commit refused (a rebalance under way) is tried again, while
+    /// this member holds an assignment and later each time: librdkafka answers a refused commit
+    /// by rejoining the group, so two members retrying at a fixed pace kept each other's
+    /// rebalances going and the group never consumed.
     private func readRecreatedTopicsFromTheStart() {
         let now = ContinuousClock.now
         let due = incarnations.withLock { state in
@@ -189,7 +194,9 @@ public final class KafkaConsumer: Sendable {
             return (recreated, state.uncommitted)
         }
         if !recreated.isEmpty { restart(recreated) }
-        guard !uncommitted.isEmpty else { return }
+        guard !uncommitted.isEmpty, context.isAssigned.load(ordering: .relaxed) else { return }
+        let commitDue = incarnations.withLock { state in state.nextCommit.map { now >= $0 } ?? true }
+        guard commitDue else { return }
         let everyPartition = rd_kafka_topic_partition_list_new(Int32(uncommitted.values.map(\.partitions).reduce(0, +)))
         defer { rd_kafka_topic_partition_list_destroy(everyPartition) }
         for (topic, description) in uncommitted {
@@ -198,8 +205,15 @@ public final class KafkaConsumer: Sendable {
             }
         }
         let committed = rd_kafka_commit(handle.pointer, everyPartition, 0)
-        if committed == RD_KAFKA_RESP_ERR_NO_ERROR {
-            incarnations.withLock { state in for topic in uncommitted.keys { state.uncommitted[topic] = nil } }
+        incarnations.withLock { state in
+            if committed == RD_KAFKA_RESP_ERR_NO_ERROR {
+                for topic in uncommitted.keys { state.uncommitted[topic] = nil }
+                state.refusedCommits = 0
+                state.nextCommit = nil
+            } else {
+                state.refusedCommits += 1
+                state.nextCommit = now + min(Self.incarnationCheckInterval * (1 << min(state.refusedCommits, 4)), .seconds(30))
+            }
         }
         logger.warning(
             "topics created anew on the broker (it lost its log): reading them again from the start",
