@@ -4,6 +4,11 @@ local token = os.getenv("BENCH_TOKEN")
 local articles = tonumber(os.getenv("BENCH_ARTICLES"))
 local commented = tonumber(os.getenv("BENCH_COMMENTED"))
 local counter = 0
+-- A pause before each request ($BENCH_WRITE_PAUSE_MS, the soak's): a steady stream instead of a flood.
+local pause = tonumber(os.getenv("BENCH_WRITE_PAUSE_MS") or "0")
+if pause > 0 then
+    function delay() return pause end
+end
 
 function init(args)
     math.randomseed(os.time() + math.random(1000000))
