@@ -16,8 +16,11 @@ extension ArticleRepository {
             return (rows.map(\.article), total)
         }
         if let search = filter.search {
-            let rows = try await database.query(ArticleSearch.page(filter, search: search, page: page, viewer: viewer), logger: logger)
-                .map(ArticleSearch.hit).reduce(into: []) { $0.append($1) }
+            let windowStart = try await ArticleSearch.windowStart(database: database, logger: logger)
+            let rows = try await database.query(
+                ArticleSearch.page(filter, search: search, page: page, viewer: viewer, windowStart: windowStart), logger: logger
+            )
+            .map(ArticleSearch.hit).reduce(into: []) { $0.append($1) }
             if let total = rows.first?.total { return (rows.map(\.article), total) }
             if try await ArticleSearch.findsNothingByItself(search, database: database, logger: logger) {
                 throw ConduitError(

@@ -20,9 +20,10 @@ enum ArticleSearch {
     /// ``ArticleSearch/excerptHTML(_:)`` turns into `<mark>` once the rest is escaped.
     static let headlineOptions = "StartSel=\u{2}, StopSel=\u{3}, MaxWords=30, MinWords=12, ShortWord=3, MaxFragments=2, FragmentDelimiter=\" … \""
 
-    /// How many of the newest articles a search that leaves words out looks among first (see
-    /// ``page(_:search:page:viewer:)``): enough to hold the candidates of a word that 5% of them hold.
+    /// How many of the newest articles a search looks among first (see ``page(_:search:page:viewer:windowStart:)``):
+    /// enough to hold the candidates of a word that 5% of them hold.
     static let recentWindow = 4000
+
     /// How much of the body's opening is the excerpt of a hit whose body holds none of the words.
     static let openingLength = 200
 
@@ -49,40 +50,46 @@ extension ArticleSearch {
         "article_search_query(\(bindings.bind(search)))"
     }
 
+    /// When the newest ``recentWindow`` articles begin (the distant past while there are fewer): what a page
+    /// of a search is given as its `windowStart`. Any earlier time would do as well (the window would
+    /// only be wider), so it may be read before the page, on another connection.
+    static func windowStart(database: PostgresClient, logger: Logger) async throws -> Date {
+        let rows = try await database.query(
+            "SELECT created_at FROM articles ORDER BY created_at DESC, id DESC OFFSET \(recentWindow - 1) LIMIT 1", logger: logger)
+        for try await start in rows.decode(Date.self) { return start }
+        return .distantPast
+    }
+
     /// A page of a search: its newest ``ArticleSearch/candidates`` matches, ranked by relevance
     /// (`ts_rank`: the title weighs most, then the description and tags, then the body), then newest
     /// first; each row with the number of those matches and an excerpt of its body around the words
     /// found (`ts_headline`, only for the page's rows whose body holds them, as the vector's body part
     /// says; the others get the body's opening, which costs no parsing).
     ///
-    /// The newest matches come from the newest-first index (read until enough match: a common word)
-    /// or from the GIN index (every match, then the newest: a rare one), as the planner estimates.
-    /// Its estimate for a word and a word left out assumes they are unrelated, and for "tag7 -tag7"
-    /// it expected many matches and read every article through the first: such a search looks among
-    /// the newest ``ArticleSearch/recentWindow`` articles first, and only if too few of them match,
-    /// reads the GIN index's matches.
-    static func page(_ filter: ArticleFilter, search: String, page: Page, viewer: UUID?) -> PostgresQuery {
+    /// The matches are looked for among the articles written since `windowStart` first (see
+    /// ``windowStart(database:logger:)``): when they hold ``ArticleSearch/candidates`` matches, those
+    /// are the newest. With the window's start bound as a value, the planner knows how few articles
+    /// it holds and intersects the GIN index's matches with the newest-first index's range, instead
+    /// of testing the newest articles one by one until enough match (a word that a few percent of the
+    /// articles hold, such as a tag's, took thousands of tests). Only when the window holds too few
+    /// matches (a rare word, a phrase) are all matches read, from the GIN index or the newest-first
+    /// index as the planner estimates. Its estimate for a word and a word left out assumes they are
+    /// unrelated, and for "tag7 -tag7" it expected many matches and read every article through the
+    /// first: such a search's fallback is kept from the newest-first index.
+    static func page(_ filter: ArticleFilter, search: String, page: Page, viewer: UUID?, windowStart: Date) -> PostgresQuery {
         var bindings = PostgresBindings(capacity: 16)
         bindings.append(viewer)
         let query = Self.query(search, bindings: &bindings)
         let leavesOut = "querytree(\(query)) <> \(query)::text"
-        var others = filter
-        others.search = nil
-        let otherConditions = others.conditions(tagLimit: nil, bindings: &bindings)
         let conditions = filter.conditions(tagLimit: nil, bindings: &bindings)
         let omits = bindings.bind(ArticleSearch.excerptOmits)
         let candidates = Self.candidates
         let sql =
             """
             WITH recent AS MATERIALIZED (
-                SELECT r.id, r.created_at, r.search_vector FROM (
-                    SELECT a.id, a.created_at, a.search_vector FROM articles a
-                    WHERE \(otherConditions) AND \(leavesOut)
-                    ORDER BY a.created_at DESC, a.id DESC
-                    LIMIT \(Self.recentWindow)
-                ) r
-                WHERE r.search_vector @@ \(query)
-                ORDER BY r.created_at DESC, r.id DESC
+                SELECT a.id, a.created_at, a.search_vector FROM articles a
+                WHERE \(conditions) AND a.created_at >= \(bindings.bind(windowStart))
+                ORDER BY a.created_at DESC, a.id DESC
                 LIMIT \(candidates)
             ), matches AS (
                 SELECT * FROM recent WHERE (SELECT count(*) FROM recent) = \(candidates)
