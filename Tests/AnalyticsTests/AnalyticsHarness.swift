@@ -14,9 +14,8 @@ import Testing
 
 @testable import Analytics
 
-/// A broker and a scratch database of the test's own, with a producer to publish events as the
-/// other services' relays would. Its topics have one partition each, so that an event published
-/// last on a topic is also consumed last.
+/// The world of ``EventWorld`` (its topics one partition each, so that an event published last on
+/// a topic is also consumed last), for analytics.
 struct AnalyticsWorld: Sendable {
     let brokers: String
     let databaseURL: String
@@ -25,28 +24,10 @@ struct AnalyticsWorld: Sendable {
     let tokens: TokenFactory
 
     static func run(_ body: @Sendable (AnalyticsWorld) async throws -> Void) async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            let (broker, port) = try await PrivateBroker.start()
-            let brokers = "127.0.0.1:\(port)"
-            let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
-            let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: TestKafka.logger)
-            do {
-                try await whileRunning([database, producer]) {
-                    let topics = EventTopic.allCases.flatMap { [$0.rawValue, $0.deadLetterTopic] }
-                    guard
-                        try await withDeadline(
-                            .seconds(30), "creating topics",
-                            { await producer.ensureTopics(topics, TopicProvisioning(partitions: 1), logger: TestKafka.logger) })
-                    else {
-                        throw TimedOut(what: "creating topics")
-                    }
-                    try await body(AnalyticsWorld(brokers: brokers, databaseURL: url, database: database, producer: producer, tokens: TokenFactory()))
-                }
-            } catch {
-                await broker.stop()
-                throw error
-            }
-            await broker.stop()
+        try await EventWorld.run(partitions: 1) { world in
+            try await body(
+                AnalyticsWorld(
+                    brokers: world.brokers, databaseURL: world.databaseURL, database: world.database, producer: world.producer, tokens: world.tokens))
         }
     }
 

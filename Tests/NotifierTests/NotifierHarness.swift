@@ -13,8 +13,7 @@ import TestSupport
 
 @testable import Notifier
 
-/// A broker, an SMTP sink and a scratch database of the test's own, with a producer to publish
-/// events as the other services' relays would.
+/// The world of ``EventWorld`` and an SMTP sink, for the notifier.
 struct NotifierWorld: Sendable {
     let brokers: String
     let sink: SMTPSink
@@ -24,34 +23,19 @@ struct NotifierWorld: Sendable {
     let tokens: TokenFactory
 
     static func run(_ body: @Sendable (NotifierWorld) async throws -> Void) async throws {
-        try await TestDatabase.withScratchDatabase { url in
-            let (broker, port) = try await PrivateBroker.start()
-            let sink = try await SMTPSink()
-            let brokers = "127.0.0.1:\(port)"
-            let database = PostgresClient(configuration: try DatabaseConfiguration(url: url, variable: "test").postgresClientConfiguration)
-            let producer = try KafkaProducer(configuration: TestKafka.configuration(brokers: brokers), logger: TestKafka.logger)
-            do {
-                try await whileRunning([database, producer]) {
-                    // The topics exist before anything is published, as they do once any service has started.
-                    let topics = EventTopic.allCases.flatMap { [$0.rawValue, $0.deadLetterTopic] }
-                    guard
-                        try await withDeadline(
-                            .seconds(30), "creating topics",
-                            { await producer.ensureTopics(topics, TopicProvisioning(partitions: 3), logger: TestKafka.logger) })
-                    else {
-                        throw TimedOut(what: "creating topics")
-                    }
-                    try await body(
-                        NotifierWorld(brokers: brokers, sink: sink, databaseURL: url, database: database, producer: producer, tokens: TokenFactory()))
-                }
-            } catch {
-                await sink.remove()
-                await broker.stop()
-                throw error
+        let sink = try await SMTPSink()
+        do {
+            try await EventWorld.run(partitions: 3) { world in
+                try await body(
+                    NotifierWorld(
+                        brokers: world.brokers, sink: sink, databaseURL: world.databaseURL, database: world.database, producer: world.producer,
+                        tokens: world.tokens))
             }
+        } catch {
             await sink.remove()
-            await broker.stop()
+            throw error
         }
+        await sink.remove()
     }
 
     /// The settings a notifier of this world runs with.
