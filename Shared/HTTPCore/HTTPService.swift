@@ -12,11 +12,14 @@ public struct HTTPService: Sendable {
     /// Exports the spans when tracing is on; runs first in the service group, so that it stops last.
     let traceExport: (any Service)?
 
-    /// Bootstraps the process's tracer (before any HTTP client is made: AsyncHTTPClient takes it then).
+    /// Bootstraps the process's tracer (before any HTTP client is made: AsyncHTTPClient takes it then)
+    /// and its metrics (before any counter or gauge is made: one made earlier, such as the outbox
+    /// relay's, which a service makes before its router, counts nowhere).
     public init(configuration: HTTPConfiguration, logger: Logger? = nil) {
         self.configuration = configuration
         self.logger = logger ?? .service(configuration)
         self.traceExport = TraceExport.bootstrap(configuration, logger: self.logger)
+        _ = PrometheusMetrics.registry
     }
 
     /// A router whose middleware are, in order: the request's span (when tracing is on), its id, its
@@ -45,7 +48,6 @@ public struct HTTPService: Sendable {
 
     /// `/health/live`, `/health/ready` (`checks`, with `details` beside them) and `/metrics`.
     public func addHealthAndMetricsRoutes(to router: Router<AppRequestContext>, checks: [ReadinessCheck], details: [HealthDetail] = []) {
-        _ = PrometheusMetrics.registry
         HealthController(checks: checks, details: details, timeout: configuration.readinessTimeout).addRoutes(to: router)
         PrometheusMetrics.addRoutes(to: router)
     }

@@ -40,6 +40,16 @@ extension EndToEnd {
             #expect(page.headers["Content-Type"].first == "text/html; charset=utf-8")
         }
 
+        /// The relay's gauge is made before the service's router: it reaches `/metrics` only when the
+        /// metrics were bootstrapped first.
+        @Test(.nativeStackOnly) func everyReplicaWithAnOutboxExportsItsRelaysMetrics() async throws {
+            for (service, url) in Stack.replicaURLs where ["auth", "posts", "comments"].contains(service) {
+                let metrics = try await request(.GET, url + "/metrics")
+                #expect(metrics.status == 200, "\(service) at \(url)")
+                #expect(metrics.body.contains("inkwell_outbox_pending"), "\(service) at \(url): the outbox relay's gauge")
+            }
+        }
+
         @Test(.nativeStackOnly) func aBadConfigurationValueStopsTheServiceNamingTheVariable() async throws {
             let binary = try Stack.binDirectory.unwrap("INKWELL_BIN_DIR") + "/Posts"
             let (status, message) = try await ChildProcess.run(binary, environment: ["PORT": "not-a-port"])
