@@ -1,9 +1,18 @@
 -- Seeds the posts database for scripts/bench-posts: :users users, :articles articles (each with
--- 1 to 3 of 50 tags, newest first by one second each), 5 favorites per user, 20 follows per user,
--- and 20 follows and 10 favorites for the benchmark's own user (:'bench_user').
+-- 1 to 3 of 50 tags, newest first by one second each), :favorites favorites per user (5 unless
+-- given), 20 follows per user, and :bench_follows follows (20 unless given) and 10 favorites for the
+-- benchmark's own user (:'bench_user').
 -- Ids are md5-based so that the rows can refer to each other without lookups. Runs in one
 -- transaction; removes an earlier seed first.
 \set ON_ERROR_STOP on
+\if :{?favorites}
+\else
+\set favorites 5
+\endif
+\if :{?bench_follows}
+\else
+\set bench_follows 20
+\endif
 BEGIN;
 DELETE FROM favorites;
 DELETE FROM follows;
@@ -30,7 +39,7 @@ UPDATE article_totals SET articles_count = (SELECT count(*) FROM articles);
 \echo '    favorites and follows'
 INSERT INTO favorites (user_id, article_id)
 SELECT md5('seed-user-' || u)::uuid, md5('seed-article-' || (1 + (u * 7919 + k * 104729) % :articles))::uuid
-FROM generate_series(1, :users) AS u, generate_series(1, 5) AS k
+FROM generate_series(1, :users) AS u, generate_series(1, :favorites) AS k
 ON CONFLICT DO NOTHING;
 INSERT INTO favorites (user_id, article_id)
 SELECT :'bench_user'::uuid, md5('seed-article-' || (1 + k * 37))::uuid FROM generate_series(1, 10) AS k
@@ -42,7 +51,7 @@ FROM generate_series(1, :users) AS u, generate_series(1, 20) AS k
 WHERE 1 + (u * 31 + k * 977) % :users <> u
 ON CONFLICT DO NOTHING;
 INSERT INTO follows (follower_id, followee_id)
-SELECT :'bench_user'::uuid, md5('seed-user-' || (1 + k * 13))::uuid FROM generate_series(1, 20) AS k
+SELECT :'bench_user'::uuid, md5('seed-user-' || (1 + (k * 13) % :users))::uuid FROM generate_series(1, :bench_follows) AS k
 ON CONFLICT DO NOTHING;
 COMMIT;
 ANALYZE users, follows, articles, article_tags, favorites, tags, article_totals;
