@@ -54,4 +54,6 @@ INSERT INTO follows (follower_id, followee_id)
 SELECT :'bench_user'::uuid, md5('seed-user-' || (1 + (k * 13) % :users))::uuid FROM generate_series(1, :bench_follows) AS k
 ON CONFLICT DO NOTHING;
 COMMIT;
-ANALYZE users, follows, articles, article_tags, favorites, tags, article_totals;
+-- As autovacuum leaves a settled database: without the visibility map, an index-only read of a
+-- freshly loaded table visits every heap page (a reader's feed over 1,000 authors: 1.4 s, not 5 ms).
+VACUUM (ANALYZE) users, follows, articles, article_tags, favorites, tags, article_totals;
