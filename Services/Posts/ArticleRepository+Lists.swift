@@ -16,7 +16,7 @@ extension ArticleRepository {
             return (rows.map(\.article), total)
         }
         if let search = filter.search {
-            let windowStart = try await ArticleSearch.windowStart(database: database, logger: logger)
+            let windowStart = try await searchWindow.start(database: database, logger: logger)
             let rows = try await database.query(
                 ArticleSearch.page(filter, search: search, page: page, viewer: viewer, windowStart: windowStart), logger: logger
             )

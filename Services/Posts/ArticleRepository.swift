@@ -11,6 +11,7 @@ import PostgresNIO
 /// writes its event into the outbox in the same transaction.
 struct ArticleRepository: Sendable {
     let database: PostgresClient
+    let searchWindow = SearchWindow()
 }
 
 extension ArticleRepository {
