@@ -10,6 +10,9 @@ BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
 # The machine's load (1-minute average): other work on the machine moves every figure.
 load_average() { cut -d' ' -f1 /proc/loadavg; }
 
+# rss_kb NAME: the resident memory of replica NAME (e.g. posts-1) in kB.
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$RUN_DIR/$1.pid")/status"; }
+
 # bench_run LABEL PATH [SCRIPT]: runs wrk (with SCRIPT from scripts/lib/wrk, if given), prints its
 # report to stderr and "REQ/S P50 P99 FAILED LOAD" on stdout.
 bench_run() {

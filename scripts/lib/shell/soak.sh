@@ -11,11 +11,6 @@ SOAK_WRITE_PAUSE_MS=${SOAK_WRITE_PAUSE_MS:-50}
 # Memory growth is measured from this minute on: the first minutes fill pools and caches.
 SOAK_SETTLED_MINUTE=${SOAK_SETTLED_MINUTE:-5}
 
-# rss_kb NAME: a replica's resident memory in kB.
-rss_kb() {
-    awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$RUN_DIR/$1.pid")/status"
-}
-
 # soak_replicas: every running replica's name (service-i), one a line.
 soak_replicas() {
     local service i
