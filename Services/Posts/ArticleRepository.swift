@@ -10,8 +10,18 @@ import PostgresNIO
 /// (`+Lists`), the writes (`+Writes`), favorites (`+Favorites`) and tags (`+Tags`). Every change
 /// writes its event into the outbox in the same transaction.
 struct ArticleRepository: Sendable {
+    /// How many of the newest articles a page of the feed looks among first: enough to hold a page
+    /// of a reader who follows 1% of the articles' authors.
+    static let feedWindowSize = 20_000
+
     let database: PostgresClient
-    let searchWindow = SearchWindow()
+    let searchWindow = RecentArticlesWindow(size: ArticleSearch.recentWindow)
+    let feedWindow: RecentArticlesWindow
+
+    init(database: PostgresClient, feedWindow: RecentArticlesWindow = RecentArticlesWindow(size: Self.feedWindowSize)) {
+        self.database = database
+        self.feedWindow = feedWindow
+    }
 }
 
 extension ArticleRepository {

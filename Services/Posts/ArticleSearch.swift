@@ -3,7 +3,6 @@ import HTTPKit
 import Logging
 import Persistence
 import PostgresNIO
-import Synchronization
 
 /// How a search reads and ranks (the SQL functions are migration `article_search`'s).
 enum ArticleSearch {
@@ -58,7 +57,7 @@ extension ArticleSearch {
     /// says; the others get the body's opening, which costs no parsing).
     ///
     /// The matches are looked for among the articles written since `windowStart` first (see
-    /// ``SearchWindow``): when they hold ``ArticleSearch/candidates`` matches, those
+    /// ``RecentArticlesWindow``): when they hold ``ArticleSearch/candidates`` matches, those
     /// are the newest. With the window's start bound as a value, the planner knows how few articles
     /// it holds and intersects the GIN index's matches with the newest-first index's range, instead
     /// of testing the newest articles one by one until enough match (a word that a few percent of the
@@ -126,26 +125,5 @@ extension ArticleSearch {
         let rows = try await database.query("SELECT querytree(article_search_query(\(search))) = 'T'", logger: logger)
         for try await nothing in rows.decode(Bool.self) { return nothing }
         return false
-    }
-}
-
-/// When the newest ``ArticleSearch/recentWindow`` articles begin (the distant past while there are
-/// fewer): what a page of a search is given as its `windowStart`. Any time serves a search correctly
-/// (a window that holds ``ArticleSearch/candidates`` matches holds the newest; one that holds fewer
-/// falls back to all matches), so each replica reads it at most once per ``refreshInterval`` instead
-/// of before every search: an article written since is after it anyway, and the window only widens.
-final class SearchWindow: Sendable {
-    static let refreshInterval = Duration.seconds(1)
-    private let known = Mutex<(start: Date, readAt: ContinuousClock.Instant)?>(nil)
-
-    func start(database: PostgresClient, logger: Logger) async throws -> Date {
-        let now = ContinuousClock.now
-        if let known = known.withLock({ $0 }), now - known.readAt < Self.refreshInterval { return known.start }
-        let rows = try await database.query(
-            "SELECT created_at FROM articles ORDER BY created_at DESC, id DESC OFFSET \(ArticleSearch.recentWindow - 1) LIMIT 1", logger: logger)
-        var start = Date.distantPast
-        for try await newest in rows.decode(Date.self) { start = newest }
-        known.withLock { $0 = (start, now) }
-        return start
     }
 }

@@ -192,6 +192,44 @@ enum PostsMigrations {
                     // The articles the backfill has still to do, newest first.
                     "CREATE INDEX articles_search_pending ON articles (created_at DESC, id DESC) WHERE search_vector IS NULL",
                 ]),
+            Migration(
+                name: "author_totals",
+                statements: [
+                    // How many articles each author has, which the feed's total adds up. Kept by
+                    // triggers rather than by the writes' code, so that a replica from before this
+                    // migration, still writing during a rolling upgrade, keeps it right too; a
+                    // statement's rows are counted per author at once (a seed of a million rows
+                    // updates each author once).
+                    "CREATE TABLE author_totals (author_id uuid PRIMARY KEY, articles_count bigint NOT NULL)",
+                    """
+                    CREATE FUNCTION count_authors_articles() RETURNS trigger
+                    LANGUAGE plpgsql
+                    AS $$
+                    BEGIN
+                        IF TG_OP = 'INSERT' THEN
+                            INSERT INTO author_totals (author_id, articles_count)
+                            SELECT author_id, count(*) FROM changed GROUP BY author_id ORDER BY author_id
+                            ON CONFLICT (author_id) DO UPDATE SET articles_count = author_totals.articles_count + EXCLUDED.articles_count;
+                        ELSE
+                            UPDATE author_totals t SET articles_count = t.articles_count - gone.articles_count
+                            FROM (SELECT author_id, count(*) AS articles_count FROM changed GROUP BY author_id) gone
+                            WHERE t.author_id = gone.author_id;
+                        END IF;
+                        RETURN NULL;
+                    END
+                    $$
+                    """,
+                    """
+                    CREATE TRIGGER articles_counted_when_written AFTER INSERT ON articles REFERENCING NEW TABLE AS changed
+                    FOR EACH STATEMENT EXECUTE FUNCTION count_authors_articles()
+                    """,
+                    """
+                    CREATE TRIGGER articles_counted_when_deleted AFTER DELETE ON articles REFERENCING OLD TABLE AS changed
+                    FOR EACH STATEMENT EXECUTE FUNCTION count_authors_articles()
+                    """,
+                    // The triggers hold the table's lock from here on, so no article is written between this count and them.
+                    "INSERT INTO author_totals (author_id, articles_count) SELECT author_id, count(*) FROM articles GROUP BY author_id",
+                ]),
         ]
     )
 }

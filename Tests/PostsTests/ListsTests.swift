@@ -3,6 +3,7 @@ import Events
 import Foundation
 import HTTPKit
 import Hummingbird
+import Logging
 import PostgresNIO
 import TestSupport
 import Testing
@@ -106,6 +107,47 @@ struct ListsTests {
             var settings: Set<String> = []
             for try await (setting) in rows.decode(String.self) { settings.insert(setting) }
             #expect(settings == ["plan_cache_mode=force_generic_plan", "enable_sort=off"])
+        }
+    }
+
+    /// The feed's page comes from its window of newest articles or from all the followed authors'
+    /// articles (see `ArticleRepository.feed`): each window size here takes each way for some
+    /// pages (a window of 21 holds one of the feed's articles, 25 all of them, at first).
+    @Test func theFeedPagesAlikeFromItsWindowOfNewestArticlesAndFromAllOfThem() async throws {
+        try await PostsHarness.run { posts in
+            let reader = try await posts.tokens.user("feedreader")
+            let ada = try await posts.tokens.user("feedada")
+            let bob = try await posts.tokens.user("feedbob")
+            let stranger = try await posts.tokens.user("feedstranger")
+            for followee in [ada, bob] {
+                let follow = EventEnvelope(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: followee.id)))
+                #expect(try await posts.push(follow) == ["applied": true])
+            }
+            var feed: [String] = []
+            for (n, author) in [ada, bob, ada, bob, ada].enumerated() {
+                feed.insert(try await posts.create("Followed \(n)", by: author).slug, at: 0)
+            }
+            for n in 0..<20 { _ = try await posts.create("Not followed \(n)", by: stranger) }
+
+            for windowSize in [1, 21, 25, 1000] {
+                let repository = ArticleRepository(database: posts.database, feedWindow: RecentArticlesWindow(size: windowSize))
+                for limit in [1, 2, 5] {
+                    for offset in 0...feed.count {
+                        let page = try await repository.list(
+                            ArticleFilter(feedOf: reader.id), page: Page(limit: limit, offset: offset), viewer: reader.id,
+                            logger: Logger(label: "test"))
+                        let expected = Array(feed.dropFirst(offset).prefix(limit))
+                        #expect(page.articles.map(\.slug) == expected, "window \(windowSize), limit \(limit), offset \(offset)")
+                        #expect(page.count == feed.count)
+                        #expect(page.articles.allSatisfy { $0.author.following })
+                    }
+                }
+            }
+
+            #expect(try await posts.send(.delete, "/api/articles/\(feed[0])", as: ada).status == .noContent)
+            let afterDeleting = try #require(try await posts.send(.get, "/api/articles/feed?limit=2", as: reader).list)
+            #expect(afterDeleting.articles.map(\.slug) == Array(feed[1...2]))
+            #expect(afterDeleting.articlesCount == feed.count - 1)
         }
     }
 
