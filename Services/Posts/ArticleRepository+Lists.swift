@@ -35,8 +35,8 @@ extension ArticleRepository {
         return (try await filteredPage(filter, page: page, viewer: viewer, logger: logger), try await count(filter, logger: logger))
     }
 
-    /// The articles of the authors `follower` follows. Their total is the sum of those authors'
-    /// counters (`author_totals`), and with it their share of all articles says whether the newest
+    /// The articles of the authors `follower` follows. Their total is a counter of its own
+    /// (`feed_totals`), and with it their share of all articles says whether the newest
     /// ``feedWindow`` articles are likely to hold the page: then the page is looked for there
     /// first, which reads a few index entries per author instead of every article of each (a
     /// reader following 1,000 authors of 1,000,000 articles: 1,000 short ranges instead of 10,000
@@ -57,9 +57,8 @@ extension ArticleRepository {
     private func feedTotals(of follower: UUID, logger: Logger) async throws -> (feed: Int, everyArticle: Int) {
         let rows = try await database.query(
             """
-            SELECT coalesce(sum(t.articles_count), 0)::int8, (SELECT articles_count FROM article_totals)::int8
-            FROM follows f JOIN author_totals t ON t.author_id = f.followee_id
-            WHERE f.follower_id = \(follower)
+            SELECT coalesce((SELECT articles_count FROM feed_totals WHERE follower_id = \(follower)), 0)::int8,
+                (SELECT articles_count FROM article_totals)::int8
             """,
             logger: logger
         )

@@ -91,8 +91,10 @@ extension ArticleRepository {
             }
             guard let (article, tags) = found else { return .notFound }
             guard article.authorID == user else { return .notAuthor }
-            try await adjustCounts(tags: tags, by: -1, on: connection, logger: logger)
+            // Deleted before its counters change, as it is written before them: the feeds' counters (migration
+            // `feed_totals`) are locked by the statement itself, so a writer and a deleter lock in one order.
             try await connection.query("DELETE FROM articles WHERE id = \(article.articleID)", logger: logger)
+            try await adjustCounts(tags: tags, by: -1, on: connection, logger: logger)
             try await Outbox.append(ArticleDeleted(article: article), on: connection, logger: logger)
             return .done(article)
         }

@@ -193,42 +193,79 @@ enum PostsMigrations {
                     "CREATE INDEX articles_search_pending ON articles (created_at DESC, id DESC) WHERE search_vector IS NULL",
                 ]),
             Migration(
-                name: "author_totals",
+                name: "feed_totals",
                 statements: [
-                    // How many articles each author has, which the feed's total adds up. Kept by
-                    // triggers rather than by the writes' code, so that a replica from before this
-                    // migration, still writing during a rolling upgrade, keeps it right too; a
-                    // statement's rows are counted per author at once (a seed of a million rows
-                    // updates each author once).
+                    // How many articles each author has, and each reader's feed (the articles of the
+                    // authors they follow): the feed's total is then one row. Kept by triggers rather
+                    // than by the writes' code, so that a replica from before this migration, still
+                    // writing during a rolling upgrade, keeps them right too, and per statement (a
+                    // seed of a million articles updates each counter once).
                     "CREATE TABLE author_totals (author_id uuid PRIMARY KEY, articles_count bigint NOT NULL)",
+                    "CREATE TABLE feed_totals (follower_id uuid PRIMARY KEY, articles_count bigint NOT NULL)",
+                    // An author's counter is changed (and so locked) before the feeds': a follow of
+                    // that author at the same time locks it too before counting (below), so each
+                    // article is counted in the new follower's feed exactly once, by whichever
+                    // statement waits for the other and then sees its change (each statement of a
+                    // volatile function reads what committed before it began). Rows are locked in
+                    // key order, so two writers never wait on each other in a cycle.
                     """
-                    CREATE FUNCTION count_authors_articles() RETURNS trigger
+                    CREATE FUNCTION count_articles_in_feeds() RETURNS trigger
                     LANGUAGE plpgsql
                     AS $$
+                    DECLARE
+                        change int := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
                     BEGIN
-                        IF TG_OP = 'INSERT' THEN
-                            INSERT INTO author_totals (author_id, articles_count)
-                            SELECT author_id, count(*) FROM changed GROUP BY author_id ORDER BY author_id
-                            ON CONFLICT (author_id) DO UPDATE SET articles_count = author_totals.articles_count + EXCLUDED.articles_count;
-                        ELSE
-                            UPDATE author_totals t SET articles_count = t.articles_count - gone.articles_count
-                            FROM (SELECT author_id, count(*) AS articles_count FROM changed GROUP BY author_id) gone
-                            WHERE t.author_id = gone.author_id;
-                        END IF;
+                        INSERT INTO author_totals (author_id, articles_count)
+                        SELECT author_id, change * count(*) FROM changed GROUP BY author_id ORDER BY author_id
+                        ON CONFLICT (author_id) DO UPDATE SET articles_count = author_totals.articles_count + EXCLUDED.articles_count;
+                        INSERT INTO feed_totals (follower_id, articles_count)
+                        SELECT f.follower_id, change * count(*) FROM changed JOIN follows f ON f.followee_id = changed.author_id
+                        GROUP BY f.follower_id ORDER BY f.follower_id
+                        ON CONFLICT (follower_id) DO UPDATE SET articles_count = feed_totals.articles_count + EXCLUDED.articles_count;
+                        RETURN NULL;
+                    END
+                    $$
+                    """,
+                    """
+                    CREATE FUNCTION count_followed_articles() RETURNS trigger
+                    LANGUAGE plpgsql
+                    AS $$
+                    DECLARE
+                        change int := CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END;
+                    BEGIN
+                        INSERT INTO author_totals (author_id, articles_count)
+                        SELECT DISTINCT followee_id, 0 FROM changed ORDER BY followee_id
+                        ON CONFLICT (author_id) DO UPDATE SET articles_count = author_totals.articles_count;
+                        INSERT INTO feed_totals (follower_id, articles_count)
+                        SELECT c.follower_id, change * sum(t.articles_count) FROM changed c JOIN author_totals t ON t.author_id = c.followee_id
+                        GROUP BY c.follower_id ORDER BY c.follower_id
+                        ON CONFLICT (follower_id) DO UPDATE SET articles_count = feed_totals.articles_count + EXCLUDED.articles_count;
                         RETURN NULL;
                     END
                     $$
                     """,
                     """
                     CREATE TRIGGER articles_counted_when_written AFTER INSERT ON articles REFERENCING NEW TABLE AS changed
-                    FOR EACH STATEMENT EXECUTE FUNCTION count_authors_articles()
+                    FOR EACH STATEMENT EXECUTE FUNCTION count_articles_in_feeds()
                     """,
                     """
                     CREATE TRIGGER articles_counted_when_deleted AFTER DELETE ON articles REFERENCING OLD TABLE AS changed
-                    FOR EACH STATEMENT EXECUTE FUNCTION count_authors_articles()
+                    FOR EACH STATEMENT EXECUTE FUNCTION count_articles_in_feeds()
                     """,
-                    // The triggers hold the table's lock from here on, so no article is written between this count and them.
+                    """
+                    CREATE TRIGGER follows_counted_when_followed AFTER INSERT ON follows REFERENCING NEW TABLE AS changed
+                    FOR EACH STATEMENT EXECUTE FUNCTION count_followed_articles()
+                    """,
+                    """
+                    CREATE TRIGGER follows_counted_when_unfollowed AFTER DELETE ON follows REFERENCING OLD TABLE AS changed
+                    FOR EACH STATEMENT EXECUTE FUNCTION count_followed_articles()
+                    """,
+                    // The triggers hold both tables' locks from here on, so nothing is written between these counts and them.
                     "INSERT INTO author_totals (author_id, articles_count) SELECT author_id, count(*) FROM articles GROUP BY author_id",
+                    """
+                    INSERT INTO feed_totals (follower_id, articles_count)
+                    SELECT f.follower_id, sum(t.articles_count) FROM follows f JOIN author_totals t ON t.author_id = f.followee_id GROUP BY f.follower_id
+                    """,
                 ]),
         ]
     )

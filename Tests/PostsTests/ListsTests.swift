@@ -119,14 +119,15 @@ struct ListsTests {
             let ada = try await posts.tokens.user("feedada")
             let bob = try await posts.tokens.user("feedbob")
             let stranger = try await posts.tokens.user("feedstranger")
-            for followee in [ada, bob] {
-                let follow = EventEnvelope(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: followee.id)))
-                #expect(try await posts.push(follow) == ["applied": true])
-            }
+            // Ada is followed before she writes, Bob after: each way counts in the feed's total.
+            let followsAda = EventEnvelope(UserFollowed(follow: FollowRelation(followerID: reader.id, followeeID: ada.id)))
+            #expect(try await posts.push(followsAda) == ["applied": true])
             var feed: [String] = []
             for (n, author) in [ada, bob, ada, bob, ada].enumerated() {
                 feed.insert(try await posts.create("Followed \(n)", by: author).slug, at: 0)
             }
+            let followsBob = FollowRelation(followerID: reader.id, followeeID: bob.id)
+            #expect(try await posts.push(EventEnvelope(UserFollowed(follow: followsBob))) == ["applied": true])
             for n in 0..<20 { _ = try await posts.create("Not followed \(n)", by: stranger) }
 
             for windowSize in [1, 21, 25, 1000] {
@@ -148,6 +149,39 @@ struct ListsTests {
             let afterDeleting = try #require(try await posts.send(.get, "/api/articles/feed?limit=2", as: reader).list)
             #expect(afterDeleting.articles.map(\.slug) == Array(feed[1...2]))
             #expect(afterDeleting.articlesCount == feed.count - 1)
+            #expect(try await posts.push(EventEnvelope(UserUnfollowed(follow: followsBob))) == ["applied": true])
+            let afterUnfollowing = try #require(try await posts.send(.get, "/api/articles/feed", as: reader).list)
+            #expect(afterUnfollowing.articles.map(\.slug) == [feed[2], feed[4]])
+            #expect(afterUnfollowing.articlesCount == 2)
+        }
+    }
+
+    /// A follow counted while the author writes: each article is in the new follower's total once
+    /// (the counters' triggers lock the author's counter first; see migration `feed_totals`).
+    @Test func followsAndUnfollowsWhileTheAuthorWritesKeepTheFeedsTotalExact() async throws {
+        try await PostsHarness.run { posts in
+            let author = try await posts.tokens.user("busyauthor")
+            var readers: [AuthenticatedUser] = []
+            for n in 0..<8 { readers.append(try await posts.tokens.user("busyreader\(n)")) }
+            _ = try await posts.create("Before anyone follows", by: author)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for n in 0..<12 { group.addTask { _ = try await posts.create("Written while followed \(n)", by: author) } }
+                for (n, reader) in readers.enumerated() {
+                    group.addTask {
+                        let relation = FollowRelation(followerID: reader.id, followeeID: author.id)
+                        let start = Date()
+                        _ = try await posts.push(EventEnvelope(UserFollowed(follow: relation), occurredAt: start))
+                        if n % 2 == 1 {
+                            _ = try await posts.push(EventEnvelope(UserUnfollowed(follow: relation), occurredAt: start.addingTimeInterval(1)))
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            for (n, reader) in readers.enumerated() {
+                let feed = try #require(try await posts.send(.get, "/api/articles/feed?limit=1", as: reader).list)
+                #expect(feed.articlesCount == (n % 2 == 1 ? 0 : 13), "reader \(n)")
+            }
         }
     }
 
