@@ -202,6 +202,9 @@ enum PostsMigrations {
                     // seed of a million articles updates each counter once).
                     "CREATE TABLE author_totals (author_id uuid PRIMARY KEY, articles_count bigint NOT NULL)",
                     "CREATE TABLE feed_totals (follower_id uuid PRIMARY KEY, articles_count bigint NOT NULL)",
+                    // An article's followers, whose feeds count it (without it, each article written read
+                    // every follow: 0.6 s per article at 2,000,000 follows).
+                    "CREATE INDEX follows_by_followee ON follows (followee_id, follower_id)",
                     // An author's counter is changed (and so locked) before the feeds': a follow of
                     // that author at the same time locks it too before counting (below), so each
                     // article is counted in the new follower's feed exactly once, by whichever
