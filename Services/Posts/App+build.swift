@@ -5,21 +5,25 @@ import Messaging
 import ServiceCore
 
 /// - Parameters:
+///   - articleCache: what each replica holds of the articles it shows (see ``ArticleViewCache``).
 ///   - verifier: how tokens are checked; by default with auth's keys, fetched from its JWKS.
 ///   - onInternalListening: learns the internal listener's port once it listens.
 func buildApplication(
-    _ configuration: ServiceConfiguration, verifier: TokenVerifier? = nil, onInternalListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    _ configuration: ServiceConfiguration, articleCache: ArticleViewCache.Settings = .init(), verifier: TokenVerifier? = nil,
+    onInternalListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
     let repository = ArticleRepository(database: core.database)
-    let router = buildRouter(core, messaging: messaging, repository: repository, verifier: verifier ?? core.makeTokenVerifier())
+    let cache = ArticleViewCache(settings: articleCache)
+    let router = buildRouter(core, messaging: messaging, repository: repository, cache: cache, verifier: verifier ?? core.makeTokenVerifier())
     let internalRouter = buildInternalRouter(core, messaging: messaging, repository: repository)
     return core.makeApplication(
         router: router,
         schema: PostsMigrations.schema,
         services: [
             messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
+            ArticleViewAnnouncements(cache: cache, connection: .dedicated(configuration.database), logger: core.logger.component("article-views")),
             messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
             core.internalListener(internalRouter, port: configuration.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),
@@ -28,13 +32,13 @@ func buildApplication(
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<
-    AppRequestContext
-> {
+func buildRouter(
+    _ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, cache: ArticleViewCache, verifier: TokenVerifier
+) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     let api = core.databaseRoutes(router)
-    api.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
+    api.addRoutes(ArticlesController(repository: repository, cache: cache, verifier: verifier).endpoints, atPath: "/api")
     api.addRoutes(TagsController(repository: repository).endpoints, atPath: "/api")
     return router
 }

@@ -13,6 +13,7 @@ enum PostsMigrations {
             ProjectedTokenRevocations.migrations(),
             TokenRevocationAnnouncements.migrations(),
             own,
+            ArticleViewAnnouncements.migrations,
         ],
         // Frozen: flat version n of the databases migrated before groups was the n-th.
         legacyFlatOrder: [

@@ -67,7 +67,7 @@ public final class TokenRevocationAnnouncements: Service, Sendable {
     let connection: DatabaseWakeups.ListeningConnection
     let logger: Logger
     private let heard = Atomic<Int>(0)
-    private let wakeups = Mutex<DatabaseWakeups?>(nil)
+    private let listening = Atomic<Bool>(false)
 
     /// - Parameter connection: a connection of its own (`.dedicated`) in a service, whose pool's
     ///   few connections are the requests'.
@@ -76,20 +76,27 @@ public final class TokenRevocationAnnouncements: Service, Sendable {
         self.logger = logger
     }
 
-    /// The number of announcements heard so far (or of times listening began), or nil while none
-    /// would be heard.
+    /// The number of announcements heard so far (and of times listening began or ended), or nil
+    /// while none would be heard.
     var generation: Int? {
-        guard wakeups.withLock({ $0?.isListening }) == true else { return nil }
+        guard listening.load(ordering: .acquiring) else { return nil }
         return heard.load(ordering: .acquiring)
     }
 
     public func run() async throws {
-        try await DatabaseWakeups.listening(on: Self.channel, through: connection, logger: logger) { wakeups in
-            self.wakeups.withLock { $0 = wakeups }
-            while !Backoff.isStopping {
-                await wakeups.wait(atMost: .seconds(60))
-                heard.add(1, ordering: .releasing)
-            }
+        await cancelWhenGracefulShutdown {
+            await self.connection.listen(
+                on: Self.channel, logger: self.logger,
+                began: {
+                    self.heard.add(1, ordering: .releasing)
+                    self.listening.store(true, ordering: .releasing)
+                },
+                heard: { _ in self.heard.add(1, ordering: .releasing) },
+                lost: {
+                    self.listening.store(false, ordering: .releasing)
+                    self.heard.add(1, ordering: .releasing)
+                }
+            )
         }
     }
 }

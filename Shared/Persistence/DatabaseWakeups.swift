@@ -129,25 +129,43 @@ public final class DatabaseWakeups: Sendable {
         }?.resume()
     }
 
-    /// Listens until cancelled, again after every lost connection (with backoff while the database
-    /// is away), waking the worker each time it begins to listen.
+    /// Listens until cancelled, waking the worker each time it begins to listen and at every notification.
     func listen(through source: ListeningConnection, logger: Logger) async {
+        await source.listen(
+            on: channel, logger: logger,
+            began: {
+                listening.store(true, ordering: .releasing)
+                wake()
+            },
+            heard: { _ in wake() },
+            lost: { listening.store(false, ordering: .releasing) }
+        )
+    }
+}
+
+extension DatabaseWakeups.ListeningConnection {
+    /// Listens on `channel` until cancelled, again after every lost connection (with backoff while
+    /// the database is away). `began` hears of each time it begins to listen (a notification sent
+    /// since it last listened was lost), `heard` of each notification's payload, in the order of
+    /// the commits that sent them, and `lost` of each time it stops listening.
+    public func listen(
+        on channel: String, logger: Logger, began: () -> Void, heard: (String) -> Void, lost: () -> Void
+    ) async {
         let backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
         var failures = 0
         while !Task.isCancelled {
             do {
-                try await source.with(logger: logger) { connection in
+                try await with(logger: logger) { connection in
                     try await connection.listen(on: channel) { notifications in
                         if failures > 0 { logger.info("listening again", metadata: ["channel": "\(channel)"]) }
                         failures = 0
-                        listening.store(true, ordering: .releasing)
-                        wake()
-                        for try await _ in notifications { wake() }
+                        began()
+                        for try await notification in notifications { heard(notification.payload) }
                     }
                 }
-                listening.store(false, ordering: .releasing)
+                lost()
             } catch {
-                listening.store(false, ordering: .releasing)
+                lost()
                 if Task.isCancelled { return }
                 failures += 1
                 let delay = backoff.delay(afterFailure: failures)

@@ -1,0 +1,106 @@
+import Foundation
+import Logging
+import Persistence
+import PostgresNIO
+import ServiceLifecycle
+
+/// Hears the changes that the triggers of ``migrations`` announce on ``channel`` as their
+/// transactions commit, whichever replica (or event) made them, through a connection of its own,
+/// and tells the replica's ``ArticleViewCache``; it also tells it when listening begins and ends.
+struct ArticleViewAnnouncements: Service {
+    static let channel = "article_views"
+    let cache: ArticleViewCache
+    let connection: DatabaseWakeups.ListeningConnection
+    let logger: Logger
+
+    func run() async throws {
+        guard cache.settings.articles > 0 else { return }
+        await cancelWhenGracefulShutdown {
+            await connection.listen(
+                on: Self.channel, logger: logger,
+                began: { cache.beganListening() },
+                heard: { payload in
+                    guard let change = Self.change(announced: payload) else {
+                        logger.error("an announcement of unknown form; forgetting every article", metadata: ["payload": "\(payload)"])
+                        return cache.forget(.everything)
+                    }
+                    cache.forget(change)
+                },
+                lost: { cache.stoppedListening() }
+            )
+        }
+    }
+
+    /// The change a trigger's payload names: `a:<slug>`, `u:<author id>`, `r:<reader id>` or `*`.
+    static func change(announced payload: String) -> ArticleViewCache.Change? {
+        if payload == "*" { return .everything }
+        let (kind, key) = (payload.prefix(2), String(payload.dropFirst(2)))
+        switch kind {
+        case "a:": return .article(slug: key)
+        case "u:": return UUID(uuidString: key).map(ArticleViewCache.Change.author)
+        case "r:": return UUID(uuidString: key).map(ArticleViewCache.Change.reader)
+        default: return nil
+        }
+    }
+
+    /// The triggers that announce every change of what an article's view shows: the article, its
+    /// author's profile (from the `users` projection), its favorites and its author's followers.
+    static let migrations = MigrationGroup(
+        "article_view_announcements",
+        [
+            Migration(
+                name: "announce the changes of what an article's view shows",
+                statements: [
+                    """
+                    CREATE FUNCTION announce_article_view_change() RETURNS trigger
+                    LANGUAGE plpgsql
+                    AS $$
+                    BEGIN
+                        IF TG_OP = 'TRUNCATE' THEN
+                            PERFORM pg_notify('\(unescaped: channel)', '*');
+                        ELSIF TG_TABLE_NAME = 'articles' THEN
+                            IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('\(unescaped: channel)', 'a:' || OLD.slug); END IF;
+                            IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('\(unescaped: channel)', 'a:' || NEW.slug); END IF;
+                        ELSIF TG_TABLE_NAME = 'users' THEN
+                            PERFORM pg_notify('\(unescaped: channel)', 'u:' || NEW.id);
+                        ELSIF TG_TABLE_NAME = 'favorites' THEN
+                            IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('\(unescaped: channel)', 'r:' || OLD.user_id); END IF;
+                            IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('\(unescaped: channel)', 'r:' || NEW.user_id); END IF;
+                        ELSIF TG_TABLE_NAME = 'follows' THEN
+                            IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('\(unescaped: channel)', 'r:' || OLD.follower_id); END IF;
+                            IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('\(unescaped: channel)', 'r:' || NEW.follower_id); END IF;
+                        END IF;
+                        RETURN NULL;
+                    END
+                    $$
+                    """,
+                    // Not the search vector, which the backfill writes into every article.
+                    """
+                    CREATE TRIGGER articles_view_changed
+                    AFTER INSERT OR DELETE OR UPDATE OF slug, title, description, body, tag_list, favorites_count, author_id, created_at, updated_at
+                    ON articles FOR EACH ROW EXECUTE FUNCTION announce_article_view_change()
+                    """,
+                    """
+                    CREATE TRIGGER users_profile_changed AFTER UPDATE OF username, bio, image ON users
+                    FOR EACH ROW WHEN ((OLD.username, OLD.bio, OLD.image) IS DISTINCT FROM (NEW.username, NEW.bio, NEW.image))
+                    EXECUTE FUNCTION announce_article_view_change()
+                    """,
+                    """
+                    CREATE TRIGGER favorites_changed AFTER INSERT OR DELETE OR UPDATE ON favorites
+                    FOR EACH ROW EXECUTE FUNCTION announce_article_view_change()
+                    """,
+                    """
+                    CREATE TRIGGER follows_changed AFTER INSERT OR DELETE OR UPDATE ON follows
+                    FOR EACH ROW EXECUTE FUNCTION announce_article_view_change()
+                    """,
+                ]
+                    + ["articles", "users", "favorites", "follows"].map { table -> PostgresQuery in
+                        """
+                        CREATE TRIGGER \(unescaped: table)_truncated_view_changed AFTER TRUNCATE ON \(unescaped: table)
+                        FOR EACH STATEMENT EXECUTE FUNCTION announce_article_view_change()
+                        """
+                    }
+            )
+        ]
+    )
+}
