@@ -14,9 +14,9 @@ func buildApplication(
 ) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
-    let repository = ArticleRepository(database: core.database)
     let cache = ArticleViewCache(settings: articleCache)
-    let router = buildRouter(core, messaging: messaging, repository: repository, cache: cache, verifier: verifier ?? core.makeTokenVerifier())
+    let repository = ArticleRepository(database: core.database, cache: cache)
+    let router = buildRouter(core, messaging: messaging, repository: repository, verifier: verifier ?? core.makeTokenVerifier())
     let internalRouter = buildInternalRouter(core, messaging: messaging, repository: repository)
     return core.makeApplication(
         router: router,
@@ -32,13 +32,13 @@ func buildApplication(
     )
 }
 
-func buildRouter(
-    _ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, cache: ArticleViewCache, verifier: TokenVerifier
-) -> Router<AppRequestContext> {
+func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<
+    AppRequestContext
+> {
     let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     let api = core.databaseRoutes(router)
-    api.addRoutes(ArticlesController(repository: repository, cache: cache, verifier: verifier).endpoints, atPath: "/api")
+    api.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     api.addRoutes(TagsController(repository: repository).endpoints, atPath: "/api")
     return router
 }

@@ -4,9 +4,9 @@ import Persistence
 import PostgresNIO
 
 extension ArticleRepository {
-    /// One article as `reader` sees it, from `cache` when it holds the article and the reader's
+    /// One article as `reader` sees it, from ``cache`` when it holds the article and the reader's
     /// relations, else from the database (and then held for the next read).
-    func view(slug: String, reader: UUID?, cache: ArticleViewCache, logger: Logger) async throws -> ArticleRecord? {
+    func view(slug: String, reader: UUID?, logger: Logger) async throws -> ArticleRecord? {
         guard let generation = cache.readingGeneration() else {
             cache.countBypass()
             return try await find(slug: slug, viewer: reader, logger: logger)

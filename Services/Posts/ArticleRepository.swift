@@ -8,7 +8,8 @@ import PostgresNIO
 
 /// The SQL of articles, tags and favorites, an extension per job: one article (here), the lists
 /// (`+Lists`), the writes (`+Writes`), favorites (`+Favorites`) and tags (`+Tags`). Every change
-/// writes its event into the outbox in the same transaction.
+/// writes its event into the outbox in the same transaction, and drops what it made stale from
+/// the replica's `cache` as it commits, before it answers (`+Views` reads one article through it).
 struct ArticleRepository: Sendable {
     /// How many of the newest articles a page of the feed looks among first: enough to hold a page
     /// of a reader who follows 1% of the articles' authors.
@@ -17,9 +18,14 @@ struct ArticleRepository: Sendable {
     let database: PostgresClient
     let searchWindow = RecentArticlesWindow(size: ArticleSearch.recentWindow)
     let feedWindow: RecentArticlesWindow
+    let cache: ArticleViewCache
 
-    init(database: PostgresClient, feedWindow: RecentArticlesWindow = RecentArticlesWindow(size: Self.feedWindowSize)) {
+    init(
+        database: PostgresClient, cache: ArticleViewCache,
+        feedWindow: RecentArticlesWindow = RecentArticlesWindow(size: Self.feedWindowSize)
+    ) {
         self.database = database
+        self.cache = cache
         self.feedWindow = feedWindow
     }
 }

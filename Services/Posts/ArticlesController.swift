@@ -8,8 +8,6 @@ import Hummingbird
 /// `/api/articles…` but comments: lists, the feed, one article, writing and favoriting.
 struct ArticlesController: Sendable {
     let repository: ArticleRepository
-    /// Dropped from as each write commits, before it answers (other replicas hear of it from the database).
-    let cache: ArticleViewCache
     let verifier: TokenVerifier
 
     var endpoints: RouteCollection<AppRequestContext> {
@@ -52,7 +50,7 @@ struct ArticlesController: Sendable {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> SingleArticleResponse {
         let slug = try context.parameters.require("slug")
-        guard let article = try await repository.view(slug: slug, reader: context.identity?.id, cache: cache, logger: context.logger) else {
+        guard let article = try await repository.view(slug: slug, reader: context.identity?.id, logger: context.logger) else {
             throw Self.notFound
         }
         return SingleArticleResponse(article: article.view)
@@ -72,7 +70,6 @@ struct ArticlesController: Sendable {
             .init(title: body.title, description: body.description, body: body.body, tags: tags),
             by: author, logger: context.logger
         )
-        cache.forget(.article(slug: article.slug))
         context.logger.info("article created", metadata: ["slug": "\(article.slug)"])
         return EditedResponse(status: .created, response: SingleArticleResponse(article: article.view))
     }
@@ -92,9 +89,7 @@ struct ArticlesController: Sendable {
             editor: editor.id, logger: context.logger
         )
         switch outcome {
-        case .done(let article):
-            cache.forget(.article(slug: slug), .article(slug: article.slug))
-            return SingleArticleResponse(article: article.view)
+        case .done(let article): return SingleArticleResponse(article: article.view)
         case .notFound: throw Self.notFound
         case .notAuthor: throw ConduitError.forbidden("only the article's author may change it")
         }
@@ -105,7 +100,6 @@ struct ArticlesController: Sendable {
         let slug = try context.parameters.require("slug")
         switch try await repository.delete(slug: slug, by: user.id, logger: context.logger) {
         case .done(let article):
-            cache.forget(.article(slug: slug))
             context.logger.info("article deleted", metadata: ["slug": "\(slug)", "article_id": "\(article.articleID)"])
             return Response(status: .noContent)
         case .notFound: throw Self.notFound
@@ -129,7 +123,6 @@ struct ArticlesController: Sendable {
         else {
             throw Self.notFound
         }
-        cache.forget(.article(slug: slug), .reader(user.id))
         return SingleArticleResponse(article: article.view)
     }
 

@@ -1,0 +1,180 @@
+import Events
+import Foundation
+import HTTPKit
+import Logging
+import Persistence
+import PostgresNIO
+import TestSupport
+import Testing
+
+@testable import Messaging
+@testable import Posts
+
+/// Two replicas of posts' article views (each its own pool, cache and listening connection) on one
+/// real PostgreSQL database. Each replica holds what it read before a change (checked), so a change
+/// seen afterwards was seen through its announcement, or through the writing replica's own drop,
+/// which is checked at once, without waiting.
+@Suite(.enabled(if: TestDatabase.isAvailable, "needs INKWELL_TEST_DATABASE_URL (scripts/test sets it)"))
+struct ArticleViewCacheTests {
+    let logger = Logger(label: "test")
+
+    struct Replica {
+        let cache: ArticleViewCache
+        let repository: ArticleRepository
+        let announcements: ArticleViewAnnouncements
+
+        func view(_ slug: String, as reader: AuthenticatedUser?) async throws -> ArticleRecord? {
+            try await repository.view(slug: slug, reader: reader?.id, logger: Logger(label: "test"))
+        }
+    }
+
+    /// Runs `body` with two replicas on a migrated scratch database, and a client of it for changes
+    /// made elsewhere (as the events' consumer makes them); the replicas listen when `listening`.
+    func withReplicas(listening: Bool = true, _ body: (Replica, Replica, PostgresClient) async throws -> Void) async throws {
+        try await TestDatabase.withScratchDatabase { url in
+            let configuration = try DatabaseConfiguration(url: url, variable: "test")
+            let clients = (0..<3).map { _ in PostgresClient(configuration: configuration.postgresClientConfiguration) }
+            try await whileRunning(clients) {
+                try await MigrationRunner(client: clients[2], schema: PostsMigrations.schema, logger: logger).run()
+                let replicas = clients.prefix(2).map { client in
+                    let cache = ArticleViewCache(settings: .init())
+                    return Replica(
+                        cache: cache, repository: ArticleRepository(database: client, cache: cache),
+                        announcements: ArticleViewAnnouncements(cache: cache, connection: .dedicated(configuration), logger: logger))
+                }
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    if listening {
+                        for replica in replicas { group.addTask { try await replica.announcements.run() } }
+                    }
+                    defer { group.cancelAll() }
+                    if listening {
+                        for replica in replicas {
+                            #expect(try await eventually(timeout: .seconds(60)) { replica.cache.readingGeneration() != nil })
+                        }
+                    }
+                    try await body(replicas[0], replicas[1], clients[2])
+                }
+            }
+        }
+    }
+
+    func user(_ name: String, in database: PostgresClient) async throws -> AuthenticatedUser {
+        let user = AuthenticatedUser(id: UUID(), username: name, token: "unused")
+        try await database.query("INSERT INTO users (id, username) VALUES (\(user.id), \(name))", logger: logger)
+        return user
+    }
+
+    func article(by author: AuthenticatedUser, on replica: Replica) async throws -> ArticleRecord {
+        try await replica.repository.create(
+            .init(title: "Cached \(UUID().uuidString.prefix(8))", description: "d", body: "first body", tags: ["cache"]), by: author,
+            logger: logger)
+    }
+
+    @Test func aWriteOnOneReplicaIsSeenAtOnceThereAndThroughItsAnnouncementOnTheOther() async throws {
+        try await withReplicas { a, b, database in
+            let ada = try await user("ada", in: database)
+            let bob = try await user("bob", in: database)
+            let slug = try await article(by: ada, on: a).slug
+
+            for replica in [a, b] {
+                let seen = try await replica.view(slug, as: bob)
+                #expect(seen?.favorited == false && seen?.favoritesCount == 0 && seen?.author.following == false)
+                #expect(replica.cache.count.articles == 1 && replica.cache.count.readers == 1, "held for the next read")
+            }
+
+            // Bob favorites on A: A answers from the change at once, B once it hears of it.
+            _ = try await a.repository.setFavorite(true, slug: slug, user: bob, logger: logger)
+            let onA = try await a.view(slug, as: bob)
+            #expect(onA?.favorited == true && onA?.favoritesCount == 1)
+            #expect(
+                try await eventually(timeout: .seconds(60)) {
+                    let onB = try await b.view(slug, as: bob)
+                    return onB?.favorited == true && onB?.favoritesCount == 1
+                })
+            #expect(try await a.view(slug, as: nil)?.favoritesCount == 1, "the count as anybody sees it")
+
+            // And unfavorites on B.
+            _ = try await b.repository.setFavorite(false, slug: slug, user: bob, logger: logger)
+            let onB = try await b.view(slug, as: bob)
+            #expect(onB?.favorited == false && onB?.favoritesCount == 0)
+            #expect(
+                try await eventually(timeout: .seconds(60)) {
+                    let onA = try await a.view(slug, as: bob)
+                    return onA?.favorited == false && onA?.favoritesCount == 0
+                })
+
+            // A follow and a new username arrive by events (or auth's push): every replica hears of them.
+            for replica in [a, b] { _ = try await replica.view(slug, as: bob) }
+            try await database.withConnection { connection in
+                try await UserProjection.setFollow(
+                    FollowRelation(followerID: bob.id, followeeID: ada.id), following: true, at: Date(), on: connection, logger: logger)
+            }
+            try await database.query("UPDATE users SET username = 'ada-renamed', bio = 'new bio' WHERE id = \(ada.id)", logger: logger)
+            for replica in [a, b] {
+                #expect(
+                    try await eventually(timeout: .seconds(60)) {
+                        let seen = try await replica.view(slug, as: bob)
+                        return seen?.author.following == true && seen?.author.username == "ada-renamed" && seen?.author.bio == "new bio"
+                    })
+                #expect(try await replica.view(slug, as: nil)?.author.following == false, "someone else's flags are their own")
+            }
+
+            // The author edits on A; B's copy is dropped as the change is announced.
+            let edited = try await a.repository.update(slug: slug, changes: .init(body: "second body"), editor: ada.id, logger: logger)
+            guard case .done = edited else { throw TestFailure("the edit failed: \(edited)") }
+            #expect(try await a.view(slug, as: bob)?.body == "second body")
+            #expect(try await eventually(timeout: .seconds(60)) { try await b.view(slug, as: bob)?.body == "second body" })
+
+            // Deleted on B: gone from both.
+            _ = try await b.repository.delete(slug: slug, by: ada.id, logger: logger)
+            #expect(try await b.view(slug, as: bob) == nil)
+            #expect(try await eventually(timeout: .seconds(60)) { try await a.view(slug, as: bob) == nil })
+        }
+    }
+
+    @Test func whileNotListeningEveryReadGoesToTheDatabase() async throws {
+        try await withReplicas(listening: false) { a, _, database in
+            let ada = try await user("ada", in: database)
+            let slug = try await article(by: ada, on: a).slug
+            #expect(try await a.view(slug, as: ada)?.body == "first body")
+            #expect(a.cache.count.articles == 0 && a.cache.count.readers == 0, "nothing held")
+            try await database.query("UPDATE articles SET body = 'changed elsewhere' WHERE slug = \(slug)", logger: logger)
+            #expect(try await a.view(slug, as: ada)?.body == "changed elsewhere")
+
+            // Listening, then no longer: what was held is dropped, and reads go to the database again.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await a.announcements.run() }
+                #expect(try await eventually(timeout: .seconds(60)) { a.cache.readingGeneration() != nil })
+                _ = try await a.view(slug, as: ada)
+                #expect(a.cache.count.articles == 1)
+                group.cancelAll()
+                try await group.waitForAll()
+            }
+            #expect(a.cache.readingGeneration() == nil)
+            #expect(a.cache.count.articles == 0)
+            try await database.query("UPDATE articles SET body = 'changed again' WHERE slug = \(slug)", logger: logger)
+            #expect(try await a.view(slug, as: ada)?.body == "changed again")
+        }
+    }
+
+    @Test func aReadThatHeardOfAChangeWhileUnderWayIsNotHeld() async throws {
+        try await withReplicas { a, _, database in
+            let ada = try await user("ada", in: database)
+            let article = try await article(by: ada, on: a)
+            let generation = try #require(a.cache.readingGeneration())
+            a.cache.forget(.article(slug: "another-article"))
+            a.cache.store(article, readAt: generation)
+            #expect(a.cache.count.articles == 0)
+        }
+    }
+
+    @Test func announcementsNameTheirChange() {
+        let id = UUID()
+        #expect(ArticleViewAnnouncements.change(announced: "a:some-slug") == .article(slug: "some-slug"))
+        #expect(ArticleViewAnnouncements.change(announced: "u:\(id.uuidString.lowercased())") == .author(id))
+        #expect(ArticleViewAnnouncements.change(announced: "r:\(id.uuidString)") == .reader(id))
+        #expect(ArticleViewAnnouncements.change(announced: "*") == .everything)
+        #expect(ArticleViewAnnouncements.change(announced: "r:not-an-id") == nil)
+        #expect(ArticleViewAnnouncements.change(announced: "x") == nil)
+    }
+}
