@@ -18,9 +18,9 @@ import Synchronization
 /// change while it was under way does not store what it read, which may be older than the change.
 final class ArticleViewCache: Sendable {
     struct Settings: Sendable {
-        /// The articles held (`ARTICLE_CACHE_ENTRIES`; 0 turns the cache off).
+        /// The articles held (`ARTICLE_VIEW_CACHE_ENTRIES`; 0 turns the cache off).
         var articles: Int
-        /// The ids (favorited articles and followed authors) held over all readers (`READER_CACHE_IDS`).
+        /// The ids (favorited articles and followed authors) held over all readers (`ARTICLE_VIEW_CACHE_READER_IDS`).
         var readerIDs: Int
 
         init(articles: Int = 10_000, readerIDs: Int = 1_000_000) {
@@ -29,8 +29,8 @@ final class ArticleViewCache: Sendable {
         }
 
         init(environment: EnvironmentReader) throws(ConfigurationError) {
-            articles = try environment.integer("ARTICLE_CACHE_ENTRIES", default: 10_000, in: 0...10_000_000)
-            readerIDs = try environment.integer("READER_CACHE_IDS", default: 1_000_000, in: 0...100_000_000)
+            articles = try environment.integer("ARTICLE_VIEW_CACHE_ENTRIES", default: 10_000, in: 0...10_000_000)
+            readerIDs = try environment.integer("ARTICLE_VIEW_CACHE_READER_IDS", default: 1_000_000, in: 0...100_000_000)
         }
     }
 
