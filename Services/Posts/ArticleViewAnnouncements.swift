@@ -31,20 +31,20 @@ struct ArticleViewAnnouncements: Service {
         }
     }
 
-    /// The change a trigger's payload names: `a:<slug>`, `u:<author id>`, `r:<reader id>` or `*`.
+    /// The change a trigger's payload names: `a:<slug>`, `u:<author id>` or `*`.
     static func change(announced payload: String) -> ArticleViewCache.Change? {
         if payload == "*" { return .everything }
         let (kind, key) = (payload.prefix(2), String(payload.dropFirst(2)))
         switch kind {
         case "a:": return .article(slug: key)
         case "u:": return UUID(uuidString: key).map(ArticleViewCache.Change.author)
-        case "r:": return UUID(uuidString: key).map(ArticleViewCache.Change.reader)
         default: return nil
         }
     }
 
-    /// The triggers that announce every change of what an article's view shows: the article, its
-    /// author's profile (from the `users` projection), its favorites and its author's followers.
+    /// The triggers that announce every change of what an article's view shows, as nobody in
+    /// particular sees it: the article (its favorites' count included) and its author's profile
+    /// (from the `users` projection). A reader's own flags are read with every signed-in read.
     static let migrations = MigrationGroup(
         "article_view_announcements",
         [
@@ -63,12 +63,6 @@ struct ArticleViewAnnouncements: Service {
                             IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('\(unescaped: channel)', 'a:' || NEW.slug); END IF;
                         ELSIF TG_TABLE_NAME = 'users' THEN
                             PERFORM pg_notify('\(unescaped: channel)', 'u:' || NEW.id);
-                        ELSIF TG_TABLE_NAME = 'favorites' THEN
-                            IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('\(unescaped: channel)', 'r:' || OLD.user_id); END IF;
-                            IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('\(unescaped: channel)', 'r:' || NEW.user_id); END IF;
-                        ELSIF TG_TABLE_NAME = 'follows' THEN
-                            IF TG_OP <> 'INSERT' THEN PERFORM pg_notify('\(unescaped: channel)', 'r:' || OLD.follower_id); END IF;
-                            IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('\(unescaped: channel)', 'r:' || NEW.follower_id); END IF;
                         END IF;
                         RETURN NULL;
                     END
@@ -85,16 +79,8 @@ struct ArticleViewAnnouncements: Service {
                     FOR EACH ROW WHEN ((OLD.username, OLD.bio, OLD.image) IS DISTINCT FROM (NEW.username, NEW.bio, NEW.image))
                     EXECUTE FUNCTION announce_article_view_change()
                     """,
-                    """
-                    CREATE TRIGGER favorites_changed AFTER INSERT OR DELETE OR UPDATE ON favorites
-                    FOR EACH ROW EXECUTE FUNCTION announce_article_view_change()
-                    """,
-                    """
-                    CREATE TRIGGER follows_changed AFTER INSERT OR DELETE OR UPDATE ON follows
-                    FOR EACH ROW EXECUTE FUNCTION announce_article_view_change()
-                    """,
                 ]
-                    + ["articles", "users", "favorites", "follows"].map { table -> PostgresQuery in
+                    + ["articles", "users"].map { table -> PostgresQuery in
                         """
                         CREATE TRIGGER \(unescaped: table)_truncated_view_changed AFTER TRUNCATE ON \(unescaped: table)
                         FOR EACH STATEMENT EXECUTE FUNCTION announce_article_view_change()
