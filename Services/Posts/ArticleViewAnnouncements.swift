@@ -14,7 +14,8 @@ struct ArticleViewAnnouncements: Service {
     let logger: Logger
 
     func run() async throws {
-        guard cache.settings.articles > 0 else { return }
+        // A service that returns would stop the whole service group: with the cache off, it waits for the shutdown.
+        guard cache.settings.articles > 0 else { return try await gracefulShutdown() }
         await cancelWhenGracefulShutdown {
             await connection.listen(
                 on: Self.channel, logger: logger,

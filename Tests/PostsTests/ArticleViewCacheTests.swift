@@ -200,6 +200,17 @@ struct ArticleViewCacheTests {
         }
     }
 
+    @Test func withTheCacheOffTheServiceRunsAndReadsTheDatabase() async throws {
+        try await PostsHarness.run(articleCache: .init(articles: 0)) { posts in
+            let author = try await posts.tokens.user()
+            let article = try await posts.create("Uncached", by: author)
+            for _ in 0..<2 { #expect(try await posts.send(.get, "/api/articles/\(article.slug)", as: author).article?.title == "Uncached") }
+            try await posts.database.query("UPDATE articles SET title = 'Changed' WHERE slug = \(article.slug)", logger: logger)
+            #expect(try await posts.send(.get, "/api/articles/\(article.slug)").article?.title == "Changed")
+            #expect(try await posts.send(.get, "/health/ready").status == .ok)
+        }
+    }
+
     @Test func announcementsNameTheirChange() {
         let id = UUID()
         #expect(ArticleViewAnnouncements.change(announced: "a:some-slug") == .article(slug: "some-slug"))

@@ -19,12 +19,13 @@ struct PostsHarness: ServiceHarness {
     /// The internal listener, where other services ask about articles.
     let internalPort: ListeningPort
 
-    static func run(_ body: @Sendable (PostsHarness) async throws -> Void) async throws {
+    static func run(articleCache: ArticleViewCache.Settings = .init(), _ body: @Sendable (PostsHarness) async throws -> Void) async throws {
         let tokens = TokenFactory()
         let internalPort = ListeningPort()
         let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
         try await TestService.run(TestKafka.uniqueName("posts"), environment: ["MAX_BODY_BYTES": "1048576"], beside: [producer]) { configuration in
-            return try buildApplication(configuration, verifier: await tokens.verifier, onInternalListening: internalPort.record)
+            return try buildApplication(
+                configuration, articleCache: articleCache, verifier: await tokens.verifier, onInternalListening: internalPort.record)
         } _: { service in
             try await body(PostsHarness(service: service, tokens: tokens, producer: producer, internalPort: internalPort))
         }
