@@ -211,6 +211,18 @@ struct ArticleViewCacheTests {
         }
     }
 
+    @Test func theReadsAreCountedByWhatTheyFound() async throws {
+        try await PostsHarness.run { posts in
+            let article = try await posts.create("Counted", by: try await posts.tokens.user())
+            let hit = #"inkwell_article_cache_reads_total{outcome="hit"}"#
+            let counted = try await eventually(timeout: .seconds(60)) {
+                _ = try await posts.send(.get, "/api/articles/\(article.slug)")
+                return try await posts.send(.get, "/metrics").text.contains(hit)
+            }
+            #expect(counted)
+        }
+    }
+
     @Test func announcementsNameTheirChange() {
         let id = UUID()
         #expect(ArticleViewAnnouncements.change(announced: "a:some-slug") == .article(slug: "some-slug"))
