@@ -15,7 +15,7 @@ struct ArticleViewAnnouncements: Service {
 
     func run() async throws {
         // A service that returns would stop the whole service group: with the cache off, it waits for the shutdown.
-        guard cache.settings.articles > 0 else { return try await gracefulShutdown() }
+        guard cache.settings.bytes > 0 else { return try await gracefulShutdown() }
         await cancelWhenGracefulShutdown {
             await connection.listen(
                 on: Self.channel, logger: logger,

@@ -6,7 +6,8 @@ import Synchronization
 
 /// What one replica holds of `GET /api/articles/{slug}`: each article as nobody in particular sees
 /// it (with its author's profile, count of favorites and tags), keyed by slug, with the versions of
-/// the article's and the author's rows it was read from. Bounded; drops what was read longest ago.
+/// the article's and the author's rows it was read from. Bounded by what its entries take in memory;
+/// drops what was read longest ago.
 ///
 /// It is kept current by the changes announced on the database's ``ArticleViewAnnouncements``
 /// channel, and by the replica's own writes as they commit (``forget(_:)``, before they answer).
@@ -16,15 +17,17 @@ import Synchronization
 /// change while it was under way does not store what it read, which may be older than the change.
 final class ArticleViewCache: Sendable {
     struct Settings: Sendable {
-        /// The articles held (`ARTICLE_VIEW_CACHE_ENTRIES`; 0 turns the cache off).
-        var articles: Int
+        /// What the held articles may cost, roughly (``Entry/cost``), in bytes
+        /// (`ARTICLE_VIEW_CACHE_MEGABYTES`; 0 turns the cache off). A bound in entries alone would let
+        /// a few long bodies take any amount of memory.
+        var bytes: Int
 
-        init(articles: Int = 10_000) {
-            self.articles = articles
+        init(megabytes: Int = 20) {
+            bytes = megabytes << 20
         }
 
         init(environment: EnvironmentReader) throws(ConfigurationError) {
-            articles = try environment.integer("ARTICLE_VIEW_CACHE_ENTRIES", default: 10_000, in: 0...10_000_000)
+            self.init(megabytes: try environment.integer("ARTICLE_VIEW_CACHE_MEGABYTES", default: 20, in: 0...65_536))
         }
     }
 
@@ -32,6 +35,18 @@ final class ArticleViewCache: Sendable {
     struct Entry: Sendable {
         var article: ArticleRecord
         var versions: ArticleVersions
+
+        /// Roughly what the entry takes in memory: its text, and what any entry takes besides (the
+        /// record, the strings' storage, the list's node and the index's slot), measured with the
+        /// seeded articles of the benchmarks.
+        var cost: Int {
+            let texts =
+                [article.slug, article.title, article.description, article.body ?? "", article.author.username, article.author.bio]
+                + [article.author.image] + article.tagList
+            return texts.reduce(Self.fixedCost) { $0 + $1.utf8.count }
+        }
+
+        static let fixedCost = 1024
     }
 
     /// What makes held views stale, as announced by the database or done by this replica.
@@ -57,12 +72,12 @@ final class ArticleViewCache: Sendable {
 
     init(settings: Settings) {
         self.settings = settings
-        state = Mutex(State(entries: LeastRecentlyUsed(capacity: settings.articles)))
+        state = Mutex(State(entries: LeastRecentlyUsed(capacity: settings.bytes)))
     }
 
     /// A point in the sequence of changes to store reads under, or nil while the cache is bypassed.
     func readingGeneration() -> Int? {
-        guard settings.articles > 0 else { return nil }
+        guard settings.bytes > 0 else { return nil }
         return state.withLock { $0.listening ? $0.generation : nil }
     }
 
@@ -87,7 +102,7 @@ final class ArticleViewCache: Sendable {
         entry.article.author.following = false
         state.withLock { state in
             guard state.listening, state.generation == generation else { return }
-            state.entries.store(entry, for: entry.article.slug)
+            state.entries.store(entry, for: entry.article.slug, cost: entry.cost)
         }
     }
 

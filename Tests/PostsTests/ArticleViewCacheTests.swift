@@ -201,7 +201,7 @@ struct ArticleViewCacheTests {
     }
 
     @Test func withTheCacheOffTheServiceRunsAndReadsTheDatabase() async throws {
-        try await PostsHarness.run(articleCache: .init(articles: 0)) { posts in
+        try await PostsHarness.run(articleCache: .init(megabytes: 0)) { posts in
             let author = try await posts.tokens.user()
             let article = try await posts.create("Uncached", by: author)
             for _ in 0..<2 { #expect(try await posts.send(.get, "/api/articles/\(article.slug)", as: author).article?.title == "Uncached") }
