@@ -2,6 +2,7 @@ import Authentication
 import HTTPKit
 import Hummingbird
 import Messaging
+import Persistence
 import ServiceCore
 
 /// - Parameters:
@@ -14,16 +15,20 @@ func buildApplication(
 ) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
-    let cache = ArticleViewCache(settings: articleCache)
+    let coherence = ReadCoherence(
+        channel: ArticleViewAnnouncements.channel, settings: .init(holdsLease: articleCache.bytes > 0), database: core.database,
+        listeningConnection: .dedicated(configuration.database))
+    let cache = ArticleViewCache(settings: articleCache, coherence: coherence)
     let repository = ArticleRepository(database: core.database, cache: cache)
     let router = buildRouter(core, messaging: messaging, repository: repository, verifier: verifier ?? core.makeTokenVerifier())
     let internalRouter = buildInternalRouter(core, messaging: messaging, repository: repository)
+    for router in [router, internalRouter] { router.add(middleware: WritesHeardMiddleware(coherence: coherence)) }
     return core.makeApplication(
         router: router,
         schema: PostsMigrations.schema,
         services: [
             messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
-            ArticleViewAnnouncements(cache: cache, connection: .dedicated(configuration.database), logger: core.logger.component("article-views")),
+            ArticleViewAnnouncements(cache: cache, coherence: coherence, logger: core.logger.component("article-views")),
             messaging.consumer(topics: [.users], handlers: UserProjection.handlers),
             core.internalListener(internalRouter, port: configuration.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),

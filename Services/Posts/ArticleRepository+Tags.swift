@@ -3,8 +3,8 @@ import Persistence
 import PostgresNIO
 
 extension ArticleRepository {
-    /// The most used tags, most used first.
-    func popularTags(limit: Int, logger: Logger) async throws -> [String] {
+    /// The most used tags, most used first, from the database.
+    func readPopularTags(limit: Int, logger: Logger) async throws -> [String] {
         try await database.execute(PopularTags(limit: limit), logger: logger).reduce(into: []) { $0.append($1) }
     }
 

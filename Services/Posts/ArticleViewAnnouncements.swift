@@ -5,40 +5,35 @@ import PostgresNIO
 import ServiceLifecycle
 
 /// Hears the changes that the triggers of ``migrations`` announce on ``channel`` as their
-/// transactions commit, whichever replica (or event) made them, through a connection of its own,
-/// and tells the replica's ``ArticleViewCache``; it also tells it when listening begins and ends.
+/// transactions commit, whichever replica (or event) made them, through the cache's
+/// ``ReadCoherence`` (which also keeps the replica's read lease), and tells the replica's
+/// ``ArticleViewCache``.
 struct ArticleViewAnnouncements: Service {
     static let channel = "article_views"
     let cache: ArticleViewCache
-    let connection: DatabaseWakeups.ListeningConnection
+    let coherence: ReadCoherence
     let logger: Logger
 
     func run() async throws {
-        // A service that returns would stop the whole service group: with the cache off, it waits for the shutdown.
-        guard cache.settings.bytes > 0 else { return try await gracefulShutdown() }
         await cancelWhenGracefulShutdown {
-            await connection.listen(
-                on: Self.channel, logger: logger,
-                began: { cache.beganListening() },
-                heard: { payload in
-                    guard let change = Self.change(announced: payload) else {
-                        logger.error("an announcement of unknown form; forgetting every article", metadata: ["payload": "\(payload)"])
-                        return cache.forget(.everything)
-                    }
-                    cache.forget(change)
-                },
-                lost: { cache.stoppedListening() }
-            )
+            await coherence.run(logger: logger) { payload in
+                guard let change = Self.change(announced: payload) else {
+                    logger.error("an announcement of unknown form; forgetting every article", metadata: ["payload": "\(payload)"])
+                    return cache.forget(.everything)
+                }
+                cache.forget(change)
+            }
         }
     }
 
-    /// The change a trigger's payload names: `a:<slug>`, `u:<author id>` or `*`.
+    /// The change a trigger's payload names: `a:<slug>`, `u:<author id>`, `v:<reader id>` or `*`.
     static func change(announced payload: String) -> ArticleViewCache.Change? {
         if payload == "*" { return .everything }
         let (kind, key) = (payload.prefix(2), String(payload.dropFirst(2)))
         switch kind {
         case "a:": return .article(slug: key)
         case "u:": return UUID(uuidString: key).map(ArticleViewCache.Change.author)
+        case "v:": return UUID(uuidString: key).map(ArticleViewCache.Change.reader)
         default: return nil
         }
     }
@@ -64,6 +59,10 @@ struct ArticleViewAnnouncements: Service {
                             IF TG_OP <> 'DELETE' THEN PERFORM pg_notify('\(unescaped: channel)', 'a:' || NEW.slug); END IF;
                         ELSIF TG_TABLE_NAME = 'users' THEN
                             PERFORM pg_notify('\(unescaped: channel)', 'u:' || NEW.id);
+                        ELSIF TG_TABLE_NAME = 'favorites' THEN
+                            PERFORM pg_notify('\(unescaped: channel)', 'v:' || CASE TG_OP WHEN 'DELETE' THEN OLD.user_id ELSE NEW.user_id END);
+                        ELSIF TG_TABLE_NAME = 'follows' THEN
+                            PERFORM pg_notify('\(unescaped: channel)', 'v:' || CASE TG_OP WHEN 'DELETE' THEN OLD.follower_id ELSE NEW.follower_id END);
                         END IF;
                         RETURN NULL;
                     END
@@ -80,8 +79,17 @@ struct ArticleViewAnnouncements: Service {
                     FOR EACH ROW WHEN ((OLD.username, OLD.bio, OLD.image) IS DISTINCT FROM (NEW.username, NEW.bio, NEW.image))
                     EXECUTE FUNCTION announce_article_view_change()
                     """,
+                    // A reader's own flags: what they favorited and whom they follow.
+                    """
+                    CREATE TRIGGER favorites_reader_changed AFTER INSERT OR DELETE ON favorites
+                    FOR EACH ROW EXECUTE FUNCTION announce_article_view_change()
+                    """,
+                    """
+                    CREATE TRIGGER follows_reader_changed AFTER INSERT OR DELETE ON follows
+                    FOR EACH ROW EXECUTE FUNCTION announce_article_view_change()
+                    """,
                 ]
-                    + ["articles", "users"].map { table -> PostgresQuery in
+                    + ["articles", "users", "favorites", "follows"].map { table -> PostgresQuery in
                         """
                         CREATE TRIGGER \(unescaped: table)_truncated_view_changed AFTER TRUNCATE ON \(unescaped: table)
                         FOR EACH STATEMENT EXECUTE FUNCTION announce_article_view_change()

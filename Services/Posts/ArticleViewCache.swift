@@ -1,25 +1,27 @@
 import Basics
 import Foundation
 import Metrics
+import Persistence
 import Settings
 import Synchronization
 
-/// What one replica holds of `GET /api/articles/{slug}`: each article as nobody in particular sees
-/// it (with its author's profile, count of favorites and tags), keyed by slug, with the versions of
-/// the article's and the author's rows it was read from. Bounded by what its entries take in memory;
-/// drops what was read longest ago.
+/// What one replica holds of the reads it answers most: each article as nobody in particular sees
+/// it (with its author's profile, count of favorites and tags), keyed by slug; each recent reader's
+/// favorites and follows, for the flags of what they read; and the list of tags. Bounded by what
+/// its entries take in memory; drops what was read longest ago.
 ///
 /// It is kept current by the changes announced on the database's ``ArticleViewAnnouncements``
 /// channel, and by the replica's own writes as they commit (``forget(_:)``, before they answer).
-/// While the announcements cannot be heard (before listening, and from a lost connection until it
-/// listens again) it holds nothing and every read goes to the database; when listening begins it
-/// starts empty, since whatever was announced in between was missed. A read that heard of any
+/// It is read only while ``coherence`` says this replica heard every write answered so far (every
+/// replica waits for the others to hear its writes before answering them); otherwise every read
+/// goes to the database, and when it may be read again it starts empty. A read that heard of any
 /// change while it was under way does not store what it read, which may be older than the change.
 final class ArticleViewCache: Sendable {
     struct Settings: Sendable {
         /// What the held articles may cost, roughly (``Entry/cost``), in bytes
         /// (`ARTICLE_VIEW_CACHE_MEGABYTES`; 0 turns the cache off). A bound in entries alone would let
-        /// a few long bodies take any amount of memory.
+        /// a few long bodies take any amount of memory. The readers' favorites and follows may take
+        /// a quarter of it besides.
         var bytes: Int
 
         init(megabytes: Int = 20) {
@@ -31,10 +33,9 @@ final class ArticleViewCache: Sendable {
         }
     }
 
-    /// An article as nobody in particular sees it, and the versions of the rows it was read from.
+    /// An article as nobody in particular sees it.
     struct Entry: Sendable {
         var article: ArticleRecord
-        var versions: ArticleVersions
 
         /// Roughly what the entry takes in memory: its text, and what any entry takes besides (the
         /// record, the strings' storage, the list's node and the index's slot), measured with the
@@ -49,40 +50,78 @@ final class ArticleViewCache: Sendable {
         static let fixedCost = 1024
     }
 
-    /// What makes held views stale, as announced by the database or done by this replica.
+    /// What a reader favorited and whom they follow: what their flags are read from.
+    struct Reader: Sendable {
+        var favorites: Set<UUID>
+        var following: Set<UUID>
+
+        var cost: Int { Self.fixedCost + (favorites.count + following.count) * 40 }
+        static let fixedCost = 256
+    }
+
+    /// What makes held reads stale, as announced by the database or done by this replica.
     enum Change: Equatable, Sendable {
         case article(slug: String)
         /// The author's username, bio or image.
         case author(UUID)
+        /// What the reader favorited or follows.
+        case reader(UUID)
         case everything
     }
 
     private struct State {
-        var listening = false
-        /// Counts every change heard and every start and end of listening.
+        /// The lease the entries were held under.
+        var lease: Int?
+        /// Counts every change heard and every new lease.
         var generation = 0
         var entries: LeastRecentlyUsed<String, Entry>
+        var readers: LeastRecentlyUsed<UUID, Reader>
+        var tags: [String]?
+
+        mutating func dropAll() {
+            entries.removeAll()
+            readers.removeAll()
+            tags = nil
+        }
     }
 
     private let state: Mutex<State>
     let settings: Settings
+    let coherence: ReadCoherence?
     private let hits = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "hit")])
     private let misses = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "miss")])
     private let bypasses = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "bypass")])
 
-    init(settings: Settings) {
+    /// - Parameter coherence: whether this replica may answer from memory; nil (or a 0 bound) turns the cache off.
+    init(settings: Settings, coherence: ReadCoherence?) {
         self.settings = settings
-        state = Mutex(State(entries: LeastRecentlyUsed(capacity: settings.bytes)))
+        self.coherence = settings.bytes > 0 ? coherence : nil
+        state = Mutex(State(entries: LeastRecentlyUsed(capacity: settings.bytes), readers: LeastRecentlyUsed(capacity: settings.bytes / 4)))
     }
 
     /// A point in the sequence of changes to store reads under, or nil while the cache is bypassed.
     func readingGeneration() -> Int? {
-        guard settings.bytes > 0 else { return nil }
-        return state.withLock { $0.listening ? $0.generation : nil }
+        guard let lease = coherence?.currentLease() else { return nil }
+        return state.withLock { state in
+            if state.lease != lease {
+                state.dropAll()
+                state.generation += 1
+                state.lease = lease
+            }
+            return state.generation
+        }
     }
 
     func entry(slug: String) -> Entry? {
         state.withLock { $0.entries.value(for: slug) }
+    }
+
+    func reader(_ id: UUID) -> Reader? {
+        state.withLock { $0.readers.value(for: id) }
+    }
+
+    var tags: [String]? {
+        state.withLock { $0.tags }
     }
 
     enum Outcome { case hit, miss, bypass }
@@ -100,9 +139,22 @@ final class ArticleViewCache: Sendable {
         var entry = entry
         entry.article.favorited = false
         entry.article.author.following = false
+        storing(readAt: generation) { $0.entries.store(entry, for: entry.article.slug, cost: entry.cost) }
+    }
+
+    func store(_ reader: Reader, of id: UUID, readAt generation: Int) {
+        storing(readAt: generation) { $0.readers.store(reader, for: id, cost: reader.cost) }
+    }
+
+    func store(tags: [String], readAt generation: Int) {
+        storing(readAt: generation) { $0.tags = tags }
+    }
+
+    private func storing(readAt generation: Int, _ body: (inout State) -> Void) {
+        let lease = coherence?.currentLease()
         state.withLock { state in
-            guard state.listening, state.generation == generation else { return }
-            state.entries.store(entry, for: entry.article.slug, cost: entry.cost)
+            guard lease != nil, state.lease == lease, state.generation == generation else { return }
+            body(&state)
         }
     }
 
@@ -112,38 +164,16 @@ final class ArticleViewCache: Sendable {
             state.generation += 1
             for change in changes {
                 switch change {
-                case .article(let slug): state.entries.remove(slug)
+                case .article(let slug):
+                    state.entries.remove(slug)
+                    state.tags = nil
                 case .author(let author): state.entries.removeAll { _, entry in entry.article.authorID == author }
-                case .everything: state.entries.removeAll()
+                case .reader(let reader): state.readers.remove(reader)
+                case .everything: state.dropAll()
                 }
             }
         }
     }
 
-    /// Listening began (again): what was announced before is unknown, so nothing held is kept.
-    func beganListening() {
-        state.withLock { state in
-            state.generation += 1
-            state.entries.removeAll()
-            state.listening = true
-        }
-    }
-
-    /// Changes can no longer be heard: bypassed (and empty) until listening begins again.
-    func stoppedListening() {
-        state.withLock { state in
-            state.generation += 1
-            state.entries.removeAll()
-            state.listening = false
-        }
-    }
-
     var count: Int { state.withLock { $0.entries.count } }
-}
-
-/// The versions (`xmin`) of an article's row and its author's: a view read from the same versions
-/// shows what the database holds now.
-struct ArticleVersions: Equatable, Sendable {
-    var article: Int64
-    var author: Int64
 }

@@ -14,6 +14,7 @@ enum PostsMigrations {
             TokenRevocationAnnouncements.migrations(),
             own,
             ArticleViewAnnouncements.migrations,
+            ReadCoherence.migrations,
         ],
         // Frozen: flat version n of the databases migrated before groups was the n-th.
         legacyFlatOrder: [

@@ -87,7 +87,7 @@ public final class TokenRevocationAnnouncements: Service, Sendable {
         await cancelWhenGracefulShutdown {
             await self.connection.listen(
                 on: Self.channel, logger: self.logger,
-                began: {
+                began: { _ in
                     self.heard.add(1, ordering: .releasing)
                     self.listening.store(true, ordering: .releasing)
                 },

@@ -133,7 +133,7 @@ public final class DatabaseWakeups: Sendable {
     func listen(through source: ListeningConnection, logger: Logger) async {
         await source.listen(
             on: channel, logger: logger,
-            began: {
+            began: { _ in
                 listening.store(true, ordering: .releasing)
                 wake()
             },
@@ -146,10 +146,11 @@ public final class DatabaseWakeups: Sendable {
 extension DatabaseWakeups.ListeningConnection {
     /// Listens on `channel` until cancelled, again after every lost connection (with backoff while
     /// the database is away). `began` hears of each time it begins to listen (a notification sent
-    /// since it last listened was lost), `heard` of each notification's payload, in the order of
-    /// the commits that sent them, and `lost` of each time it stops listening.
+    /// since it last listened was lost), with the connection, which may also send statements while
+    /// it listens; `heard` of each notification's payload, in the order of the commits that sent
+    /// them, and `lost` of each time it stops listening.
     public func listen(
-        on channel: String, logger: Logger, began: () -> Void, heard: (String) -> Void, lost: () -> Void
+        on channel: String, logger: Logger, began: (PostgresConnection) -> Void, heard: (String) -> Void, lost: () -> Void
     ) async {
         let backoff = Backoff(initial: .milliseconds(100), maximum: .seconds(2))
         var failures = 0
@@ -159,7 +160,7 @@ extension DatabaseWakeups.ListeningConnection {
                     try await connection.listen(on: channel) { notifications in
                         if failures > 0 { logger.info("listening again", metadata: ["channel": "\(channel)"]) }
                         failures = 0
-                        began()
+                        began(connection)
                         for try await notification in notifications { heard(notification.payload) }
                     }
                 }
