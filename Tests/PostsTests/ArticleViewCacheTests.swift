@@ -53,7 +53,8 @@ struct ArticleViewCacheTests {
                 try await MigrationRunner(client: clients[2], schema: PostsMigrations.schema, logger: logger).run()
                 let replicas = clients.prefix(2).map { client in
                     let coherence = ReadCoherence(
-                        channel: ArticleViewAnnouncements.channel, settings: .init(), database: client, listeningConnection: .dedicated(configuration))
+                        channel: ArticleViewAnnouncements.channel, settings: .init(), database: client, listeningConnection: .dedicated(configuration)
+                    )
                     let cache = ArticleViewCache(settings: .init(), coherence: coherence)
                     return Replica(
                         cache: cache, coherence: coherence, repository: ArticleRepository(database: client, cache: cache),

@@ -131,7 +131,9 @@ struct ListsTests {
             for n in 0..<20 { _ = try await posts.create("Not followed \(n)", by: stranger) }
 
             for windowSize in [1, 21, 25, 1000] {
-                let repository = ArticleRepository(database: posts.database, cache: ArticleViewCache(settings: .init(megabytes: 0), coherence: nil), feedWindow: RecentArticlesWindow(size: windowSize))
+                let repository = ArticleRepository(
+                    database: posts.database, cache: ArticleViewCache(settings: .init(megabytes: 0), coherence: nil),
+                    feedWindow: RecentArticlesWindow(size: windowSize))
                 for limit in [1, 2, 5] {
                     for offset in 0...feed.count {
                         let page = try await repository.list(
