@@ -20,11 +20,28 @@ extension ArticleRepository {
         }
         cache.count(.hit)
         guard let reader else { return held.article }
+        return try await relations(of: reader, readAt: generation, logger: logger).flagging(held.article)
+    }
+
+    /// A page of a list as `reader` sees it, from ``cache`` when it holds it (but the feed's, which is
+    /// the reader's own, and a search's), else from the database.
+    func listView(_ filter: ArticleFilter, page: Page, reader: UUID?, logger: Logger) async throws -> (articles: [ArticleRecord], count: Int) {
+        guard filter.feedOf == nil, filter.search == nil, let generation = cache.readingGeneration() else {
+            return try await list(filter, page: page, viewer: reader, logger: logger)
+        }
+        let key = ArticleViewCache.ListKey(
+            tag: filter.tag, author: filter.author, favoritedBy: filter.favoritedBy, limit: page.limit, offset: page.offset)
+        let held: ArticleViewCache.ListPage
+        if let page = cache.list(key) {
+            held = page
+        } else {
+            let read = try await list(filter, page: page, viewer: nil, logger: logger)
+            held = ArticleViewCache.ListPage(articles: read.articles, count: read.count)
+            cache.store(held, for: key, readAt: generation)
+        }
+        guard let reader else { return (held.articles, held.count) }
         let relations = try await relations(of: reader, readAt: generation, logger: logger)
-        var article = held.article
-        article.favorited = relations.favorites.contains(article.id)
-        article.author.following = relations.following.contains(article.authorID)
-        return article
+        return (held.articles.map { relations.flagging($0) }, held.count)
     }
 
     /// The most used tags, most used first, from ``cache`` when it holds them.
@@ -49,5 +66,15 @@ extension ArticleRepository {
         }
         cache.store(read, of: reader, readAt: generation)
         return read
+    }
+}
+
+extension ArticleViewCache.Reader {
+    /// `article` with this reader's flags.
+    func flagging(_ article: ArticleRecord) -> ArticleRecord {
+        var article = article
+        article.favorited = favorites.contains(article.id)
+        article.author.following = following.contains(article.authorID)
+        return article
     }
 }

@@ -6,8 +6,9 @@ import Settings
 import Synchronization
 
 /// What one replica holds of the reads it answers most: each article as nobody in particular sees
-/// it (with its author's profile, count of favorites and tags), keyed by slug; each recent reader's
-/// favorites and follows, for the flags of what they read; and the list of tags. Bounded by what
+/// it (with its author's profile, count of favorites and tags), keyed by slug; pages of the lists
+/// but the feed and searches, likewise; each recent reader's favorites and follows, for the flags
+/// of what they read; and the list of tags. Bounded by what
 /// its entries take in memory; drops what was read longest ago.
 ///
 /// It is kept current by the changes announced on the database's ``ArticleViewAnnouncements``
@@ -20,8 +21,8 @@ final class ArticleViewCache: Sendable {
     struct Settings: Sendable {
         /// What the held articles may cost, roughly (``Entry/cost``), in bytes
         /// (`ARTICLE_VIEW_CACHE_MEGABYTES`; 0 turns the cache off). A bound in entries alone would let
-        /// a few long bodies take any amount of memory. The readers' favorites and follows may take
-        /// a quarter of it besides.
+        /// a few long bodies take any amount of memory. The pages of lists, and the readers'
+        /// favorites and follows, may each take a quarter of it besides.
         var bytes: Int
 
         init(megabytes: Int = 20) {
@@ -50,6 +51,22 @@ final class ArticleViewCache: Sendable {
         static let fixedCost = 1024
     }
 
+    /// A page of a list, as nobody in particular sees it, and the list's total.
+    struct ListPage: Sendable {
+        var articles: [ArticleRecord]
+        var count: Int
+
+        var cost: Int { articles.reduce(Entry.fixedCost) { $0 + Entry(article: $1).cost } }
+    }
+
+    struct ListKey: Hashable, Sendable {
+        var tag: String?
+        var author: String?
+        var favoritedBy: String?
+        var limit: Int
+        var offset: Int
+    }
+
     /// What a reader favorited and whom they follow: what their flags are read from.
     struct Reader: Sendable {
         var favorites: Set<UUID>
@@ -76,10 +93,12 @@ final class ArticleViewCache: Sendable {
         var generation = 0
         var entries: LeastRecentlyUsed<String, Entry>
         var readers: LeastRecentlyUsed<UUID, Reader>
+        var lists: LeastRecentlyUsed<ListKey, ListPage>
         var tags: [String]?
 
         mutating func dropAll() {
             entries.removeAll()
+            lists.removeAll()
             readers.removeAll()
             tags = nil
         }
@@ -96,7 +115,10 @@ final class ArticleViewCache: Sendable {
     init(settings: Settings, coherence: ReadCoherence?) {
         self.settings = settings
         self.coherence = settings.bytes > 0 ? coherence : nil
-        state = Mutex(State(entries: LeastRecentlyUsed(capacity: settings.bytes), readers: LeastRecentlyUsed(capacity: settings.bytes / 4)))
+        state = Mutex(
+            State(
+                entries: LeastRecentlyUsed(capacity: settings.bytes), readers: LeastRecentlyUsed(capacity: settings.bytes / 4),
+                lists: LeastRecentlyUsed(capacity: settings.bytes / 4)))
     }
 
     /// A point in the sequence of changes to store reads under, or nil while the cache is bypassed.
@@ -124,6 +146,10 @@ final class ArticleViewCache: Sendable {
         state.withLock { $0.tags }
     }
 
+    func list(_ key: ListKey) -> ListPage? {
+        state.withLock { $0.lists.value(for: key) }
+    }
+
     enum Outcome { case hit, miss, bypass }
 
     func count(_ outcome: Outcome) {
@@ -146,6 +172,10 @@ final class ArticleViewCache: Sendable {
         storing(readAt: generation) { $0.readers.store(reader, for: id, cost: reader.cost) }
     }
 
+    func store(_ page: ListPage, for key: ListKey, readAt generation: Int) {
+        storing(readAt: generation) { $0.lists.store(page, for: key, cost: page.cost) }
+    }
+
     func store(tags: [String], readAt generation: Int) {
         storing(readAt: generation) { $0.tags = tags }
     }
@@ -166,8 +196,11 @@ final class ArticleViewCache: Sendable {
                 switch change {
                 case .article(let slug):
                     state.entries.remove(slug)
+                    state.lists.removeAll()
                     state.tags = nil
-                case .author(let author): state.entries.removeAll { _, entry in entry.article.authorID == author }
+                case .author(let author):
+                    state.entries.removeAll { _, entry in entry.article.authorID == author }
+                    state.lists.removeAll()
                 case .reader(let reader): state.readers.remove(reader)
                 case .everything: state.dropAll()
                 }

@@ -44,7 +44,7 @@ struct ArticlesController: Sendable {
     }
 
     private func page(_ filter: ArticleFilter, request: Request, context: AppRequestContext) async throws -> MultipleArticlesResponse {
-        let (articles, count) = try await repository.list(filter, page: try Page(request), viewer: context.identity?.id, logger: context.logger)
+        let (articles, count) = try await repository.listView(filter, page: try Page(request), reader: context.identity?.id, logger: context.logger)
         return MultipleArticlesResponse(articles: articles.map(\.view), articlesCount: count)
     }
 
