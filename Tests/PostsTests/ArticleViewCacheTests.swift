@@ -37,6 +37,20 @@ struct ArticleViewCacheTests {
             }
         }
 
+        func list(favoritedBy: String? = nil, as reader: AuthenticatedUser?) async throws -> (articles: [ArticleRecord], count: Int) {
+            try await repository.listView(ArticleFilter(favoritedBy: favoritedBy), page: Page(), reader: reader?.id, logger: Logger(label: "test"))
+        }
+
+        /// Reads the newest articles, and those `favoritedBy` favorited, until the replica holds both pages.
+        func holdsLists(favoritedBy: String) async throws -> Bool {
+            try await eventually(timeout: .seconds(60)) {
+                _ = try await list(as: nil)
+                _ = try await list(favoritedBy: favoritedBy, as: nil)
+                return cache.list(.init(limit: Page.defaultLimit, offset: 0)) != nil
+                    && cache.list(.init(favoritedBy: favoritedBy, limit: Page.defaultLimit, offset: 0)) != nil
+            }
+        }
+
         /// What posts does after a write, before it answers.
         func writeHeard() async {
             await coherence.awaitEveryReplica(logger: Logger(label: "test"))
@@ -100,6 +114,7 @@ struct ArticleViewCacheTests {
                 for replica in [a, b] {
                     #expect(try await replica.holds(slug, for: bob))
                     #expect(try await replica.holds(slug, for: ada))
+                    #expect(try await replica.holdsLists(favoritedBy: "bob"))
                 }
             }
             try await holdEverywhere()
@@ -112,6 +127,9 @@ struct ArticleViewCacheTests {
             _ = try await a.repository.setFavorite(true, slug: slug, user: bob, logger: logger)
             await a.writeHeard()
             for replica in [a, b] {
+                let newest = try await replica.list(as: bob)
+                #expect(newest.articles.first?.favorited == true && newest.articles.first?.favoritesCount == 1 && newest.count == 1)
+                #expect(try await replica.list(favoritedBy: "bob", as: nil).count == 1)
                 let seen = try await replica.view(slug, as: bob)
                 #expect(seen?.favorited == true && seen?.favoritesCount == 1)
                 #expect(try await replica.view(slug, as: ada)?.favorited == false, "someone else's flags are their own")
@@ -123,6 +141,8 @@ struct ArticleViewCacheTests {
             _ = try await b.repository.setFavorite(false, slug: slug, user: bob, logger: logger)
             await b.writeHeard()
             for replica in [a, b] {
+                #expect(try await replica.list(as: bob).articles.first?.favorited == false)
+                #expect(try await replica.list(favoritedBy: "bob", as: nil).count == 0)
                 let seen = try await replica.view(slug, as: bob)
                 #expect(seen?.favorited == false && seen?.favoritesCount == 0)
                 #expect(try await replica.view(slug, as: nil)?.favoritesCount == 0)
@@ -161,6 +181,7 @@ struct ArticleViewCacheTests {
             for replica in [a, b] {
                 #expect(try await replica.view(slug, as: nil) == nil)
                 #expect(try await replica.view(slug, as: bob) == nil)
+                #expect(try await replica.list(as: bob).count == 0)
                 #expect(try await replica.repository.popularTags(limit: 10, logger: logger) == [])
             }
         }
