@@ -17,24 +17,31 @@ func buildApplication(
         service: "posts", baseURLs: comments.postsURLs, attemptTimeout: comments.postsTimeout, deadline: comments.postsDeadline, attempts: 3
     )
     let lookup = ArticleLookup(client: posts, cacheLifetime: comments.articleCacheLifetime)
-    let router = buildRouter(core, messaging: messaging, articles: lookup, verifier: verifier ?? core.makeTokenVerifier())
+    let coherence = core.makeReadCoherence(channel: CommentViewAnnouncements.channel, holdsLease: comments.commentCacheBytes > 0)
+    let cache = CommentViewCache(bytes: comments.commentCacheBytes, coherence: coherence)
+    let repository = CommentRepository(database: core.database, cache: cache)
+    let router = buildRouter(core, messaging: messaging, repository: repository, articles: lookup, verifier: verifier ?? core.makeTokenVerifier())
+    let internalRouter = buildInternalRouter(core, messaging: messaging)
+    for router in [router, internalRouter] { router.add(middleware: WritesHeardMiddleware(coherence: coherence)) }
     return core.makeApplication(
         router: router,
         schema: CommentsMigrations.schema,
         services: [
             messaging.producer, messaging.brokerMonitor(), core.tokenRevocationAnnouncements, messaging.outboxRelay(),
             messaging.consumer(topics: [.users, .articles], handlers: UserProjection.handlers + CommentHandlers.all),
-            core.internalListener(
-                buildInternalRouter(core, messaging: messaging), port: configuration.internalPort, onListening: onInternalListening),
+            CommentViewAnnouncements(cache: cache, coherence: coherence, logger: core.logger.component("comment-views")),
+            core.internalListener(internalRouter, port: configuration.internalPort, onListening: onInternalListening),
             core.retentionSweep([.sentEvents, .processedEvents]),
         ]
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, articles: ArticleLookup, verifier: TokenVerifier) -> Router<AppRequestContext> {
+func buildRouter(
+    _ core: ServiceCore, messaging: ServiceMessaging, repository: CommentRepository, articles: ArticleLookup, verifier: TokenVerifier
+) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
-    let controller = CommentsController(repository: CommentRepository(database: core.database), articles: articles, verifier: verifier)
+    let controller = CommentsController(repository: repository, articles: articles, verifier: verifier)
     core.databaseRoutes(router).addRoutes(controller.endpoints, atPath: "/api")
     return router
 }

@@ -11,10 +11,38 @@ import PostgresNIO
 /// transaction; ``CommentHandlers`` remove a deleted article's comments with it.
 struct CommentRepository: Sendable {
     let database: PostgresClient
+    let cache: CommentViewCache
 
     /// The article's comments, newest first, with authors as `viewer` sees them; nil when the
-    /// article's deletion has arrived (posts may still be remembered as saying it exists).
+    /// article's deletion has arrived (posts may still be remembered as saying it exists). From
+    /// ``cache`` when it holds them, and whom the viewer follows likewise.
     func comments(of articleID: UUID, viewer: UUID?, logger: Logger) async throws -> [CommentRecord]? {
+        guard let generation = cache.readingGeneration() else { return try await readComments(of: articleID, viewer: viewer, logger: logger) }
+        let thread: CommentViewCache.Thread
+        if let held = cache.thread(of: articleID) {
+            thread = held
+        } else {
+            thread = CommentViewCache.Thread(comments: try await readComments(of: articleID, viewer: nil, logger: logger))
+            cache.store(thread, of: articleID, readAt: generation)
+        }
+        guard let comments = thread.comments, let viewer else { return thread.comments }
+        let following = try await following(of: viewer, readAt: generation, logger: logger)
+        return comments.map { comment in
+            var comment = comment
+            comment.author.following = following.contains(comment.authorID)
+            return comment
+        }
+    }
+
+    private func following(of reader: UUID, readAt generation: Int, logger: Logger) async throws -> Set<UUID> {
+        if let held = cache.following(of: reader) { return held }
+        let rows = try await database.query("SELECT followee_id FROM follows WHERE follower_id = \(reader)", logger: logger)
+        let following = try await rows.decode(UUID.self).reduce(into: Set<UUID>()) { $0.insert($1) }
+        cache.store(following: following, of: reader, readAt: generation)
+        return following
+    }
+
+    func readComments(of articleID: UUID, viewer: UUID?, logger: Logger) async throws -> [CommentRecord]? {
         for try await _ in try await database.execute(DeletedArticle(articleID: articleID), logger: logger) { return nil }
         return try await database.execute(CommentsOfArticle(articleID: articleID, viewer: viewer), logger: logger).reduce(into: []) { $0.append($1) }
     }

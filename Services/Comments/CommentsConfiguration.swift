@@ -9,11 +9,15 @@ struct CommentsConfiguration: Sendable {
     var postsDeadline: Duration
     /// How long a found article is remembered (`ARTICLE_CACHE_SECONDS`; 0 turns the cache off).
     var articleCacheLifetime: Duration
+    /// What the held threads of comments may take in memory, roughly (`COMMENT_VIEW_CACHE_MEGABYTES`;
+    /// 0 turns that cache off; see ``CommentViewCache``).
+    var commentCacheBytes: Int
 
     init(environment: EnvironmentReader) throws(ConfigurationError) {
         self.postsURLs = try environment.urls("POSTS_URL", default: "http://127.0.0.1:8251", describing: "the posts service")
         self.postsTimeout = try environment.seconds("POSTS_TIMEOUT", default: 1, in: 0.05...10)
         self.postsDeadline = try environment.seconds("POSTS_DEADLINE", default: 1.8, in: 0.05...30)
         self.articleCacheLifetime = try environment.seconds("ARTICLE_CACHE_SECONDS", default: 5, in: 0...3600)
+        self.commentCacheBytes = try environment.integer("COMMENT_VIEW_CACHE_MEGABYTES", default: 10, in: 0...65_536) << 20
     }
 }

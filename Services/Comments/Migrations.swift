@@ -13,6 +13,8 @@ enum CommentsMigrations {
             ProjectedTokenRevocations.migrations(),
             TokenRevocationAnnouncements.migrations(),
             own,
+            CommentViewAnnouncements.migrations,
+            ReadCoherence.migrations,
         ],
         // Frozen: flat version n of the databases migrated before groups was the n-th.
         legacyFlatOrder: [

@@ -2,7 +2,6 @@ import Authentication
 import HTTPKit
 import Hummingbird
 import Messaging
-import Persistence
 import ServiceCore
 
 /// - Parameters:
@@ -15,9 +14,7 @@ func buildApplication(
 ) throws -> some ApplicationProtocol {
     let core = ServiceCore(configuration: configuration)
     let messaging = try core.makeMessaging()
-    let coherence = ReadCoherence(
-        channel: ArticleViewAnnouncements.channel, settings: .init(holdsLease: articleCache.bytes > 0), database: core.database,
-        listeningConnection: .dedicated(configuration.database))
+    let coherence = core.makeReadCoherence(channel: ArticleViewAnnouncements.channel, holdsLease: articleCache.bytes > 0)
     let cache = ArticleViewCache(settings: articleCache, coherence: coherence)
     let repository = ArticleRepository(database: core.database, cache: cache)
     let router = buildRouter(core, messaging: messaging, repository: repository, verifier: verifier ?? core.makeTokenVerifier())

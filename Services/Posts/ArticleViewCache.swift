@@ -3,7 +3,6 @@ import Foundation
 import Metrics
 import Persistence
 import Settings
-import Synchronization
 
 /// What one replica holds of the reads it answers most: each article as nobody in particular sees
 /// it (with its author's profile, count of favorites and tags), keyed by slug; pages of the lists
@@ -86,27 +85,15 @@ final class ArticleViewCache: Sendable {
         case everything
     }
 
-    private struct State {
-        /// The lease the entries were held under.
-        var lease: Int?
-        /// Counts every change heard and every new lease.
-        var generation = 0
+    private struct Contents: Sendable {
         var entries: LeastRecentlyUsed<String, Entry>
         var readers: LeastRecentlyUsed<UUID, Reader>
         var lists: LeastRecentlyUsed<ListKey, ListPage>
         var tags: [String]?
-
-        mutating func dropAll() {
-            entries.removeAll()
-            lists.removeAll()
-            readers.removeAll()
-            tags = nil
-        }
     }
 
-    private let state: Mutex<State>
+    private let memory: LeasedMemory<Contents>
     let settings: Settings
-    let coherence: ReadCoherence?
     private let hits = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "hit")])
     private let misses = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "miss")])
     private let bypasses = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "bypass")])
@@ -114,40 +101,33 @@ final class ArticleViewCache: Sendable {
     /// - Parameter coherence: whether this replica may answer from memory; nil (or a 0 bound) turns the cache off.
     init(settings: Settings, coherence: ReadCoherence?) {
         self.settings = settings
-        self.coherence = settings.bytes > 0 ? coherence : nil
-        state = Mutex(
-            State(
-                entries: LeastRecentlyUsed(capacity: settings.bytes), readers: LeastRecentlyUsed(capacity: settings.bytes / 4),
-                lists: LeastRecentlyUsed(capacity: settings.bytes / 4)))
+        let bytes = settings.bytes
+        memory = LeasedMemory(coherence: bytes > 0 ? coherence : nil) {
+            Contents(
+                entries: LeastRecentlyUsed(capacity: bytes), readers: LeastRecentlyUsed(capacity: bytes / 4),
+                lists: LeastRecentlyUsed(capacity: bytes / 4))
+        }
     }
 
     /// A point in the sequence of changes to store reads under, or nil while the cache is bypassed.
     func readingGeneration() -> Int? {
-        guard let lease = coherence?.currentLease() else { return nil }
-        return state.withLock { state in
-            if state.lease != lease {
-                state.dropAll()
-                state.generation += 1
-                state.lease = lease
-            }
-            return state.generation
-        }
+        memory.readingGeneration()
     }
 
     func entry(slug: String) -> Entry? {
-        state.withLock { $0.entries.value(for: slug) }
+        memory.read { $0.entries.value(for: slug) }
     }
 
     func reader(_ id: UUID) -> Reader? {
-        state.withLock { $0.readers.value(for: id) }
+        memory.read { $0.readers.value(for: id) }
     }
 
     var tags: [String]? {
-        state.withLock { $0.tags }
+        memory.read { $0.tags }
     }
 
     func list(_ key: ListKey) -> ListPage? {
-        state.withLock { $0.lists.value(for: key) }
+        memory.read { $0.lists.value(for: key) }
     }
 
     enum Outcome { case hit, miss, bypass }
@@ -165,48 +145,43 @@ final class ArticleViewCache: Sendable {
         var entry = entry
         entry.article.favorited = false
         entry.article.author.following = false
-        storing(readAt: generation) { $0.entries.store(entry, for: entry.article.slug, cost: entry.cost) }
+        memory.store(readAt: generation) { $0.entries.store(entry, for: entry.article.slug, cost: entry.cost) }
     }
 
     func store(_ reader: Reader, of id: UUID, readAt generation: Int) {
-        storing(readAt: generation) { $0.readers.store(reader, for: id, cost: reader.cost) }
+        memory.store(readAt: generation) { $0.readers.store(reader, for: id, cost: reader.cost) }
     }
 
     func store(_ page: ListPage, for key: ListKey, readAt generation: Int) {
-        storing(readAt: generation) { $0.lists.store(page, for: key, cost: page.cost) }
+        memory.store(readAt: generation) { $0.lists.store(page, for: key, cost: page.cost) }
     }
 
     func store(tags: [String], readAt generation: Int) {
-        storing(readAt: generation) { $0.tags = tags }
-    }
-
-    private func storing(readAt generation: Int, _ body: (inout State) -> Void) {
-        let lease = coherence?.currentLease()
-        state.withLock { state in
-            guard lease != nil, state.lease == lease, state.generation == generation else { return }
-            body(&state)
-        }
+        memory.store(readAt: generation) { $0.tags = tags }
     }
 
     /// Drops what `changes` made stale, and keeps reads under way from storing what they read.
     func forget(_ changes: Change...) {
-        state.withLock { state in
-            state.generation += 1
+        memory.forget { contents in
             for change in changes {
                 switch change {
                 case .article(let slug):
-                    state.entries.remove(slug)
-                    state.lists.removeAll()
-                    state.tags = nil
+                    contents.entries.remove(slug)
+                    contents.lists.removeAll()
+                    contents.tags = nil
                 case .author(let author):
-                    state.entries.removeAll { _, entry in entry.article.authorID == author }
-                    state.lists.removeAll()
-                case .reader(let reader): state.readers.remove(reader)
-                case .everything: state.dropAll()
+                    contents.entries.removeAll { _, entry in entry.article.authorID == author }
+                    contents.lists.removeAll()
+                case .reader(let reader): contents.readers.remove(reader)
+                case .everything:
+                    contents.entries.removeAll()
+                    contents.lists.removeAll()
+                    contents.readers.removeAll()
+                    contents.tags = nil
                 }
             }
         }
     }
 
-    var count: Int { state.withLock { $0.entries.count } }
+    var count: Int { memory.read { $0.entries.count } }
 }

@@ -3,7 +3,7 @@
 /// read or stored longest ago. Every operation but ``removeAll(where:)`` takes constant time. Not
 /// safe to share: keep it inside a lock.
 public struct LeastRecentlyUsed<Key: Hashable, Value> {
-    private struct Node {
+    fileprivate struct Node {
         let key: Key
         let value: Value
         let cost: Int
@@ -94,3 +94,6 @@ public struct LeastRecentlyUsed<Key: Hashable, Value> {
         if node.older != Self.none { nodes[node.older]?.newer = node.newer } else { oldest = node.newer }
     }
 }
+
+extension LeastRecentlyUsed: Sendable where Key: Sendable, Value: Sendable {}
+extension LeastRecentlyUsed.Node: Sendable where Key: Sendable, Value: Sendable {}
