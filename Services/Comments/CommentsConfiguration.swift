@@ -18,6 +18,6 @@ struct CommentsConfiguration: Sendable {
         self.postsTimeout = try environment.seconds("POSTS_TIMEOUT", default: 1, in: 0.05...10)
         self.postsDeadline = try environment.seconds("POSTS_DEADLINE", default: 1.8, in: 0.05...30)
         self.articleCacheLifetime = try environment.seconds("ARTICLE_CACHE_SECONDS", default: 5, in: 0...3600)
-        self.commentCacheBytes = try environment.integer("COMMENT_VIEW_CACHE_MEGABYTES", default: 10, in: 0...65_536) << 20
+        self.commentCacheBytes = try environment.integer("COMMENT_VIEW_CACHE_MEGABYTES", default: 4, in: 0...65_536) << 20
     }
 }

@@ -24,12 +24,12 @@ final class ArticleViewCache: Sendable {
         /// favorites and follows, may each take a quarter of it besides.
         var bytes: Int
 
-        init(megabytes: Int = 20) {
+        init(megabytes: Int = 8) {
             bytes = megabytes << 20
         }
 
         init(environment: EnvironmentReader) throws(ConfigurationError) {
-            self.init(megabytes: try environment.integer("ARTICLE_VIEW_CACHE_MEGABYTES", default: 20, in: 0...65_536))
+            self.init(megabytes: try environment.integer("ARTICLE_VIEW_CACHE_MEGABYTES", default: 8, in: 0...65_536))
         }
     }
 
