@@ -16,12 +16,7 @@ enum ArticleColumns {
     static let list = """
         a.id, a.slug, a.title, a.description, a.tag_list, a.created_at, a.updated_at, a.favorites_count,
             a.author_id, u.username, u.bio, u.image,
-            \(readerFlags)
-        """
-
-    /// Whether the user bound at `$1` follows the author of `articles a` and favorited it.
-    static let readerFlags = """
-        EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = $1 AND fw.followee_id = a.author_id) AS following,
+            EXISTS (SELECT 1 FROM follows fw WHERE fw.follower_id = $1 AND fw.followee_id = a.author_id) AS following,
             EXISTS (SELECT 1 FROM favorites fv WHERE fv.user_id = $1 AND fv.article_id = a.id) AS favorited
         """
 

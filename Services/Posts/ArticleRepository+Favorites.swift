@@ -10,8 +10,7 @@ extension ArticleRepository {
     /// Favorites or unfavorites; doing it twice changes nothing and writes no second event.
     /// Nil when no article has that slug.
     func setFavorite(_ favorite: Bool, slug: String, user: AuthenticatedUser, logger: Logger) async throws -> ArticleRecord? {
-        defer { cache.forget(.article(slug: slug), .reader(user.id)) }
-        return try await database.withTransaction(logger: logger) { connection -> ArticleRecord? in
+        try await database.withTransaction(logger: logger) { connection -> ArticleRecord? in
             try await UserProjection.ensureUser(id: user.id, username: user.username, on: connection, logger: logger)
             guard let article = try await reference(slug: slug, on: connection, logger: logger) else { return nil }
             let changed =

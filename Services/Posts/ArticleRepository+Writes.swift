@@ -16,7 +16,7 @@ extension ArticleRepository {
     }
 
     func create(_ article: NewArticle, by author: AuthenticatedUser, logger: Logger) async throws -> ArticleRecord {
-        let created = try await withFreeSlug(for: article.title, keeping: nil, logger: logger) { slug, connection in
+        try await withFreeSlug(for: article.title, keeping: nil, logger: logger) { slug, connection in
             try await UserProjection.ensureUser(id: author.id, username: author.username, on: connection, logger: logger)
             let id = UUID()
             let now = Date()
@@ -40,8 +40,6 @@ extension ArticleRepository {
             )
             return try await find(slug: slug, viewer: author.id, on: connection, logger: logger)!
         }
-        cache.forget(.article(slug: created.slug))
-        return created
     }
 
     struct Changes: Sendable {
@@ -77,13 +75,11 @@ extension ArticleRepository {
             try await Outbox.append(ArticleUpdated(article: updated.reference), on: connection, logger: logger)
             return updated
         }
-        cache.forget(.article(slug: current.slug), .article(slug: record?.slug ?? current.slug))
         return record.map(Outcome.done) ?? .notFound
     }
 
     func delete(slug: String, by user: UUID, logger: Logger) async throws -> Outcome<ArticleReference> {
-        defer { cache.forget(.article(slug: slug)) }
-        return try await database.withTransaction(logger: logger) { connection -> Outcome<ArticleReference> in
+        try await database.withTransaction(logger: logger) { connection -> Outcome<ArticleReference> in
             let rows = try await connection.query(
                 "SELECT \(unescaped: ArticleColumns.referenceList), tag_list FROM articles WHERE slug = \(slug) FOR UPDATE",
                 logger: logger

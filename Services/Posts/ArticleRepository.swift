@@ -8,8 +8,8 @@ import PostgresNIO
 
 /// The SQL of articles, tags and favorites, an extension per job: one article (here), the lists
 /// (`+Lists`), the writes (`+Writes`), favorites (`+Favorites`) and tags (`+Tags`). Every change
-/// writes its event into the outbox in the same transaction, and drops what it made stale from
-/// the replica's `cache` as it commits, before it answers (`+Views` reads one article through it).
+/// writes its event into the outbox in the same transaction; `+Views` reads through the replica's
+/// `cache`, which the changes' announcements keep current.
 struct ArticleRepository: Sendable {
     /// How many of the newest articles a page of the feed looks among first: enough to hold a page
     /// of a reader who follows 1% of the articles' authors.

@@ -15,15 +15,7 @@ struct ArticleViewAnnouncements: Service {
     let logger: Logger
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            await coherence.run(logger: logger) { payload in
-                guard let change = Self.change(announced: payload) else {
-                    logger.error("an announcement of unknown form; forgetting every article", metadata: ["payload": "\(payload)"])
-                    return cache.forget(.everything)
-                }
-                cache.forget(change)
-            }
-        }
+        await coherence.runUntilShutdown(logger: logger, change: Self.change(announced:), everything: .everything) { cache.forget($0) }
     }
 
     /// The change a trigger's payload names: `a:<slug>`, `u:<author id>`, `v:<reader id>` or `*`.

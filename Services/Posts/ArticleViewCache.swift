@@ -11,9 +11,9 @@ import Settings
 /// its entries take in memory; drops what was read longest ago.
 ///
 /// It is kept current by the changes announced on the database's ``ArticleViewAnnouncements``
-/// channel, and by the replica's own writes as they commit (``forget(_:)``, before they answer).
-/// It is read only while ``coherence`` says this replica heard every write answered so far (every
-/// replica waits for the others to hear its writes before answering them); otherwise every read
+/// channel, its own writes' included. It is read only while the replica's ``ReadCoherence`` lease
+/// says it heard every write answered so far (every replica waits for all, itself included, to
+/// hear its writes before answering them); otherwise every read
 /// goes to the database, and when it may be read again it starts empty. A read that heard of any
 /// change while it was under way does not store what it read, which may be older than the change.
 final class ArticleViewCache: Sendable {
@@ -160,25 +160,23 @@ final class ArticleViewCache: Sendable {
         memory.store(readAt: generation) { $0.tags = tags }
     }
 
-    /// Drops what `changes` made stale, and keeps reads under way from storing what they read.
-    func forget(_ changes: Change...) {
+    /// Drops what `change` made stale, and keeps reads under way from storing what they read.
+    func forget(_ change: Change) {
         memory.forget { contents in
-            for change in changes {
-                switch change {
-                case .article(let slug):
-                    contents.entries.remove(slug)
-                    contents.lists.removeAll()
-                    contents.tags = nil
-                case .author(let author):
-                    contents.entries.removeAll { _, entry in entry.article.authorID == author }
-                    contents.lists.removeAll()
-                case .reader(let reader): contents.readers.remove(reader)
-                case .everything:
-                    contents.entries.removeAll()
-                    contents.lists.removeAll()
-                    contents.readers.removeAll()
-                    contents.tags = nil
-                }
+            switch change {
+            case .article(let slug):
+                contents.entries.remove(slug)
+                contents.lists.removeAll()
+                contents.tags = nil
+            case .author(let author):
+                contents.entries.removeAll { _, entry in entry.article.authorID == author }
+                contents.lists.removeAll()
+            case .reader(let reader): contents.readers.remove(reader)
+            case .everything:
+                contents.entries.removeAll()
+                contents.lists.removeAll()
+                contents.readers.removeAll()
+                contents.tags = nil
             }
         }
     }

@@ -2,6 +2,7 @@ import Basics
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
 /// Lets each replica of a service answer reads from memory and still show every client its own
@@ -112,6 +113,23 @@ public final class ReadCoherence: Sendable {
             try await giveUp.value
         } catch {
             logger.info("could not give up the read lease; it ends by itself", metadata: ["error": "\(DatabaseErrors.describe(error))"])
+        }
+    }
+
+    /// ``run(logger:changes:)`` until the service begins to stop, with each message named by `change`;
+    /// one of a form it does not know is logged and forgets `everything`: something changed that
+    /// cannot be told.
+    public func runUntilShutdown<Change: Sendable>(
+        logger: Logger, change: @escaping @Sendable (String) -> Change?, everything: Change, forget: @escaping @Sendable (Change) -> Void
+    ) async {
+        await cancelWhenGracefulShutdown {
+            await self.run(logger: logger) { payload in
+                guard let named = change(payload) else {
+                    logger.error("an announcement of unknown form; forgetting everything held", metadata: ["payload": "\(payload)"])
+                    return forget(everything)
+                }
+                forget(named)
+            }
         }
     }
 
