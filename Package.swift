@@ -207,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CommentsTests",
-            dependencies: ["Comments", "Posts", "TestSupport"] + sharedForServices + [hummingbirdTesting],
+            dependencies: ["Comments", "Posts", "TestSupport"] + sharedForServices + [hummingbirdTesting, nioCore],
             path: "Tests/CommentsTests",
             swiftSettings: swiftSettings
         ),

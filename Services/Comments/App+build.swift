@@ -2,6 +2,7 @@ import Authentication
 import HTTPKit
 import Hummingbird
 import Messaging
+import Persistence
 import ServiceCore
 
 /// - Parameters:
@@ -20,9 +21,9 @@ func buildApplication(
     let coherence = core.makeReadCoherence(channel: CommentViewAnnouncements.channel, holdsLease: comments.commentCacheBytes > 0)
     let cache = CommentViewCache(bytes: comments.commentCacheBytes, coherence: coherence)
     let repository = CommentRepository(database: core.database, cache: cache)
-    let router = buildRouter(core, messaging: messaging, repository: repository, articles: lookup, verifier: verifier ?? core.makeTokenVerifier())
-    let internalRouter = buildInternalRouter(core, messaging: messaging)
-    for router in [router, internalRouter] { router.add(middleware: WritesHeardMiddleware(coherence: coherence)) }
+    let router = buildRouter(
+        core, messaging: messaging, repository: repository, articles: lookup, coherence: coherence, verifier: verifier ?? core.makeTokenVerifier())
+    let internalRouter = buildInternalRouter(core, messaging: messaging, coherence: coherence)
     return core.makeApplication(
         router: router,
         schema: CommentsMigrations.schema,
@@ -37,19 +38,20 @@ func buildApplication(
 }
 
 func buildRouter(
-    _ core: ServiceCore, messaging: ServiceMessaging, repository: CommentRepository, articles: ArticleLookup, verifier: TokenVerifier
+    _ core: ServiceCore, messaging: ServiceMessaging, repository: CommentRepository, articles: ArticleLookup, coherence: ReadCoherence,
+    verifier: TokenVerifier
 ) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
     let controller = CommentsController(repository: repository, articles: articles, verifier: verifier)
-    core.databaseRoutes(router).addRoutes(controller.endpoints, atPath: "/api")
+    core.databaseRoutes(router, writesHeardBy: coherence).addRoutes(controller.endpoints, atPath: "/api")
     return router
 }
 
 /// What other services tell comments, on its internal listener: auth pushes its users' changes.
-func buildInternalRouter(_ core: ServiceCore, messaging: ServiceMessaging) -> Router<AppRequestContext> {
+func buildInternalRouter(_ core: ServiceCore, messaging: ServiceMessaging, coherence: ReadCoherence) -> Router<AppRequestContext> {
     let router = core.makeInternalRouter()
-    core.databaseRoutes(router).addRoutes(
+    core.databaseRoutes(router, writesHeardBy: coherence).addRoutes(
         messaging.pushedEvents(handlers: UserProjection.handlers, types: UserProjection.pushedEventTypes), atPath: "/internal")
     return router
 }

@@ -2,6 +2,7 @@ import Authentication
 import HTTPKit
 import Hummingbird
 import Messaging
+import Persistence
 import ServiceCore
 
 /// - Parameters:
@@ -17,9 +18,9 @@ func buildApplication(
     let coherence = core.makeReadCoherence(channel: ArticleViewAnnouncements.channel, holdsLease: articleCache.bytes > 0)
     let cache = ArticleViewCache(settings: articleCache, coherence: coherence)
     let repository = ArticleRepository(database: core.database, cache: cache)
-    let router = buildRouter(core, messaging: messaging, repository: repository, verifier: verifier ?? core.makeTokenVerifier())
-    let internalRouter = buildInternalRouter(core, messaging: messaging, repository: repository)
-    for router in [router, internalRouter] { router.add(middleware: WritesHeardMiddleware(coherence: coherence)) }
+    let router = buildRouter(
+        core, messaging: messaging, repository: repository, coherence: coherence, verifier: verifier ?? core.makeTokenVerifier())
+    let internalRouter = buildInternalRouter(core, messaging: messaging, repository: repository, coherence: coherence)
     return core.makeApplication(
         router: router,
         schema: PostsMigrations.schema,
@@ -34,12 +35,12 @@ func buildApplication(
     )
 }
 
-func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, verifier: TokenVerifier) -> Router<
-    AppRequestContext
-> {
+func buildRouter(
+    _ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, coherence: ReadCoherence, verifier: TokenVerifier
+) -> Router<AppRequestContext> {
     let router = core.makeRouter(readinessChecks: messaging.topicsReadinessChecks, healthDetails: [messaging.healthDetail])
     let verifier = verifier.checkingRevocations(core.projectedTokenRevocations())
-    let api = core.databaseRoutes(router)
+    let api = core.databaseRoutes(router, writesHeardBy: coherence)
     api.addRoutes(ArticlesController(repository: repository, verifier: verifier).endpoints, atPath: "/api")
     api.addRoutes(TagsController(repository: repository).endpoints, atPath: "/api")
     return router
@@ -47,9 +48,11 @@ func buildRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: A
 
 /// What other services ask and tell posts, on its internal listener: comments looks articles up,
 /// auth pushes its users' changes.
-func buildInternalRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository) -> Router<AppRequestContext> {
+func buildInternalRouter(_ core: ServiceCore, messaging: ServiceMessaging, repository: ArticleRepository, coherence: ReadCoherence)
+    -> Router<AppRequestContext>
+{
     let router = core.makeInternalRouter()
-    let routes = core.databaseRoutes(router)
+    let routes = core.databaseRoutes(router, writesHeardBy: coherence)
     routes.addRoutes(InternalArticlesController(repository: repository).endpoints, atPath: "/internal")
     routes.addRoutes(messaging.pushedEvents(handlers: UserProjection.handlers, types: UserProjection.pushedEventTypes), atPath: "/internal")
     return router

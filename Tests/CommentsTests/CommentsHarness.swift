@@ -1,9 +1,12 @@
 import ConduitContract
+import Events
 import Foundation
 import HTTPKit
 import Hummingbird
 import HummingbirdTesting
 import Kafka
+import Logging
+import NIOCore
 import TestSupport
 
 @testable import Comments
@@ -18,6 +21,8 @@ struct CommentsHarness: ServiceHarness {
     let postsProxy: TCPProxy
     let tokens: TokenFactory
     let producer: KafkaProducer
+    /// Comments' internal listener, where auth pushes its users' changes.
+    let internalPort: ListeningPort
 
     /// - Parameter postsURL: where comments finds posts; by default a proxy to posts' internal listener.
     static func run(postsURL: String? = nil, _ body: @Sendable (CommentsHarness) async throws -> Void) async throws {
@@ -36,11 +41,16 @@ struct CommentsHarness: ServiceHarness {
                 "POSTS_TIMEOUT": "2", "POSTS_DEADLINE": "4", "ARTICLE_CACHE_SECONDS": "0", "MAX_BODY_BYTES": "1048576",
             ]
             let producer = try KafkaProducer(configuration: TestKafka.configuration(), logger: TestKafka.logger)
+            let commentsInternalPort = ListeningPort()
             try await TestService.run(TestKafka.uniqueName("comments"), environment: environment, beside: [producer]) { configuration in
                 try Comments.buildApplication(
-                    configuration, try CommentsConfiguration(environment: configuration.environment), verifier: await tokens.verifier)
+                    configuration, try CommentsConfiguration(environment: configuration.environment), verifier: await tokens.verifier,
+                    onInternalListening: commentsInternalPort.record)
             } _: { service in
-                try await body(CommentsHarness(service: service, posts: posts.client, postsProxy: proxy, tokens: tokens, producer: producer))
+                try await body(
+                    CommentsHarness(
+                        service: service, posts: posts.client, postsProxy: proxy, tokens: tokens, producer: producer,
+                        internalPort: commentsInternalPort))
             }
             await proxy.close()
         }
@@ -59,6 +69,15 @@ struct CommentsHarness: ServiceHarness {
         let reply = try await send(.post, "/api/articles/\(slug)/comments", as: author, json: #"{"comment":{"body":"\#(body)"}}"#)
         guard reply.status == .ok, let comment = reply.comment else { throw TestFailure("commenting failed: \(reply.status) \(reply.text)") }
         return comment
+    }
+
+    /// Pushes an event to comments' internal listener, as auth does; the reply's status.
+    func push<Event: DomainEvent>(_ envelope: EventEnvelope<Event>) async throws -> Int {
+        let port = try await internalPort.wait()
+        return try await ServiceClient(
+            service: "comments", baseURLs: ["http://127.0.0.1:\(port)"], attemptTimeout: .seconds(30), deadline: .seconds(60), attempts: 1
+        )
+        .send(.post, "/internal/events", body: ByteBuffer(bytes: try envelope.encoded()), logger: Logger(label: "test")).status
     }
 
     func storedComments() async throws -> Int {

@@ -19,6 +19,13 @@ extension EndToEnd {
             (result.json as? [String: Any])?[key] as? [String: Any]
         }
 
+        /// What a read that missed a write answered, for the test's output: enough to tell a stale
+        /// answer from a failed one, and to find the request in the logs.
+        static func miss(_ what: String, _ index: Int, _ result: HTTPResult) -> String {
+            "\(what) of pair \(index): status \(result.status), request \(result.headers.first(name: "X-Request-ID") ?? "-"), "
+                + "at \(Date().formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))): \(result.body.prefix(300))"
+        }
+
         static func createArticle(_ title: String, by member: Member, tagList: String = "[]") async throws -> String {
             let created = try await request(
                 .POST, Stack.gateway + "/api/articles", headers: member.headers,
@@ -35,29 +42,49 @@ extension EndToEnd {
             #expect(comment.status == 200)
             let pairs = 100
             var seen = (article: 0, feed: 0, comments: 0, unfollowedArticle: 0, unfollowedFeed: 0)
+            var misses: [String] = []
             for index in 0..<pairs {
                 let follow = try await request(.POST, Stack.gateway + "/api/profiles/\(author.username)/follow", headers: reader.headers)
                 #expect(follow.status == 200)
                 let article = try await request(.GET, Self.readURL("posts", index) + "/api/articles/\(slug)", headers: reader.headers)
-                if (Self.object(article, "article")?["author"] as? [String: Any])?["following"] as? Bool == true { seen.article += 1 }
+                if (Self.object(article, "article")?["author"] as? [String: Any])?["following"] as? Bool == true {
+                    seen.article += 1
+                } else {
+                    misses.append(Self.miss("the article after the follow", index, article))
+                }
                 let feed = try await request(.GET, Self.readURL("posts", index + 1) + "/api/articles/feed", headers: reader.headers)
                 if ((feed.json as? [String: Any])?["articles"] as? [[String: Any]])?.contains(where: { $0["slug"] as? String == slug }) == true {
                     seen.feed += 1
+                } else {
+                    misses.append(Self.miss("the feed after the follow", index, feed))
                 }
                 let comments = try await request(.GET, Self.readURL("comments", index) + "/api/articles/\(slug)/comments", headers: reader.headers)
                 let authors = ((comments.json as? [String: Any])?["comments"] as? [[String: Any]])?.compactMap { $0["author"] as? [String: Any] }
-                if authors?.first?["following"] as? Bool == true { seen.comments += 1 }
+                if authors?.first?["following"] as? Bool == true {
+                    seen.comments += 1
+                } else {
+                    misses.append(Self.miss("the comments after the follow", index, comments))
+                }
 
                 let unfollow = try await request(.DELETE, Stack.gateway + "/api/profiles/\(author.username)/follow", headers: reader.headers)
                 #expect(unfollow.status == 200)
                 let after = try await request(.GET, Self.readURL("posts", index + 1) + "/api/articles/\(slug)", headers: reader.headers)
-                if (Self.object(after, "article")?["author"] as? [String: Any])?["following"] as? Bool == false { seen.unfollowedArticle += 1 }
+                if (Self.object(after, "article")?["author"] as? [String: Any])?["following"] as? Bool == false {
+                    seen.unfollowedArticle += 1
+                } else {
+                    misses.append(Self.miss("the article after the unfollow", index, after))
+                }
                 let emptyFeed = try await request(.GET, Self.readURL("posts", index) + "/api/articles/feed", headers: reader.headers)
-                if (emptyFeed.json as? [String: Any])?["articlesCount"] as? Int == 0 { seen.unfollowedFeed += 1 }
+                if (emptyFeed.json as? [String: Any])?["articlesCount"] as? Int == 0 {
+                    seen.unfollowedFeed += 1
+                } else {
+                    misses.append(Self.miss("the feed after the unfollow", index, emptyFeed))
+                }
             }
             print(
                 "guarantee figures: \(pairs) follow→read pairs: the article said following \(seen.article), the feed held it \(seen.feed), the comments said following \(seen.comments); \(pairs) unfollow→read pairs: the article said not following \(seen.unfollowedArticle), the feed was empty \(seen.unfollowedFeed)"
             )
+            for miss in misses { print("guarantee missed: \(miss)") }
             #expect(seen.article == pairs)
             #expect(seen.feed == pairs)
             #expect(seen.comments == pairs)
