@@ -17,7 +17,7 @@ func buildApplication(
     let posts = ServiceClient(
         service: "posts", baseURLs: comments.postsURLs, attemptTimeout: comments.postsTimeout, deadline: comments.postsDeadline, attempts: 3
     )
-    let lookup = ArticleLookup(client: posts, cacheLifetime: comments.articleCacheLifetime)
+    let lookup = ArticleLookup(client: posts, database: core.database, cacheLifetime: comments.articleCacheLifetime)
     let coherence = core.makeReadCoherence(channel: CommentViewAnnouncements.channel, holdsLease: comments.commentCacheBytes > 0)
     let cache = CommentViewCache(bytes: comments.commentCacheBytes, coherence: coherence)
     let repository = CommentRepository(database: core.database, cache: cache)

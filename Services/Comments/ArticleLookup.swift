@@ -3,9 +3,12 @@ import Events
 import Foundation
 import HTTPKit
 import Logging
+import PostgresNIO
 
-/// Asks posts whether an article exists (`GET /internal/articles/{slug}`), through a
-/// ``ServiceClient`` (short timeouts, bounded retry, keep-alive; 503 when posts cannot answer).
+/// Finds an article by its slug: in comments' own copy of the articles (``ArticleProjection``), else
+/// by asking posts (`GET /internal/articles/{slug}`) through a ``ServiceClient`` (short timeouts,
+/// bounded retry, keep-alive; 503 when posts cannot answer), whose answer the copy then keeps. So
+/// posts is asked only about an article whose events have not arrived yet, or a slug nobody holds.
 ///
 /// Found articles are cached for `cacheLifetime` (default 5 s): within that time a renamed
 /// article's old slug may still be accepted and a deleted article's comments still listed. The
@@ -14,11 +17,13 @@ import Logging
 /// new article can be commented on at once.
 final class ArticleLookup: Sendable {
     let client: ServiceClient
+    let database: PostgresClient
     let cacheLifetime: Duration
     private let cache = ExpiringCache<String, ArticleReference>(capacity: 10_000)
 
-    init(client: ServiceClient, cacheLifetime: Duration = .seconds(5)) {
+    init(client: ServiceClient, database: PostgresClient, cacheLifetime: Duration = .seconds(5)) {
         self.client = client
+        self.database = database
         self.cacheLifetime = cacheLifetime
     }
 
@@ -26,11 +31,16 @@ final class ArticleLookup: Sendable {
     func article(slug: String, logger: Logger) async throws -> ArticleReference? {
         let now = ContinuousClock.now
         if let cached = cache.value(for: slug, now: now) { return cached }
+        if let held = try await ArticleProjection.find(slug: slug, database: database, logger: logger) {
+            cache.store(held, for: slug, until: now + cacheLifetime, now: now)
+            return held
+        }
         let path = "/internal/articles/" + slug.urlComponentEncoded
         let reply = try await client.get(path, logger: logger)
         switch reply.status {
         case 200:
             let article = try JSONDecoder().decode(ArticleReference.self, from: reply.body)
+            try await ArticleProjection.remember(article, database: database, logger: logger)
             cache.store(article, for: slug, until: now + cacheLifetime, now: now)
             return article
         case 404:

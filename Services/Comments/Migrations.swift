@@ -51,7 +51,8 @@ enum CommentsMigrations {
                     // Articles whose article.deleted has been applied: a comment on one is refused even
                     // when posts answered "it exists" a moment before it was deleted.
                     "CREATE TABLE deleted_articles (article_id uuid PRIMARY KEY, deleted_at timestamptz NOT NULL DEFAULT now())",
-                ])
+                ]),
+            ArticleProjection.migration,
         ]
     )
 }

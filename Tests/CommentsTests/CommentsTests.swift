@@ -70,22 +70,22 @@ struct CommentsTests {
         }
     }
 
-    @Test func whenPostsCannotBeReachedCommentRoutesAnswer503AndRecover() async throws {
+    @Test func whenPostsCannotBeReachedCommentRoutesOfArticlesNotKnownYetAnswer503AndRecover() async throws {
         try await CommentsHarness.run { harness in
             let user = try await harness.tokens.user()
-            let slug = try await harness.article("Fragile", by: user)
-            _ = try await harness.comment("Before", on: slug, by: user)
-
+            // Posts cut off before the article's event can arrive: comments knows nothing of it.
             harness.postsProxy.cut()
+            let slug = try await harness.article("Fragile", by: user)
             for (method, json) in [(HTTPRequest.Method.get, nil), (.post, #"{"comment":{"body":"During"}}"#)] {
                 let reply = try await withDeadline(.seconds(20), "the answer while posts is away") {
-                    try await harness.send(method, "/api/articles/\(slug)/comments", as: user, json: json)
+                    try await harness.send(method, "/api/articles/no-such-\(slug)/comments", as: user, json: json)
                 }
                 #expect(reply.status == .serviceUnavailable)
                 #expect(reply.errors["body"]?.first?.contains("posts service is unavailable") == true, "\(reply.text)")
             }
 
             harness.postsProxy.restore()
+            _ = try await harness.comment("After", on: slug, by: user)
             #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").comments?.count == 1)
         }
     }

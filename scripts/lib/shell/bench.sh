@@ -88,8 +88,8 @@ bench_seed() {
         -f "$INKWELL_ROOT/scripts/lib/sql/seed-posts.sql"
     for service in auth comments notifier; do
         say "  $service"
-        psql -q "$(database_url "$service")" -v service="$service" -v users="$BENCH_USERS" -v commented="$BENCH_COMMENTED" \
-            -f "$INKWELL_ROOT/scripts/lib/sql/seed-others.sql"
+        psql -q "$(database_url "$service")" -v service="$service" -v users="$BENCH_USERS" -v articles="$BENCH_ARTICLES" \
+            -v commented="$BENCH_COMMENTED" -f "$INKWELL_ROOT/scripts/lib/sql/seed-others.sql"
     done
     say "    seeded in $((SECONDS - started))s"
 }
