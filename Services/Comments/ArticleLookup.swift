@@ -10,11 +10,11 @@ import PostgresNIO
 /// bounded retry, keep-alive; 503 when posts cannot answer), whose answer the copy then keeps. So
 /// posts is asked only about an article whose events have not arrived yet, or a slug nobody holds.
 ///
-/// Found articles are cached for `cacheLifetime` (default 5 s): within that time a renamed
-/// article's old slug may still be accepted and a deleted article's comments still listed. The
-/// first is harmless (the comment is stored under the article's id) and the second is closed by
-/// `deleted_articles`, which the article.deleted event fills. "Not found" is never cached, so a
-/// new article can be commented on at once.
+/// Found articles are also held in memory for `cacheLifetime` (default 5 s). Until a rename's or a
+/// deletion's event reaches the copy (and within that time), a renamed article's old slug may still
+/// be accepted and a deleted article's comments still listed. The first is harmless (the comment is
+/// stored under the article's id) and the second is closed by `deleted_articles`, which the
+/// article.deleted event fills. "Not found" is never cached, so a new article can be commented on at once.
 final class ArticleLookup: Sendable {
     let client: ServiceClient
     let database: PostgresClient
