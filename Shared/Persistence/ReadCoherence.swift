@@ -185,8 +185,9 @@ public final class ReadCoherence: Sendable {
         case "b" where sender == replica:
             acknowledged(number, by: replica)
         case "b":
-            guard let connection = state.withLock({ $0.connection }) else { return }
-            let acknowledgement = "k:\(sender):\(number):\(replica)"
+            guard let connection = state.withLock({ $0.connection }), let acknowledgement = Self.acknowledgement(of: payload, by: replica) else {
+                return
+            }
             Task {
                 do {
                     try await connection.query("SELECT pg_notify(\(channel), \(acknowledgement))", logger: logger).consume()
@@ -200,6 +201,15 @@ public final class ReadCoherence: Sendable {
         default:
             break
         }
+    }
+
+    /// What `replica` announces when it hears `payload`, if that is another replica's barrier: that it
+    /// has heard everything committed before it.
+    public static func acknowledgement(of payload: String, by replica: UUID) -> String? {
+        let parts = payload.split(separator: ":")
+        guard parts.count == 3, parts[0] == "b", let writer = UUID(uuidString: String(parts[1])), writer != replica, let number = Int(parts[2])
+        else { return nil }
+        return "k:\(writer):\(number):\(replica)"
     }
 
     private func acknowledged(_ number: Int, by acknowledger: UUID) {

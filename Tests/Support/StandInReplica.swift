@@ -55,10 +55,8 @@ public final class StandInReplica: Sendable {
     }
 
     private func acknowledge(_ payload: String, channel: String, database: PostgresClient, logger: Logger) {
-        let parts = payload.split(separator: ":")
-        guard parts.count == 3, parts[0] == "b" else { return }
+        guard let acknowledgement = ReadCoherence.acknowledgement(of: payload, by: id) else { return }
         heard.add(1, ordering: .sequentiallyConsistent)
-        let acknowledgement = "k:\(parts[1]):\(parts[2]):\(id)"
         Task { try await database.query("SELECT pg_notify(\(channel), \(acknowledgement))", logger: logger).consume() }
     }
 }
