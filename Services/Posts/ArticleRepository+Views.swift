@@ -21,7 +21,7 @@ extension ArticleRepository {
         }
         cache.count(.hit)
         guard let reader else { return held.article }
-        return try await relations(of: reader, readAt: generation, logger: logger).flagging(held.article)
+        return try await flagged([held.article], for: reader, readAt: generation, logger: logger)[0]
     }
 
     /// A page of a list as `reader` sees it, from ``cache`` when it holds it (but the feed's, which is
@@ -41,8 +41,7 @@ extension ArticleRepository {
             cache.store(held, for: key, readAt: generation)
         }
         guard let reader else { return (held.articles, held.count) }
-        let relations = try await relations(of: reader, readAt: generation, logger: logger)
-        return (held.articles.map { relations.flagging($0) }, held.count)
+        return (try await flagged(held.articles, for: reader, readAt: generation, logger: logger), held.count)
     }
 
     /// The most used tags, most used first, from ``cache`` when it holds them.
@@ -54,28 +53,54 @@ extension ArticleRepository {
         return Array(tags.prefix(limit))
     }
 
+    /// `articles` with `reader`'s flags: from what the cache holds of the reader's favorites and
+    /// follows, and for a set too large to hold, from one indexed query for these articles.
+    private func flagged(_ articles: [ArticleRecord], for reader: UUID, readAt generation: Int, logger: Logger) async throws -> [ArticleRecord] {
+        var relations = try await relations(of: reader, readAt: generation, logger: logger)
+        if relations.favorites == nil || relations.following == nil {
+            let rows = try await database.query(
+                """
+                SELECT true, article_id FROM favorites WHERE user_id = \(reader) AND article_id = ANY(\(relations.favorites == nil ? articles.map(\.id) : []))
+                UNION ALL SELECT false, followee_id FROM follows
+                WHERE follower_id = \(reader) AND followee_id = ANY(\(relations.following == nil ? articles.map(\.authorID) : []))
+                """, logger: logger)
+            var asked = ArticleViewCache.Reader(favorites: relations.favorites ?? [], following: relations.following ?? [])
+            for try await (favorite, id) in rows.decode((Bool, UUID).self) {
+                if favorite { asked.favorites?.insert(id) } else { asked.following?.insert(id) }
+            }
+            relations = asked
+        }
+        return articles.map(relations.flagging)
+    }
+
+    /// What the cache holds of `reader`'s favorites and follows, read (at most one more than it
+    /// holds of each) and stored when it holds nothing of them.
     private func relations(of reader: UUID, readAt generation: Int, logger: Logger) async throws -> ArticleViewCache.Reader {
         if let held = cache.reader(reader) { return held }
-        var read = ArticleViewCache.Reader(favorites: [], following: [])
+        let limit = cache.settings.heldPerReader
+        var favorites = Set<UUID>()
+        var following = Set<UUID>()
         let rows = try await database.query(
             """
-            SELECT true, article_id FROM favorites WHERE user_id = \(reader)
-            UNION ALL SELECT false, followee_id FROM follows WHERE follower_id = \(reader)
+            (SELECT true, article_id FROM favorites WHERE user_id = \(reader) LIMIT \(limit + 1))
+            UNION ALL (SELECT false, followee_id FROM follows WHERE follower_id = \(reader) LIMIT \(limit + 1))
             """, logger: logger)
         for try await (favorite, id) in rows.decode((Bool, UUID).self) {
-            if favorite { read.favorites.insert(id) } else { read.following.insert(id) }
+            if favorite { favorites.insert(id) } else { following.insert(id) }
         }
+        let read = ArticleViewCache.Reader(
+            favorites: favorites.count > limit ? nil : favorites, following: following.count > limit ? nil : following)
         cache.store(read, of: reader, readAt: generation)
         return read
     }
 }
 
 extension ArticleViewCache.Reader {
-    /// `article` with this reader's flags.
+    /// `article` with this reader's flags (none from a set not held).
     func flagging(_ article: ArticleRecord) -> ArticleRecord {
         var article = article
-        article.favorited = favorites.contains(article.id)
-        article.author.following = following.contains(article.authorID)
+        article.favorited = favorites?.contains(article.id) ?? false
+        article.author.following = following?.contains(article.authorID) ?? false
         return article
     }
 }

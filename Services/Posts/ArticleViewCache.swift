@@ -6,8 +6,8 @@ import Settings
 
 /// What one replica holds of the reads it answers most: each article as nobody in particular sees
 /// it (with its author's profile, count of favorites and tags), keyed by slug; pages of the lists
-/// but the feed and searches, likewise; each recent reader's favorites and follows, for the flags
-/// of what they read; and the list of tags. Bounded by what
+/// but the feed and searches, likewise; each recent reader's favorites and follows (up to
+/// ``Settings/heldPerReader`` of each), for the flags of what they read; and the list of tags. Bounded by what
 /// its entries take in memory; drops what was read longest ago.
 ///
 /// It is kept current by the changes announced on the database's ``ArticleViewAnnouncements``
@@ -23,9 +23,15 @@ final class ArticleViewCache: Sendable {
         /// a few long bodies take any amount of memory. The pages of lists, and the readers'
         /// favorites and follows, may each take a quarter of it besides.
         var bytes: Int
+        /// How many favorites, and how many follows, of one reader are held. A reader with more
+        /// (a benchmark's writer favorites thousands) has that set asked of the database for each
+        /// page's articles instead: reading the whole set again after each of their favorites cost
+        /// more the more they had, and stalled every read of theirs meanwhile.
+        var heldPerReader: Int
 
-        init(megabytes: Int = 8) {
+        init(megabytes: Int = 8, heldPerReader: Int = 1_000) {
             bytes = megabytes << 20
+            self.heldPerReader = heldPerReader
         }
 
         init(environment: EnvironmentReader) throws(ConfigurationError) {
@@ -66,12 +72,13 @@ final class ArticleViewCache: Sendable {
         var offset: Int
     }
 
-    /// What a reader favorited and whom they follow: what their flags are read from.
+    /// What a reader favorited and whom they follow: what their flags are read from. A set is nil
+    /// when the reader has more than ``Settings/heldPerReader`` of them.
     struct Reader: Sendable {
-        var favorites: Set<UUID>
-        var following: Set<UUID>
+        var favorites: Set<UUID>?
+        var following: Set<UUID>?
 
-        var cost: Int { Self.fixedCost + (favorites.count + following.count) * 40 }
+        var cost: Int { Self.fixedCost + ((favorites?.count ?? 0) + (following?.count ?? 0)) * 40 }
         static let fixedCost = 256
     }
 

@@ -59,7 +59,9 @@ struct ArticleViewCacheTests {
 
     /// Runs `body` with two replicas on a migrated scratch database, and a client of it for changes
     /// made elsewhere (as the events' consumer makes them); the replicas hold leases when `listening`.
-    func withReplicas(listening: Bool = true, _ body: (Replica, Replica, PostgresClient) async throws -> Void) async throws {
+    func withReplicas(
+        listening: Bool = true, cache settings: ArticleViewCache.Settings = .init(), _ body: (Replica, Replica, PostgresClient) async throws -> Void
+    ) async throws {
         try await TestDatabase.withScratchDatabase { url in
             let configuration = try DatabaseConfiguration(url: url, variable: "test")
             let clients = (0..<3).map { _ in PostgresClient(configuration: configuration.postgresClientConfiguration) }
@@ -69,7 +71,7 @@ struct ArticleViewCacheTests {
                     let coherence = ReadCoherence(
                         channel: ArticleViewAnnouncements.channel, settings: .init(), database: client, listeningConnection: .dedicated(configuration)
                     )
-                    let cache = ArticleViewCache(settings: .init(), coherence: coherence)
+                    let cache = ArticleViewCache(settings: settings, coherence: coherence)
                     return Replica(
                         cache: cache, coherence: coherence, repository: ArticleRepository(database: client, cache: cache),
                         announcements: ArticleViewAnnouncements(cache: cache, coherence: coherence, logger: logger))
@@ -183,6 +185,46 @@ struct ArticleViewCacheTests {
                 #expect(try await replica.view(slug, as: bob) == nil)
                 #expect(try await replica.list(as: bob).count == 0)
                 #expect(try await replica.repository.popularTags(limit: 10, logger: logger) == [])
+            }
+        }
+    }
+
+    @Test func aReaderWithMoreFavoritesAndFollowsThanAreHeldHasTheirFlagsAskedOfTheDatabase() async throws {
+        try await withReplicas(cache: .init(heldPerReader: 1)) { a, b, database in
+            let ada = try await user("ada", in: database)
+            let cy = try await user("cy", in: database)
+            let bob = try await user("bob", in: database)
+            let first = try await article(by: ada, on: a)
+            let second = try await article(by: cy, on: a)
+            for article in [first, second] {
+                _ = try await a.repository.setFavorite(true, slug: article.slug, user: bob, logger: logger)
+            }
+            try await database.withConnection { connection in
+                for author in [ada, cy] {
+                    try await UserProjection.setFollow(
+                        FollowRelation(followerID: bob.id, followeeID: author.id), following: true, at: Date(), on: connection, logger: logger)
+                }
+            }
+            await a.writeHeard()
+            for replica in [a, b] {
+                #expect(try await replica.holds(first.slug, for: bob))
+                let held = replica.cache.reader(bob.id)
+                #expect(held != nil && held?.favorites == nil && held?.following == nil, "two of each, more than the one held")
+                let newest = try await replica.list(as: bob).articles
+                #expect(newest.count == 2 && newest.allSatisfy { $0.favorited && $0.author.following })
+                let seen = try await replica.view(first.slug, as: bob)
+                #expect(seen?.favorited == true && seen?.author.following == true)
+                #expect(try await replica.view(first.slug, as: ada)?.favorited == false, "someone else's flags are their own")
+            }
+
+            _ = try await b.repository.setFavorite(false, slug: second.slug, user: bob, logger: logger)
+            await b.writeHeard()
+            for replica in [a, b] {
+                let seen = try await replica.view(second.slug, as: bob)
+                #expect(seen?.favorited == false && seen?.author.following == true)
+                #expect(try await replica.view(first.slug, as: bob)?.favorited == true)
+                #expect(try await replica.holds(first.slug, for: bob))
+                #expect(replica.cache.reader(bob.id)?.favorites == [first.id], "one favorite left, which is held")
             }
         }
     }
