@@ -22,7 +22,7 @@ import Synchronization
 /// whatever was committed before), and the writer waits for each one, itself included, or for its lease's end, after
 /// which that replica answers from the database until it renews. A replica whose lease began after
 /// the write committed heard the write first. The cost is a statement and one round of
-/// notifications per write; a replica that stops without saying so delays writes by one lease.
+/// notifications per barrier, which answers for every write that asked before it began; a replica that stops without saying so delays writes by one lease.
 ///
 /// Messages on the channel besides the changes: `r:<replica>:<n>` (a renewal), `b:<writer>:<n>`
 /// (a barrier), `k:<writer>:<n>:<replica>` (an acknowledgement).
@@ -56,6 +56,11 @@ public final class ReadCoherence: Sendable {
         var renewalsSent: [Int: ContinuousClock.Instant] = [:]
         var lastNumber = 0
         var barriers: [Int: Barrier] = [:]
+        /// Whether a barrier is under way; the writes that asked meanwhile wait for the next one,
+        /// which the first of them runs, and the others are in `nextRound`'s.
+        var barrierUnderWay = false
+        var nextRound: [CheckedContinuation<Bool, Never>] = []
+        var round: [CheckedContinuation<Bool, Never>] = []
     }
 
     private struct Barrier {
@@ -222,7 +227,44 @@ public final class ReadCoherence: Sendable {
 
     /// Returns when every replica (this one too) that may answer from memory has heard what this replica
     /// committed before the call, or its lease has ended. Call it after a write, before answering.
+    ///
+    /// One barrier answers for every write that asked before it was announced: a write that asks
+    /// while one is under way waits for the next, which the first of them runs for all of them
+    /// (with 32 writers, one statement and one round of acknowledgements for many writes, rather
+    /// than one each, all serialized by the notifications' lock at commit).
     public func awaitEveryReplica(logger: Logger) async {
+        let runsTheBarrier = await withCheckedContinuation { continuation in
+            let runsNow = state.withLock { state in
+                guard state.barrierUnderWay else {
+                    state.barrierUnderWay = true
+                    return true
+                }
+                state.nextRound.append(continuation)
+                return false
+            }
+            if runsNow { continuation.resume(returning: true) }
+        }
+        guard runsTheBarrier else { return }
+        // In a task of its own, so that a cancelled request does not end the barrier early for the others.
+        await Task { await barrier(logger: logger) }.value
+        let (covered, next) = state.withLock { state in
+            let covered = state.round
+            let next = state.nextRound.first
+            state.round = Array(state.nextRound.dropFirst())
+            state.nextRound = []
+            state.barrierUnderWay = next != nil
+            return (covered, next)
+        }
+        for write in covered { write.resume(returning: false) }
+        next?.resume(returning: true)
+    }
+
+    /// How many writes wait for the barrier after the one under way.
+    var writesWaitingForTheNextBarrier: Int {
+        state.withLock { $0.nextRound.count }
+    }
+
+    private func barrier(logger: Logger) async {
         let number = state.withLock { state in
             state.lastNumber += 1
             state.barriers[state.lastNumber] = Barrier()
