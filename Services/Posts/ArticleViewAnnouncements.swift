@@ -18,21 +18,31 @@ struct ArticleViewAnnouncements: Service {
         await coherence.runUntilShutdown(logger: logger, change: Self.change(announced:), everything: .everything) { cache.forget($0) }
     }
 
-    /// The change a trigger's payload names: `a:<slug>`, `u:<author id>`, `v:<reader id>` or `*`.
+    /// The change a trigger's payload names: `a:<slug>`, `u:<author id>`, `*`, or a reader's
+    /// favorite or follow, `f+:`/`f-:<reader id>:<article id>:<n>` and `w+:`/`w-:<reader id>:<author id>:<n>`
+    /// (`n` numbers the announcements: PostgreSQL delivers only the first of identical ones in a
+    /// transaction, and a favorite, its removal and the favorite again must all arrive).
     static func change(announced payload: String) -> ArticleViewCache.Change? {
         if payload == "*" { return .everything }
         let (kind, key) = (payload.prefix(2), String(payload.dropFirst(2)))
         switch kind {
         case "a:": return .article(slug: key)
         case "u:": return UUID(uuidString: key).map(ArticleViewCache.Change.author)
-        case "v:": return UUID(uuidString: key).map(ArticleViewCache.Change.reader)
+        case "f+", "f-", "w+", "w-":
+            let ids = key.split(separator: ":")
+            guard ids.count == 3, let reader = UUID(uuidString: String(ids[0])), let other = UUID(uuidString: String(ids[1])), Int(ids[2]) != nil
+            else { return nil }
+            let added = kind.hasSuffix("+")
+            return kind.hasPrefix("f")
+                ? .favorite(reader: reader, article: other, favorited: added) : .follow(reader: reader, author: other, following: added)
         default: return nil
         }
     }
 
     /// The triggers that announce every change of what an article's view shows, as nobody in
     /// particular sees it: the article (its favorites' count included) and its author's profile
-    /// (from the `users` projection). A reader's own flags are read with every signed-in read.
+    /// (from the `users` projection); and what each reader favorited and follows, which their
+    /// flags come from.
     static let migrations = MigrationGroup(
         "article_view_announcements",
         [
@@ -87,7 +97,42 @@ struct ArticleViewAnnouncements: Service {
                         FOR EACH STATEMENT EXECUTE FUNCTION announce_article_view_change()
                         """
                     }
-            )
+            ),
+            // A reader's favorite or follow says what changed, so that a replica updates the sets
+            // it holds instead of reading them again (thousands of rows for a busy reader).
+            Migration(
+                name: "announce what a reader favorited or follows",
+                statements: [
+                    "CREATE SEQUENCE reader_change_numbers",
+                    """
+                    CREATE FUNCTION announce_reader_change() RETURNS trigger
+                    LANGUAGE plpgsql
+                    AS $$
+                    BEGIN
+                        IF TG_TABLE_NAME = 'favorites' THEN
+                            PERFORM pg_notify('\(unescaped: channel)', CASE TG_OP
+                                WHEN 'DELETE' THEN 'f-:' || OLD.user_id || ':' || OLD.article_id
+                                ELSE 'f+:' || NEW.user_id || ':' || NEW.article_id END || ':' || nextval('reader_change_numbers'));
+                        ELSE
+                            PERFORM pg_notify('\(unescaped: channel)', CASE TG_OP
+                                WHEN 'DELETE' THEN 'w-:' || OLD.follower_id || ':' || OLD.followee_id
+                                ELSE 'w+:' || NEW.follower_id || ':' || NEW.followee_id END || ':' || nextval('reader_change_numbers'));
+                        END IF;
+                        RETURN NULL;
+                    END
+                    $$
+                    """,
+                ]
+                    + ["favorites", "follows"].flatMap { table -> [PostgresQuery] in
+                        [
+                            "DROP TRIGGER \(unescaped: table)_reader_changed ON \(unescaped: table)",
+                            """
+                            CREATE TRIGGER \(unescaped: table)_reader_changed AFTER INSERT OR DELETE ON \(unescaped: table)
+                            FOR EACH ROW EXECUTE FUNCTION announce_reader_change()
+                            """,
+                        ]
+                    }
+            ),
         ]
     )
 }
