@@ -29,7 +29,7 @@ struct ArticleProjectionTests {
             harness.postsProxy.cut()
             let comment = try await harness.comment("Posts is away", on: slug, by: writer)
             #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").comments?.map(\.id) == [comment.id])
-            #expect(try await harness.events(CommentCreated.self).first?.articleTitle == "Known from its events")
+            #expect(try await harness.events(CommentCreated.self).first?.articleTitle.hasPrefix("Known from its events ") == true)
             let unknown = try await harness.send(.get, "/api/articles/no-such-article/comments")
             #expect(unknown.status == .serviceUnavailable, "a slug comments does not hold is asked of posts: \(unknown.text)")
 
@@ -40,9 +40,18 @@ struct ArticleProjectionTests {
                 try await eventually(timeout: .seconds(120)) {
                     try await harness.send(.get, "/api/articles/\(newSlug)/comments").comments?.map(\.id) == [comment.id]
                 })
-            #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").status == .serviceUnavailable)
+            // The old slug is no longer held (after the few seconds comments may remember it for),
+            // so it is asked of posts, which is away.
+            #expect(
+                try await eventually(timeout: .seconds(120)) {
+                    try await harness.send(.get, "/api/articles/\(slug)/comments").status == .serviceUnavailable
+                })
             harness.postsProxy.restore()
-            #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").status == .notFound)
+            // Posts answers again (at once on an idle machine; a loaded one may take a retry or two).
+            #expect(
+                try await eventually(timeout: .seconds(120)) {
+                    try await harness.send(.get, "/api/articles/\(slug)/comments").status == .notFound
+                })
         }
     }
 

@@ -57,7 +57,11 @@ struct CommentsHarness: ServiceHarness {
     }
 
     /// An article written through posts; returns its slug.
+    /// Writes an article titled `title` and a word of its own: every harness's comments hears every
+    /// article event on the shared test broker (earlier runs' too), and its copy of the articles
+    /// would take a slug from another harness's article of the same title.
     func article(_ title: String, by author: AuthenticatedUser) async throws -> String {
+        let title = "\(title) \(UUID().uuidString.prefix(8).lowercased())"
         let reply = try await posts.send(.post, "/api/articles", as: author, json: #"{"article":{"title":"\#(title)","description":"d","body":"b"}}"#)
         guard reply.status == .created, let slug = try? reply.json(SingleArticleResponse.self).article.slug else {
             throw TestFailure("creating an article failed: \(reply.status) \(reply.text)")

@@ -29,7 +29,7 @@ struct CommentsTests {
             #expect(created.count == 2)
             #expect(created.first?.articleSlug == slug)
             #expect(created.first?.articleAuthorID == writer.id)
-            #expect(created.first?.articleTitle == "Talk about it")
+            #expect(created.first?.articleTitle.hasPrefix("Talk about it ") == true)
             #expect(created.first?.authorID == reader.id)
             #expect(created.last?.excerpt.count == 200)
 
@@ -113,7 +113,8 @@ struct CommentsTests {
             #expect(try await harness.posts.send(.delete, "/api/articles/\(slug)", as: writer).status == .noContent)
             #expect(try await eventually(timeout: .seconds(120)) { try await harness.storedComments() == 1 })
             #expect(try await harness.send(.get, "/api/articles/\(slug)/comments").status == .notFound)
-            #expect(try await harness.send(.get, "/api/articles/\(kept)/comments").comments?.count == 1)
+            let keptComments = try await harness.send(.get, "/api/articles/\(kept)/comments")
+            #expect(keptComments.comments?.count == 1, "\(keptComments.status): \(keptComments.text)")
         }
     }
 
