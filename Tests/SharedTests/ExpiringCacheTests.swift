@@ -34,4 +34,17 @@ import Testing
         #expect(cache.count == 4)
         #expect(cache.value(for: 7, now: start + .seconds(2)) == 70)
     }
+
+    @Test func shortLivedEntriesDoNotPileUpTowardsTheCapacity() {
+        let cache = ExpiringCache<Int, Int>(capacity: 10_000)
+        var largest = 0
+        for second in 0..<1_000 {
+            let now = start + .seconds(second)
+            cache.store(second, for: second, until: now + .seconds(5), now: now)
+            largest = max(largest, cache.count)
+        }
+        #expect(largest <= ExpiringCache<Int, Int>.smallestSweep, "about 5 live at a time; held \(largest)")
+        #expect(cache.value(for: 999, now: start + .seconds(999)) == 999)
+        #expect(cache.value(for: 995, now: start + .seconds(999)) == 995)
+    }
 }
