@@ -22,7 +22,8 @@ import Synchronization
 /// whatever was committed before), and the writer waits for each one, itself included, or for its lease's end, after
 /// which that replica answers from the database until it renews. A replica whose lease began after
 /// the write committed heard the write first. The cost is a statement and one round of
-/// notifications per barrier, which answers for every write that asked before it began; a replica that stops without saying so delays writes by one lease.
+/// notifications per barrier, which answers for every write that asked before it began; a replica
+/// that stops without saying so delays writes by one lease.
 ///
 /// Messages on the channel besides the changes: `r:<replica>:<n>` (a renewal), `b:<writer>:<n>`
 /// (a barrier), `k:<writer>:<n>:<replica>` (an acknowledgement).
@@ -56,8 +57,8 @@ public final class ReadCoherence: Sendable {
         var renewalsSent: [Int: ContinuousClock.Instant] = [:]
         var lastNumber = 0
         var barriers: [Int: Barrier] = [:]
-        /// Whether a barrier is under way; the writes that asked meanwhile wait for the next one,
-        /// which the first of them runs, and the others are in `nextRound`'s.
+        /// Whether a barrier is under way. Writes that ask meanwhile wait in `nextRound`; when it
+        /// ends, the first of them runs the next barrier, and the rest wait for it in `round`.
         var barrierUnderWay = false
         var nextRound: [CheckedContinuation<Bool, Never>] = []
         var round: [CheckedContinuation<Bool, Never>] = []
