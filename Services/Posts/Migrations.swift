@@ -272,6 +272,16 @@ enum PostsMigrations {
                     SELECT f.follower_id, sum(t.articles_count) FROM follows f JOIN author_totals t ON t.author_id = f.followee_id GROUP BY f.follower_id
                     """,
                 ]),
+            Migration(
+                name: "room for a favorite's count on the article's page",
+                statements: [
+                    // A favorite updates only favorites_count, which no index holds: with room on the
+                    // row's page the new version stays there (a HOT update) and no index is written,
+                    // the search index's GIN entries included. Full pages sent nearly every first
+                    // favorite of an article elsewhere (7% HOT in the soak). Pages written from here on
+                    // keep the room; rows already written move once, at their first update.
+                    "ALTER TABLE articles SET (fillfactor = 80)"
+                ]),
         ]
     )
 }

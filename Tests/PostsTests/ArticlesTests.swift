@@ -3,6 +3,7 @@ import Events
 import Foundation
 import HTTPKit
 import Hummingbird
+import Logging
 import TestSupport
 import Testing
 
@@ -107,6 +108,24 @@ struct ArticlesTests {
             }
             #expect(try await posts.events(ArticleUpdated.self).isEmpty)
             #expect(try await posts.events(ArticleDeleted.self).isEmpty)
+        }
+    }
+
+    @Test func aFavoriteUpdatesTheArticleOnItsOwnPage() async throws {
+        try await PostsHarness.run { posts in
+            let author = try await posts.tokens.user()
+            let reader = try await posts.tokens.user()
+            let body = String(repeating: "A body long enough to fill pages. ", count: 30)
+            var slugs: [String] = []
+            for n in 0..<12 { slugs.append(try await posts.create("Paged \(n) \(UUID().uuidString.prefix(8))", by: author, body: body).slug) }
+            func page(of slug: String) async throws -> Int {
+                let rows = try await posts.database.query(
+                    "SELECT (ctid::text::point)[0]::int FROM articles WHERE slug = \(slug)", logger: Logger(label: "test"))
+                return try #require(try await rows.decode(Int.self).collect().first)
+            }
+            let before = try await page(of: slugs[0])
+            #expect(try await posts.send(.post, "/api/articles/\(slugs[0])/favorite", as: reader).article?.favoritesCount == 1)
+            #expect(try await page(of: slugs[0]) == before, "the new version stayed on its page: no index was written")
         }
     }
 
