@@ -10,17 +10,37 @@ BENCH_CONNECTIONS=${BENCH_CONNECTIONS:-16}
 # The machine's load (1-minute average): other work on the machine moves every figure.
 load_average() { cut -d' ' -f1 /proc/loadavg; }
 
+# settle: waits until the machine's CPUs were at least 80% idle over one second, at most
+# BENCH_SETTLE_SECONDS (10), and prints how many seconds it waited: a run then does not pay for work the
+# run before it left behind (analytics flushing the article reads it was sent, the outbox draining).
+settle() {
+    local waited=0 idle total i before after
+    while ((waited < ${BENCH_SETTLE_SECONDS:-10})); do
+        read -r -a before </proc/stat
+        sleep 1
+        waited=$((waited + 1))
+        read -r -a after </proc/stat
+        # cpu user nice system idle iowait irq softirq steal: idle and iowait count as idle.
+        idle=$((after[4] + after[5] - before[4] - before[5]))
+        total=0
+        for i in 1 2 3 4 5 6 7 8; do total=$((total + after[i] - before[i])); done
+        if ((total > 0 && idle * 100 >= total * 80)); then break; fi
+    done
+    echo "$waited"
+}
+
 # rss_kb NAME: the resident memory of replica NAME (e.g. posts-1) in kB.
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$(cat "$RUN_DIR/$1.pid")/status"; }
 
 # bench_run LABEL PATH [SCRIPT]: runs wrk (with SCRIPT from scripts/lib/wrk, if given), prints its
 # report to stderr and "REQ/S P50 P99 FAILED LOAD" on stdout.
 bench_run() {
-    local label=$1 path=$2 script=${3:-} output load
+    local label=$1 path=$2 script=${3:-} output load settled
     local options=(-t2 -c"$BENCH_CONNECTIONS" -d"${BENCH_DURATION}s" --timeout 30s --latency)
     [ -n "$script" ] && options+=(-s "$INKWELL_ROOT/scripts/lib/wrk/$script")
+    settled=$(settle)
     load=$(load_average)
-    step "$label: wrk, $BENCH_CONNECTIONS connections, ${BENCH_DURATION}s (load $load)" >&2
+    step "$label: wrk, $BENCH_CONNECTIONS connections, ${BENCH_DURATION}s (load $load, settled ${settled}s)" >&2
     # wrk gives up on a request after 2 s by default; logins queue longer than that at 128 connections.
     output=$(wrk "${options[@]}" "$GATEWAY$path")
     echo "$output" >&2

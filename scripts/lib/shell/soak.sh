@@ -42,10 +42,11 @@ soak() {
     local rows=() header="| minute | read req/s | read p99 | write req/s | write p99 | errors | load |"
     for replica in "${replicas[@]}"; do header+=" $replica |"; done
     for ((minute = 1; minute <= minutes; minute++)); do
-        BENCH_DURATION=60 BENCH_CONNECTIONS=$SOAK_WRITE_CONNECTIONS BENCH_WRITE_PAUSE_MS=$SOAK_WRITE_PAUSE_MS \
+        # No settling: the soak's load is continuous on purpose.
+        BENCH_SETTLE_SECONDS=0 BENCH_DURATION=60 BENCH_CONNECTIONS=$SOAK_WRITE_CONNECTIONS BENCH_WRITE_PAUSE_MS=$SOAK_WRITE_PAUSE_MS \
             bench_run "soak, minute $minute of $minutes: write mix" /api/articles write_mix.lua > "$INKWELL_STATE/soak-write" &
         local writer=$!
-        read_row=$(BENCH_DURATION=60 BENCH_CONNECTIONS=$SOAK_READ_CONNECTIONS \
+        read_row=$(BENCH_SETTLE_SECONDS=0 BENCH_DURATION=60 BENCH_CONNECTIONS=$SOAK_READ_CONNECTIONS \
             bench_run "soak, minute $minute of $minutes: read mix" /api/articles read_mix.lua)
         wait "$writer"
         write_row=$(cat "$INKWELL_STATE/soak-write")
