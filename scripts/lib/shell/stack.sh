@@ -79,6 +79,7 @@ start_postgres() {
     if postgres_running; then
         say "    PostgreSQL already running"
     else
+        require_free_port "$PG_PORT" PostgreSQL
         step "starting PostgreSQL on 127.0.0.1:$PG_PORT"
         as_pg_owner pg_ctl -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
             -o "-p $PG_PORT -k $dir/socket -c unix_socket_permissions=0700 -c listen_addresses=127.0.0.1 -c max_connections=600 -c fsync=off -c synchronous_commit=off -c ssl=on -c ssl_cert_file=$dir/tls/server.pem -c ssl_key_file=$dir/tls/server.key" \
@@ -190,6 +191,14 @@ pid_alive() {
     [ -f "$file" ] && kill -0 "$(cat "$file")" 2>/dev/null
 }
 
+# require_free_port PORT WHAT: stops with a clear error when something this stack did not start already
+# listens on PORT; else that process would answer for WHAT (and the readiness checks would pass).
+require_free_port() {
+    if port_open "$1"; then
+        die "port $1, for $2, is in use by a process this stack did not start (another stack or test run on the same ports?); stop it, or move this stack's ports (docs/operations.md)"
+    fi
+}
+
 # Starts a background process with a pid file and a log file, unless it is already running.
 start_process() {
     local name=$1; shift
@@ -226,6 +235,7 @@ start_broker() {
     local tansu
     tansu=$(tansu_binary)
     if pid_alive broker; then say "    broker already running"; return 0; fi
+    require_free_port "$BROKER_PORT" "the broker"
     step "starting the Tansu broker on 127.0.0.1:$BROKER_PORT"
     start_process broker "$tansu" broker \
         --listener-url "tcp://127.0.0.1:$BROKER_PORT" \
@@ -236,6 +246,7 @@ start_broker() {
 
 start_smtp_sink() {
     if pid_alive smtp; then say "    SMTP sink already running"; return 0; fi
+    require_free_port "$SMTP_PORT" "the SMTP sink"
     step "starting the SMTP sink on 127.0.0.1:$SMTP_PORT (mail goes to $INKWELL_STATE/mail)"
     # A maildir: aiosmtpd makes its folders only when the directory itself is missing.
     mkdir -p "$INKWELL_STATE/mail/tmp" "$INKWELL_STATE/mail/new" "$INKWELL_STATE/mail/cur"
@@ -278,6 +289,8 @@ start_services() {
         for ((i = 1; i <= replicas; i++)); do
             port=$(service_port "$service" "$i")
             if pid_alive "$service-$i"; then continue; fi
+            require_free_port "$port" "$service replica $i"
+            case $service in posts | comments) require_free_port "$((port + INTERNAL_PORT_OFFSET))" "$service replica $i's internal listener" ;; esac
             # What each service needs besides its address and logging.
             local own=()
             case $service in
@@ -351,6 +364,7 @@ start_gateway() {
     if nginx_running; then
         nginx -c "$config" -p "$INKWELL_STATE/nginx" -s reload
     else
+        require_free_port "$GATEWAY_PORT" "the gateway"
         step "starting the nginx gateway on 127.0.0.1:$GATEWAY_PORT"
         nginx -c "$config" -p "$INKWELL_STATE/nginx"
     fi
