@@ -290,9 +290,8 @@ start_services() {
             port=$(service_port "$service" "$i")
             if pid_alive "$service-$i"; then continue; fi
             require_free_port "$port" "$service replica $i"
-            case $service in posts | comments) require_free_port "$((port + INTERNAL_PORT_OFFSET))" "$service replica $i's internal listener" ;; esac
             # What each service needs besides its address and logging.
-            local own=()
+            local own=() internal=$((port + INTERNAL_PORT_OFFSET))
             case $service in
                 auth)
                     # A user's change is pushed to the projections of users as it is answered.
@@ -303,10 +302,14 @@ start_services() {
                     )
                     ;;
                 comments)
-                    own=(POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")" INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))")
+                    require_free_port "$internal" "$service replica $i's internal listener"
+                    own=(POSTS_URL="$(replica_urls posts "$replicas" "" "$INTERNAL_PORT_OFFSET")" INTERNAL_PORT="$internal")
                     ;;
                 notifier) own=(SMTP_URL="smtp://127.0.0.1:$SMTP_PORT") ;;
-                posts) own=(INTERNAL_PORT="$((port + INTERNAL_PORT_OFFSET))") ;;
+                posts)
+                    require_free_port "$internal" "$service replica $i's internal listener"
+                    own=(INTERNAL_PORT="$internal")
+                    ;;
                 web)
                     own=(
                         AUTH_API_URL="$(replica_urls auth "$replicas")" POSTS_API_URL="$(replica_urls posts "$replicas")"
