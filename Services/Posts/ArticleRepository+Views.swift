@@ -24,21 +24,25 @@ extension ArticleRepository {
         return try await flagged([held.article], for: reader, readAt: generation, logger: logger)[0]
     }
 
-    /// A page of a list as `reader` sees it, from ``cache`` when it holds it (but the feed's, which is
-    /// the reader's own, and a search's), else from the database.
+    /// A page of a list or of a search as `reader` sees it, from ``cache`` when it holds it (but the
+    /// feed's, which is the reader's own), else from the database.
     func listView(_ filter: ArticleFilter, page: Page, reader: UUID?, logger: Logger) async throws -> (articles: [ArticleRecord], count: Int) {
-        guard filter.feedOf == nil, filter.search == nil, let generation = cache.readingGeneration() else {
+        guard filter.feedOf == nil, let generation = cache.readingGeneration() else {
             return try await list(filter, page: page, viewer: reader, logger: logger)
         }
         let key = ArticleViewCache.ListKey(
-            tag: filter.tag, author: filter.author, favoritedBy: filter.favoritedBy, limit: page.limit, offset: page.offset)
+            tag: filter.tag, author: filter.author, favoritedBy: filter.favoritedBy, search: filter.search, limit: page.limit,
+            offset: page.offset)
         let held: ArticleViewCache.ListPage
         if let page = cache.list(key) {
             held = page
         } else {
-            let read = try await list(filter, page: page, viewer: nil, logger: logger)
-            held = ArticleViewCache.ListPage(articles: read.articles, count: read.count)
-            cache.store(held, for: key, readAt: generation)
+            held = try await cache.listReads.value(for: ArticleViewCache.ListRead(key: key, generation: generation)) {
+                let read = try await list(filter, page: page, viewer: nil, logger: logger)
+                let held = ArticleViewCache.ListPage(articles: read.articles, count: read.count)
+                cache.store(held, for: key, readAt: generation)
+                return held
+            }
         }
         guard let reader else { return (held.articles, held.count) }
         return (try await flagged(held.articles, for: reader, readAt: generation, logger: logger), held.count)

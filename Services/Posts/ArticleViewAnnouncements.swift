@@ -18,12 +18,16 @@ struct ArticleViewAnnouncements: Service {
         await coherence.runUntilShutdown(logger: logger, change: Self.change(announced:), everything: .everything) { cache.forget($0) }
     }
 
-    /// The change a trigger's payload names: `a:<slug>`, `u:<author id>`, `*`, or a reader's
+    /// What ``SearchIndexBackfill`` announces after each batch of articles it indexed.
+    static let searchIndexChanged = "s"
+
+    /// The change a payload names: `a:<slug>`, `u:<author id>`, `*`, `s` (articles newly indexed for search), or a reader's
     /// favorite or follow, `f+:`/`f-:<reader id>:<article id>:<n>` and `w+:`/`w-:<reader id>:<author id>:<n>`
     /// (`n` numbers the announcements: PostgreSQL delivers only the first of identical ones in a
     /// transaction, and a favorite, its removal and the favorite again must all arrive).
     static func change(announced payload: String) -> ArticleViewCache.Change? {
         if payload == "*" { return .everything }
+        if payload == searchIndexChanged { return .searchIndex }
         let (kind, key) = (payload.prefix(2), String(payload.dropFirst(2)))
         switch kind {
         case "a:": return .article(slug: key)

@@ -6,7 +6,8 @@ import Settings
 
 /// What one replica holds of the reads it answers most: each article as nobody in particular sees
 /// it (with its author's profile, count of favorites and tags), keyed by slug; pages of the lists
-/// but the feed and searches, likewise; each recent reader's favorites and follows (up to
+/// and searches but the feed, likewise (a page missing is read once however many ask for it at
+/// once); each recent reader's favorites and follows (up to
 /// ``Settings/heldPerReader`` of each), for the flags of what they read; and the list of tags. Bounded by what
 /// its entries take in memory; drops what was read longest ago.
 ///
@@ -69,8 +70,16 @@ final class ArticleViewCache: Sendable {
         var tag: String?
         var author: String?
         var favoritedBy: String?
+        var search: String?
         var limit: Int
         var offset: Int
+    }
+
+    /// A page's read from the database, under the generation it will be stored at: a reader joins
+    /// a read under way only when no change was heard since it started.
+    struct ListRead: Hashable, Sendable {
+        var key: ListKey
+        var generation: Int
     }
 
     /// What a reader favorited and whom they follow: what their flags are read from. A set is nil
@@ -99,6 +108,8 @@ final class ArticleViewCache: Sendable {
         case favorite(reader: UUID, article: UUID, favorited: Bool)
         /// The reader follows the author, or no longer does.
         case follow(reader: UUID, author: UUID, following: Bool)
+        /// Articles written before search existed were given their search vectors.
+        case searchIndex
         case everything
     }
 
@@ -118,6 +129,7 @@ final class ArticleViewCache: Sendable {
 
     private let memory: LeasedMemory<Contents>
     let settings: Settings
+    let listReads = ReadsInFlight<ListRead, ListPage>()
     private let hits = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "hit")])
     private let misses = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "miss")])
     private let bypasses = Counter(label: "inkwell_article_cache_reads_total", dimensions: [("outcome", "bypass")])
@@ -199,6 +211,8 @@ final class ArticleViewCache: Sendable {
                 contents.updateReader(reader) { $0.record(article, in: \.favorites, favorited, holdingAtMost: settings.heldPerReader) }
             case .follow(let reader, let author, let following):
                 contents.updateReader(reader) { $0.record(author, in: \.following, following, holdingAtMost: settings.heldPerReader) }
+            case .searchIndex:
+                contents.lists.removeAll { key, _ in key.search != nil }
             case .everything:
                 contents.entries.removeAll()
                 contents.lists.removeAll()

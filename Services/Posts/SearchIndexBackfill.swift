@@ -47,6 +47,12 @@ struct SearchIndexBackfill: Service {
                 """,
                 logger: logger
             ).collect().count
+            if count > 0 {
+                // The vectors are not announced by the articles' trigger (that would be every article
+                // once): held pages of searches, which may have missed these articles, are dropped.
+                try await database.query(
+                    "SELECT pg_notify(\(ArticleViewAnnouncements.channel), \(ArticleViewAnnouncements.searchIndexChanged))", logger: logger)
+            }
             total += count
             if total > 0, total % 5000 < count { logger.info("indexing articles for search", metadata: ["so_far": "\(total)"]) }
             if count < Self.batchSize { break }
