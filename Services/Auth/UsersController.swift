@@ -1,4 +1,5 @@
 import Authentication
+import Basics
 import ConduitContract
 import Foundation
 import HTTPKit
@@ -36,7 +37,7 @@ struct UsersController: Sendable {
 
         let user = try await repository.create(
             UserRecord(
-                id: UUID(), username: body.username, email: body.email, passwordHash: try await hasher.hash(body.password), bio: "", image: ""),
+                id: UUID.random(), username: body.username, email: body.email, passwordHash: try await hasher.hash(body.password), bio: "", image: ""),
             logger: context.logger
         )
         context.logger.info("user registered", metadata: ["user_id": "\(user.id)"])

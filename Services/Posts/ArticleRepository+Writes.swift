@@ -1,3 +1,4 @@
+import Basics
 import Events
 import Foundation
 import HTTPKit
@@ -18,7 +19,7 @@ extension ArticleRepository {
     func create(_ article: NewArticle, by author: AuthenticatedUser, logger: Logger) async throws -> ArticleRecord {
         try await withFreeSlug(for: article.title, keeping: nil, logger: logger) { slug, connection in
             try await UserProjection.ensureUser(id: author.id, username: author.username, on: connection, logger: logger)
-            let id = UUID()
+            let id = UUID.random()
             let now = Date()
             try await connection.query(
                 """

@@ -5,6 +5,8 @@
 //   and PostgreSQL take (NIO's `TimeAmount(_:)` is NIO's own).
 // - `Logger.component(_:)`: the tag that says which piece of a service wrote a log line.
 // - `ExpiringCache`: a bounded map whose entries expire, shared between tasks.
+// - `ReadsInFlight`: concurrent reads of one key share the first one's.
+// - `UUID.random()`: a random UUID without `UUID()`'s three system calls on Linux.
 // - `Data.base64URLEncoded` and `Data(base64URLEncoded:)`, `String.nonEmpty`, and
 //   `String.urlComponentEncoded` (a path segment or query value, percent-encoded).
 //

@@ -1,3 +1,4 @@
+import Basics
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -43,6 +44,6 @@ public struct RequestIDMiddleware: RouterMiddleware {
     }
 
     static func makeID() -> String {
-        UUID().uuidString.lowercased()
+        UUID.random().uuidString.lowercased()
     }
 }
