@@ -98,16 +98,20 @@ struct MessagingTests {
         brokers: String? = nil,
         timeout: Duration = .seconds(120),
         matching: @escaping @Sendable (KafkaMessage) -> Bool = { _ in true },
-        count: Int
+        count: Int,
+        distinctBy identity: (@Sendable (KafkaMessage) -> Int?)? = nil
     ) async throws -> [KafkaMessage] {
         let consumer = try KafkaConsumer(
             configuration: TestKafka.configuration(brokers: brokers), groupID: TestKafka.uniqueName("reader"), topics: [topic], logger: logger)
         let received = try await withThrowingTaskGroup(of: [KafkaMessage]?.self) { group in
             group.addTask {
                 var received: [KafkaMessage] = []
+                // At-least-once: after an outage a message may come twice, and must not count twice.
+                var distinct = Set<Int?>()
                 for try await message in consumer.messages where matching(message) {
                     received.append(message)
-                    if received.count >= count { break }
+                    if let identity { distinct.insert(identity(message)) }
+                    if (identity == nil ? received.count : distinct.count) >= count { break }
                 }
                 return received
             }
@@ -260,7 +264,7 @@ struct MessagingTests {
                 #expect(sent, "every outbox row was eventually marked sent")
                 let received = try await consume(
                     EventTopic.users.rawValue, brokers: brokers, timeout: .seconds(90), matching: { Self.event(in: $0, of: run) != nil },
-                    count: total)
+                    count: total, distinctBy: { Self.event(in: $0, of: run)?.1.sequence })
                 let sequences = Set(received.compactMap { Self.event(in: $0, of: run)?.1.sequence })
                 #expect(sequences == Set(0..<total), "none lost")
                 #expect(received.count >= total)
