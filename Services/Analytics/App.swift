@@ -12,6 +12,6 @@ struct App {
             try AnalyticsConfiguration(environment: configuration.environment)
         }
         let app = try buildApplication(configuration, analytics)
-        try await app.runService()
+        try await ServiceProcess.run(app)
     }
 }

@@ -17,6 +17,6 @@ struct App {
             FileHandle.standardError.write(Data("auth: \(error)\n".utf8))
             exit(78)
         }
-        try await app.runService()
+        try await ServiceProcess.run(app)
     }
 }

@@ -12,6 +12,6 @@ struct App {
             try CommentsConfiguration(environment: configuration.environment)
         }
         let app = try buildApplication(configuration, comments)
-        try await app.runService()
+        try await ServiceProcess.run(app)
     }
 }

@@ -12,6 +12,6 @@ struct App {
             try NotifierConfiguration(environment: configuration.environment)
         }
         let app = try buildApplication(configuration, notifier)
-        try await app.runService()
+        try await ServiceProcess.run(app)
     }
 }

@@ -12,6 +12,6 @@ struct App {
             try ArticleViewCache.Settings(environment: configuration.environment)
         }
         let app = try buildApplication(configuration, articleCache: articleCache)
-        try await app.runService()
+        try await ServiceProcess.run(app)
     }
 }

@@ -11,6 +11,6 @@ struct App {
             try WebConfiguration(environment: configuration.environment)
         }
         let app = try buildApplication(configuration, web)
-        try await app.runService()
+        try await ServiceProcess.run(app)
     }
 }
